@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# 运行全部测试 / run the whole test suite (what CI runs).
+# Usage: bash scripts/test.sh [extra pytest options]
+source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
+ensure_venv "all,test,bench"
+exec .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,190 @@
+"""Boundaries: derived polygons tile the outline; user files load in any CRS and encoding."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lianxin_geo import crs
+from lianxin_geo._paths import data_dir
+from lianxin_geo.boundaries import (
+    _derive_shunyi,
+    demo_district,
+    derive_jurisdictions,
+    load_boundaries,
+    write_boundaries_geojson,
+)
+from lianxin_geo.errors import BoundaryError
+
+
+def _area_km2(geom: shapely.Geometry) -> float:
+    return float(gpd.GeoSeries([geom], crs="EPSG:4326").to_crs("EPSG:32650").area.iloc[0] / 1e6)
+
+
+def test_demo_district_has_the_real_skeleton():
+    d = demo_district()
+    j = d.jurisdictions
+    assert d.code == "110113" and d.name == "顺义区"
+    assert len(j) == 25
+    assert j["code"].str.fullmatch(r"110113\d{3}").all()
+    assert set(j["kind"]) == {"街道", "镇", "地区"}
+    assert j["approximate"].all() and d.approximate
+    assert len(d.communities) == 601
+    # total area about 1,009 km2 (official 1,021 km2 includes the airport area)
+    assert 995 < _area_km2(shapely.union_all(j.geometry.values)) < 1020
+
+
+def test_committed_polygons_tile_the_outline():
+    d = demo_district()
+    geoms = d.jurisdictions.geometry.values
+    union = shapely.union_all(geoms)
+    outline_area = d.outline.area
+    gaps = shapely.difference(d.outline, union).area / outline_area
+    overlap = (sum(g.area for g in geoms) - union.area) / outline_area
+    assert gaps < 0.001, gaps
+    assert overlap < 0.001, overlap
+    assert all(g.is_valid and not g.is_empty for g in geoms)
+
+
+def test_committed_file_matches_a_fresh_derivation():
+    fresh, _ = _derive_shunyi()
+    d = demo_district()
+    for code, geom in zip(fresh["code"], fresh.geometry):
+        committed = d.jurisdictions.set_index("code").geometry[code]
+        diff = shapely.symmetric_difference(geom, committed).area / geom.area
+        assert diff < 1e-4, (code, diff)
+
+
+def test_every_seat_lies_in_its_own_town():
+    towns = pd.read_csv(data_dir() / "boundaries" / "shunyi_towns.csv", dtype={"code": str})
+    got = demo_district().assign(towns["seat_lon"].to_numpy(), towns["seat_lat"].to_numpy())
+    assert (got == towns["code"].to_numpy()).mean() >= 0.96  # a seat may sit on the edge of a neighbour
+
+
+def test_resolve_town_by_name_alias_short_name_and_code():
+    d = demo_district()
+    assert d.resolve_town("仁和地区") == "110113003"
+    assert d.resolve_town("仁和镇") == "110113003"
+    assert d.resolve_town("仁和") == "110113003"
+    assert d.resolve_town("110113003") == "110113003"
+    assert d.resolve_town(" 胜利街道办事处 ") == "110113001"
+    assert d.resolve_town("杨镇") == "110113006"
+    assert d.resolve_town("张镇") == "110113110"
+    assert d.resolve_town("海淀镇") is None
+    assert d.resolve_town("") is None
+
+
+def test_assign_and_contains():
+    d = demo_district()
+    lon = np.array([116.64469, 116.0, np.nan, 116.2])
+    lat = np.array([40.11918, 40.1, 40.1, np.nan])
+    assert d.assign(lon, lat).tolist() == ["110113001", None, None, None]
+    assert d.contains(lon, lat).tolist() == [True, False, False, False]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pts=st.lists(
+        st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.integers(0, 5)),
+        min_size=3,
+        max_size=40,
+        unique_by=lambda t: (round(t[0], 6), round(t[1], 6)),
+    )
+)
+def test_derived_polygons_tile_any_outline(pts):
+    outline = shapely.Polygon([(116.3, 40.0), (116.9, 40.05), (116.8, 40.3), (116.35, 40.25)]).difference(
+        shapely.box(116.55, 40.1, 116.6, 40.15)
+    )
+    lon = np.array([116.3 + 0.6 * p[0] for p in pts])
+    lat = np.array([40.0 + 0.3 * p[1] for p in pts])
+    labels = np.array([f"T{p[2]}" for p in pts], dtype=object)
+    labs, polys = derive_jurisdictions(lon, lat, labels, outline)
+    assert len(labs) == len(set(labels.tolist()))
+    union = shapely.union_all(polys)
+    assert shapely.difference(outline, union).area / outline.area < 1e-3
+    assert (sum(p.area for p in polys) - union.area) / outline.area < 1e-3
+
+
+def test_derive_rejects_too_few_points():
+    with pytest.raises(BoundaryError, match="至少需要2个"):
+        derive_jurisdictions(np.array([116.5]), np.array([40.1]), np.array(["a"], dtype=object), shapely.box(0, 0, 1, 1))
+
+
+# ------------------------------------------------------------------ loaders
+@pytest.fixture()
+def three_towns() -> gpd.GeoDataFrame:
+    d = demo_district()
+    j = d.jurisdictions.iloc[:3][["code", "name", "geometry"]].copy()
+    return j
+
+
+def test_load_geojson_roundtrip(tmp_path, three_towns):
+    p = tmp_path / "towns.geojson"
+    write_boundaries_geojson(three_towns.assign(kind="街道", approximate=False), p)
+    got = load_boundaries(p, gazetteer=demo_district())
+    assert got.jurisdictions["code"].tolist() == three_towns["code"].tolist()
+    assert not got.approximate
+    assert got.resolve_town("光明街道") == "110113002"
+
+
+def test_load_shapefile_with_gbk_attributes_and_projected_crs(tmp_path, three_towns):
+    g = three_towns.rename(columns={"name": "XZQMC", "code": "XZQDM"}).to_crs("EPSG:4549")
+    p = tmp_path / "towns.shp"
+    g.to_file(p, encoding="gbk")
+    cpg = p.with_suffix(".cpg")
+    if cpg.exists():
+        cpg.unlink()  # Chinese desktop GIS exports often lack the .cpg
+    got = load_boundaries(p)
+    assert got.jurisdictions["name"].tolist() == three_towns["name"].tolist()
+    assert got.jurisdictions.crs.to_epsg() == 4326
+    for a, b in zip(got.jurisdictions.geometry, three_towns.geometry):
+        assert shapely.symmetric_difference(a, b).area / b.area < 1e-6
+
+
+def test_load_gpkg_and_names_only_filled_from_gazetteer(tmp_path, three_towns):
+    p = tmp_path / "towns.gpkg"
+    three_towns[["name", "geometry"]].to_file(p, driver="GPKG")
+    got = load_boundaries(p, gazetteer=demo_district())
+    assert got.jurisdictions["code"].tolist() == three_towns["code"].tolist()
+    assert got.code == "110113"
+
+
+def test_load_kml(tmp_path, three_towns):
+    p = tmp_path / "towns.kml"
+    three_towns.rename(columns={"name": "Name"})[["Name", "geometry"]].to_file(p, driver="KML")
+    got = load_boundaries(p, gazetteer=demo_district())
+    assert sorted(got.jurisdictions["name"]) == sorted(three_towns["name"])
+
+
+def test_load_gcj02_declared_is_shifted_back(tmp_path, three_towns):
+    shifted = three_towns.copy()
+    shifted["geometry"] = shapely.transform(
+        shifted.geometry.values, lambda xy: np.column_stack(crs.wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+    )
+    p = tmp_path / "gcj.geojson"
+    shifted.to_file(p, driver="GeoJSON")
+    got = load_boundaries(p, coord_system="GCJ02")
+    for a, b in zip(got.jurisdictions.geometry, three_towns.geometry):
+        assert shapely.hausdorff_distance(a, b) < 1e-6  # < 0.1 m
+
+
+def test_load_errors_are_clear(tmp_path):
+    with pytest.raises(BoundaryError, match="找不到边界文件"):
+        load_boundaries(tmp_path / "nope.geojson")
+    p = tmp_path / "points.geojson"
+    p.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "x"}, "geometry": {"type": "Point", "coordinates": [116, 40]}}
+    ]}), encoding="utf-8")
+    with pytest.raises(BoundaryError, match="没有面要素"):
+        load_boundaries(p)
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("not json", encoding="utf-8")
+    with pytest.raises(BoundaryError, match="无法读取边界文件"):
+        load_boundaries(bad)
