@@ -1,0 +1,262 @@
+"""The ``lianxin-geo`` command line: a thin adapter over the public API.
+
+Exit codes: 0 success, 1 a user error (bad file, bad profile: a clear Chinese
+message on stderr), 2 bad usage (unknown option, missing argument).
+``--json`` prints one JSON document on stdout and nothing else there; progress
+and messages go to stderr. The JSON shapes are documented in ``docs/cli.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from .errors import LianxinError
+
+__all__ = ["app", "main"]
+
+err = Console(stderr=True, highlight=False)
+
+app = typer.Typer(
+    name="lianxin-geo",
+    help="两新党建地理规划工具：台账校验、定位、评估、联建方案、指导员路线、阵地覆盖。\n\n"
+    "Two-coverage geo planner for party building in non-public enterprises and social organizations. "
+    "Without ledger files every command runs on the embedded Shunyi demo (synthetic data, approximate boundaries).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+plan_app = typer.Typer(
+    help="生成方案：joint 联建方案 / routes 指导员路线 / coverage 阵地覆盖与选址。Plans: joint units, routes, coverage.",
+    no_args_is_help=True,
+)
+app.add_typer(plan_app, name="plan")
+
+
+class Kind(str, Enum):
+    orgs = "orgs"
+    buildings = "buildings"
+    parks = "parks"
+    centers = "centers"
+
+
+# ----------------------------------------------------------------- shared options
+OrgsOpt = Annotated[Optional[Path], typer.Option("--orgs", help="组织台账 .xlsx/.csv（缺省用演示数据）/ organization ledger")]
+BuildingsOpt = Annotated[Optional[Path], typer.Option("--buildings", help="商务楼宇台账 / buildings ledger")]
+ParksOpt = Annotated[Optional[Path], typer.Option("--parks", help="园区台账 / parks ledger")]
+CentersOpt = Annotated[Optional[Path], typer.Option("--centers", help="党群活动服务中心台账 / service centers ledger")]
+BoundariesOpt = Annotated[
+    Optional[Path],
+    typer.Option("--boundaries", help="乡镇/街道边界 GeoJSON/SHP/GPKG/KML（缺省用顺义示意边界）/ boundaries file"),
+]
+BoundariesCrsOpt = Annotated[
+    str, typer.Option("--boundaries-crs", help="边界坐标系 WGS84/GCJ02/BD09 / datum of the boundary coordinates")
+]
+PolicyOpt = Annotated[
+    Optional[str],
+    typer.Option("--policy", help="政策配置名称或 TOML 文件（缺省 shunyi-2017）/ policy profile name or file"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON 到标准输出 / print JSON on stdout")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="结果文件 / output file")]
+DemoOrgsOpt = Annotated[int, typer.Option("--demo-orgs", help="演示组织数（仅用演示数据时）/ demo size", min=1)]
+SeedOpt = Annotated[int, typer.Option("--seed", help="随机种子 / random seed")]
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return lambda _m: None
+    return lambda m: err.print(f"[dim]… {m}[/dim]")
+
+
+def _emit_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=_json_default))
+    sys.stdout.write("\n")
+
+
+def _json_default(o: Any):
+    import numpy as np
+
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return None if not np.isfinite(o) else float(o)
+    if isinstance(o, (np.bool_,)):
+        return bool(o)
+    if isinstance(o, Path):
+        return str(o)
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs="WGS84", *, demo_orgs=None,
+               quiet=False):
+    from .workspace import DEFAULT_DEMO_ORGS, load_workspace
+
+    return load_workspace(
+        orgs=orgs, buildings=buildings, parks=parks, centers=centers, boundaries=boundaries, policy=policy,
+        boundaries_crs=boundaries_crs, demo_orgs=demo_orgs or DEFAULT_DEMO_ORGS, progress=_progress(quiet),
+    )
+
+
+def _notes(ws) -> None:
+    for n in ws.data_notes:
+        err.print(f"[yellow]注意：{n}[/yellow]")
+
+
+# ----------------------------------------------------------------- demo
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
+    orgs: Annotated[int, typer.Option("--orgs", help="组织数量 / number of organizations", min=1)] = 5000,
+    seed: SeedOpt = 20170602,
+    json_: JsonOpt = False,
+) -> None:
+    """写出完整的演示数据集（合成台账 + 示意边界）/ write a complete synthetic demo dataset."""
+    from .demo import write_demo
+
+    t0 = time.perf_counter()
+    files = write_demo(out, n_orgs=orgs, seed=seed, progress=_progress(json_))
+    doc = {"out": str(out), "orgs": orgs, "seed": seed, "files": {k: str(v) for k, v in files.items()},
+           "seconds": round(time.perf_counter() - t0, 3), "note": "演示数据（合成）/ 示意边界"}
+    if json_:
+        _emit_json(doc)
+    else:
+        err.print(f"[green]已写出演示数据到 {out}[/green]（{orgs} 个组织，种子 {seed}；合成数据，边界为示意）")
+        for k, v in files.items():
+            err.print(f"  {k}: {v}")
+
+
+# ----------------------------------------------------------------- template
+@app.command()
+def template(out: Annotated[Path, typer.Option("--out", help="模板文件 .xlsx / template file")]) -> None:
+    """写出空白的标准台账模板（四个工作表）/ write the empty standard ledger template."""
+    from .template import write_template
+
+    write_template(out)
+    err.print(f"[green]已写出标准台账模板：{out}[/green]")
+
+
+# ----------------------------------------------------------------- validate
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="台账文件 .xlsx/.csv / ledger file")],
+    kind: Annotated[Optional[Kind], typer.Option("--kind", help="台账类型（缺省自动识别）/ ledger kind")] = None,
+    boundaries: BoundariesOpt = None,
+    boundaries_crs: BoundariesCrsOpt = "WGS84",
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="工作表名称 / sheet name")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """校验台账：逐行报告问题（行号、列、值、原因）/ validate a ledger and report every problem."""
+    from .boundaries import demo_district, load_boundaries
+    from .ledger import detect_kind, read_ledger
+
+    base = demo_district()
+    district = base if boundaries is None else load_boundaries(boundaries, gazetteer=base,
+                                                                 coord_system=boundaries_crs)
+    k = kind.value if kind else detect_kind(file, sheet=sheet)
+    res = read_ledger(file, k, district=district, sheet=sheet)
+    if json_:
+        _emit_json(res.to_json())
+        return
+    errors = [i for i in res.issues if i.severity == "error"]
+    warnings = [i for i in res.issues if i.severity != "error"]
+    err.print(f"[bold]{file}[/bold]（{k}）：共 {res.rows_in} 行，接受 {res.n_accepted} 行，拒绝 {res.n_rejected} 行；"
+              f"错误 {len(errors)} 个，警告 {len(warnings)} 个")
+    out = Console(highlight=False, soft_wrap=True)
+    for i in res.issues:
+        level = "[red]错误[/red]" if i.severity == "error" else "[yellow]警告[/yellow]"
+        value = f"值“{i.value}”" if str(i.value) != "" else "值为空"
+        out.print(f"{level} 第{i.row}行 〔{i.column}〕 {value}：{i.reason}", markup=True)
+
+
+# ----------------------------------------------------------------- locate
+@app.command()
+def locate(
+    orgs: OrgsOpt = None,
+    buildings: BuildingsOpt = None,
+    parks: ParksOpt = None,
+    boundaries: BoundariesOpt = None,
+    boundaries_crs: BoundariesCrsOpt = "WGS84",
+    out: Annotated[Optional[Path], typer.Option("--out", help="输出 .geojson/.gpkg/.csv/.xlsx / output file")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """为每个组织定位并确定所属乡镇/街道 / place every organization on the map and on its town."""
+    ws = _workspace(orgs, buildings, parks, None, boundaries, None, boundaries_crs, quiet=json_)
+    doc = ws.located.to_json(rows_in=ws.ledgers["orgs"].rows_in)
+    doc["rejected"] = ws.ledgers["orgs"].n_rejected
+    doc["notes"] = ws.data_notes
+    if out is not None:
+        _write_located(ws, out)
+    if json_:
+        _emit_json(doc)
+        return
+    _notes(ws)
+    err.print(f"共 {doc['rows_in']} 行：定位 {doc['located']}，未定位 {doc['unlocated']}，"
+              f"拒绝 {doc['rejected']}；与所属镇街不一致 {doc['mismatches']}")
+    err.print("定位精度：" + "，".join(f"{k} {v}" for k, v in doc["by_precision"].items()))
+    if out is not None:
+        err.print(f"[green]已写出 {out}[/green]")
+
+
+def _write_located(ws, out: Path) -> None:
+    suffix = out.suffix.lower()
+    gdf = ws.located.to_geodataframe()
+    if suffix in (".geojson", ".json"):
+        gdf.to_file(out, driver="GeoJSON")
+    elif suffix == ".gpkg":
+        gdf.to_file(out, driver="GPKG", layer="orgs")
+    elif suffix == ".csv":
+        gdf.drop(columns="geometry").to_csv(out, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        from ._xlsx import write_sheets
+
+        write_sheets(out, {"定位结果": gdf.drop(columns="geometry")}, notes=ws.data_notes)
+    else:
+        raise LianxinError(f"不支持的输出格式 {suffix!r}：请使用 .geojson、.gpkg、.csv 或 .xlsx")
+
+
+# ----------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (0 ok, 1 user error, 2 bad usage)."""
+    try:
+        app(args=argv, prog_name="lianxin-geo")  # standalone: usage errors exit 2, click errors 1
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except LianxinError as exc:
+        err.print(f"[red]错误：{exc}[/red]")
+        return 1
+    except FileNotFoundError as exc:
+        err.print(f"[red]错误：找不到文件 {exc.filename or exc}（请检查路径）[/red]")
+        return 1
+    except PermissionError as exc:
+        err.print(f"[red]错误：没有权限读写 {exc.filename or exc}[/red]")
+        return 1
+    except Exception as exc:  # a bug, not the user's fault: say so plainly, keep the details for the report
+        if os.environ.get("LIANXIN_DEBUG"):
+            raise
+        import traceback
+
+        err.print(f"[red]内部错误（程序缺陷，请把以下信息报告给开发者）：{type(exc).__name__}: {exc}[/red]")
+        err.print(traceback.format_exc(limit=-3), markup=False)
+        return 1
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

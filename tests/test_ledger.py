@@ -1,0 +1,416 @@
+"""Ledger import: real-shaped files, exact issues, typed values, ids and the accounting invariant."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lianxin_geo.crs import wgs84_to_gcj02
+from lianxin_geo.district import District
+from lianxin_geo.errors import LedgerError
+from lianxin_geo.ledger import derive_id, detect_kind, read_frame, read_ledger
+from lianxin_geo.model import DEMO_FLAG, ORG_SCHEMA
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+PROBLEMS = DATA / "orgs_problems.csv"
+GBK = DATA / "orgs_gbk_excel.csv"
+XLSX = DATA / "orgs_title_notes.xlsx"
+BOM = DATA / "buildings_utf8bom.csv"
+
+SHENGLI = (116.64469, 40.11918)  # 胜利街道 office, WGS-84
+
+
+# ---------------------------------------------------------------- district
+def _voronoi_district() -> District:
+    """Shunyi from the real files: Voronoi cells of the 25 town seats clipped to the outline."""
+    import geopandas as gpd
+    import shapely
+    from shapely.geometry import shape
+
+    towns = pd.read_csv(ROOT / "data/boundaries/shunyi_towns.csv", dtype={"code": str})
+    gj = json.loads((ROOT / "data/boundaries/shunyi_outline.geojson").read_text(encoding="utf-8"))
+    outline = shapely.union_all([shape(f["geometry"]) for f in gj["features"]])
+    seats = shapely.points(towns["seat_lon"].to_numpy(), towns["seat_lat"].to_numpy())
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seats), extend_to=outline))
+    geoms = []
+    for pt in seats:
+        cell = next(c for c in cells if shapely.contains(c, pt))
+        geoms.append(shapely.intersection(cell, outline))
+    gdf = gpd.GeoDataFrame(
+        towns[["code", "name", "mca_name", "kind"]].assign(approximate=True), geometry=geoms, crs="EPSG:4326")
+    return District(code="110113", name="顺义区", jurisdictions=gdf, outline=outline, approximate=True)
+
+
+@cache
+def shunyi() -> District:
+    try:
+        from lianxin_geo.boundaries import demo_district
+    except ImportError:  # pragma: no cover - before boundaries.py existed
+        return _voronoi_district()
+    return demo_district()
+
+
+@pytest.fixture(scope="module")
+def problems():
+    return read_ledger(PROBLEMS, "orgs", district=shunyi())
+
+
+def _sha_id(prefix: str, *parts: str) -> str:
+    return prefix + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:11].upper()
+
+
+# ---------------------------------------------------------------- the problems file
+EMPTY_CODE_ROWS = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
+EXPECTED = [  # (row, column, severity, value, fragment of the reason); empty-code warnings listed apart
+    (3, "统一社会信用代码", "warning", "91110113MA01D4E5F0", "第18位应为“Q”"),
+    (4, "统一社会信用代码", "warning", "91110113MA01G6H7J", "应为18位，实为17位"),
+    (5, "统一社会信用代码", "error", "91110113MA01A2B3CN", "与第2行重复"),
+    (8, "组织类别", "error", "个体户", "非公企业、社会组织"),
+    (9, "从业人员数", "error", "-5", "不能为负数"),
+    (10, "经度", "error", "40.11918,116.64469", "经纬度可能填反"),
+    (12, "所属镇街", "error", "朝阳门街道", "不是顺义区的镇街"),
+    (13, "纬度", "error", "", "只填了“经度”"),
+    (14, "单位名称", "error", "=1+1", "重复行：与第7行"),
+    (15, "从业人员数", "warning", "3", "多于“从业人员数”"),
+    (15, "联合党组织编号", "warning", "", "联合建立"),
+    (16, "从业人员数", "warning", "", "已按缺失值保留"),
+    (17, "经度", "error", "116.3975,39.9087", "坐标系"),
+]
+
+
+def test_problem_rows_are_reported_exactly(problems):
+    other = [i for i in problems.issues if "信用代码”为空" not in i.reason]
+    got = [(i.row, i.column, i.severity, i.value) for i in other]
+    assert got == [(r, c, s, v) for r, c, s, v, _ in EXPECTED]
+    for issue, (*_, fragment) in zip(other, EXPECTED):
+        assert fragment in issue.reason, issue.reason
+    empty = [i for i in problems.issues if "信用代码”为空" in i.reason]
+    assert [i.row for i in empty] == EMPTY_CODE_ROWS
+    assert {(i.severity, i.column, i.key) for i in empty} == {("warning", "统一社会信用代码", "credit_code")}
+
+
+def test_problem_rows_split_and_invariant(problems):
+    assert problems.header_row == 1
+    assert problems.rows_in == 17  # line 18 is blank: skipped and not counted
+    assert problems.rows_in == problems.n_accepted + problems.n_rejected
+    assert problems.accepted["row"].tolist() == [2, 3, 4, 6, 7, 11, 15, 16, 19]
+    assert problems.rejected["row"].tolist() == [5, 8, 9, 10, 12, 13, 14, 17]
+    error_rows = sorted({i.row for i in problems.issues if i.severity == "error"})
+    assert error_rows == problems.rejected["row"].tolist()
+
+
+def test_problem_values_and_ids(problems):
+    acc = problems.accepted.set_index("row")
+    # data that looks like markup or a formula stays verbatim
+    assert acc.loc[6, "name"] == "<script>alert(1)</script>"
+    assert acc.loc[7, "name"] == "=1+1"
+    # ids: valid code, else sha1(name|address|town code)
+    assert acc.loc[2, "id"] == "91110113MA01A2B3CN"
+    assert acc.loc[6, "id"] == "52110113MA0K12345E"
+    assert acc.loc[3, "id"] == _sha_id("X", "顺义示例物流有限公司", "", "110113003")
+    assert acc.loc[7, "id"] == _sha_id("X", "=1+1", "", "110113002")
+    assert acc.loc[3, "credit_code"] == "91110113MA01D4E5F0"  # invalid code kept as written
+    # GCJ-02 point converted back to the WGS-84 office point (< 0.5 m)
+    assert acc.loc[11, "crs"] == "GCJ02"
+    assert acc.loc[11, "lon_raw"] == 116.65057 and acc.loc[11, "lat_raw"] == 40.120273
+    assert abs(acc.loc[11, "lon"] - SHENGLI[0]) < 5e-6 and abs(acc.loc[11, "lat"] - SHENGLI[1]) < 5e-6
+    assert (acc.loc[2, "lon"], acc.loc[2, "lat"]) == SHENGLI
+    assert np.isnan(acc.loc[3, "lon"]) and acc.loc[3, "crs"] == "WGS84"
+    # synonyms and towns
+    assert acc.loc[19, "kind"] == "非公企业" and acc.loc[19, "party_status"] == "联合建立"
+    assert acc.loc[19, "joint_org_id"] == "LH-001"
+    assert acc.loc[19, "town"] == "李桥" and acc.loc[19, "town_code"] == "110113104"
+    assert acc.loc[2, "town_code"] == "110113001"
+    # counts are nullable integers, employees missing stays NA
+    assert str(acc["employees"].dtype) == "Int64"
+    assert acc.loc[15, "members"] == 4 and acc.loc[15, "employees"] == 3
+    assert pd.isna(acc.loc[16, "employees"])
+    assert set(acc["source"]) == {DEMO_FLAG}
+
+
+def test_rejected_frame_keeps_raw_values(problems):
+    rej = problems.rejected.set_index("row")
+    assert rej.loc[9, "employees"] == "-5"
+    assert rej.loc[10, "lon"] == "40.11918" and rej.loc[10, "lat"] == "116.64469"
+    assert rej.loc[12, "town"] == "朝阳门街道"
+    assert "不是顺义区的镇街" in rej.loc[12, "reasons"] and "[所属镇街]" in rej.loc[12, "reasons"]
+    assert "信用代码”为空" not in rej.loc[12, "reasons"]  # warnings are not reasons for rejection
+    assert list(problems.rejected.columns) == ["row", *ORG_SCHEMA.keys, "reasons"]
+
+
+def test_to_json(problems):
+    doc = problems.to_json()
+    json.dumps(doc, ensure_ascii=False)
+    assert {k: doc[k] for k in ("kind", "source", "rows_in", "accepted", "rejected", "header_row")} == {
+        "kind": "orgs", "source": "orgs_problems.csv", "rows_in": 17, "accepted": 9, "rejected": 8,
+        "header_row": 1}
+    assert len(doc["errors"]) == len(problems.issues)
+    assert doc["warnings"] == sum(1 for i in problems.issues if i.severity == "warning") == 16
+    assert set(doc["errors"][0]) == {"row", "column", "value", "reason", "severity"}
+
+
+def test_ids_are_stable_and_collisions_get_the_row(problems):
+    again = read_ledger(PROBLEMS.read_bytes(), "orgs", district=shunyi(), filename="x.csv")
+    assert again.accepted["id"].tolist() == problems.accepted["id"].tolist()
+    df = pd.DataFrame({"单位名称": ["甲公司", "甲公司", "乙公司"], "组织类别": ["非公企业"] * 3,
+                       "所属镇街": ["胜利街道", "胜利", "胜利街道"], "从业人员数": [10, 11, 5]})
+    res = read_ledger(df, "orgs", district=shunyi())
+    base = _sha_id("X", "甲公司", "", "110113001")
+    assert res.accepted["id"].tolist() == [base, f"{base}-3", _sha_id("X", "乙公司", "", "110113001")]
+    assert derive_id("buildings", {"name": " 示例大厦 ", "town": "胜利街道"}) == _sha_id("B", "示例大厦", "胜利")
+    assert derive_id("parks", {"name": "ＡＢＣ园"}, town_code="110113011") == _sha_id("P", "abc园", "110113011")
+
+
+# ---------------------------------------------------------------- real shapes of files
+def test_gbk_csv_from_chinese_excel():
+    res = read_ledger(GBK, "orgs", district=shunyi())
+    assert res.encoding == "gbk" and res.header_row == 1
+    assert (res.rows_in, res.n_accepted, res.n_rejected) == (4, 4, 0)
+    acc = res.accepted.set_index("row")
+    assert acc.index.tolist() == [2, 3, 4, 6]  # line 5 is blank
+    assert acc.loc[2, "name"] == "北京顺鑫示例食品有限公司"
+    assert acc["employees"].tolist() == [12, 1234, 12, 45]
+    assert acc["members"].tolist() == [3, 12, 0, 0]  # empty -> default 0
+    assert acc["probationary"].tolist() == [0, 1, 0, 0]
+    assert acc["kind"].tolist() == ["非公企业", "社会组织", "社会组织", "非公企业"]
+    assert acc["party_status"].tolist() == ["未建立", "单独建立", "联合建立", "未建立"]
+    assert acc["town_code"].tolist() == ["110113003", "110113001", "110113003", "110113008"]
+    assert acc["extra:序号"].tolist() == ["1", "2", "3", "4"]
+    assert acc.loc[3, "extra:备注"] == "年检合格" and acc.loc[2, "extra:备注"] is None
+    assert res.column_map["employees"] == "职工人数"
+    assert [(i.row, i.column, i.severity) for i in res.issues] == [
+        (0, "备注", "warning"), (0, "统一社会信用代码", "warning"), (4, "联合党组织编号", "warning")]
+
+
+def test_xlsx_with_title_notes_and_merged_cells():
+    res = read_ledger(XLSX, "orgs", district=shunyi())
+    assert res.header_row == 4 and res.sheet == "Sheet1"
+    assert res.rows_in == 6  # row 6 blank, row 12 only a 序号: not counted
+    acc = res.accepted.set_index("row")
+    assert acc.index.tolist() == [5, 7, 8, 9, 10, 11]
+    assert acc.loc[5, "id"] == "91110113MA01D4E5FQ"
+    assert acc.loc[7, "id"] == acc.loc[7, "credit_code"] == "911101133000002048"  # float cell recovered
+    assert acc.loc[8, "name"] == "顺义示例超市"  # full-width spaces stripped
+    assert acc.loc[9, "name"] == "=1+1"
+    assert acc["employees"].tolist()[:4] == [250, 12, 15, 5]
+    assert acc.loc[5, "members"] == 8
+    assert acc.loc[10, "town"] == acc.loc[11, "town"] == "张镇"  # vertical merge filled down
+    assert acc.loc[5, "lon"] == 116.55011
+    assert [(i.row, i.column, i.severity) for i in res.issues if "信用代码”为空" not in i.reason] == [
+        (0, "备注", "warning"), (10, "从业人员数（人）", "warning"), (11, "从业人员数（人）", "warning")]
+    assert res.column_map == {"name": "*单位名称", "kind": "组织类别（必填）", "credit_code": "统一社会信用代码",
+                              "town": "所属镇街", "employees": "从业人员数（人）", "members": "正式党员数",
+                              "lon": "经度", "lat": "纬度"}
+
+
+def test_utf8_bom_buildings():
+    res = read_ledger(BOM, "buildings", district=shunyi())
+    assert res.encoding == "utf-8"
+    acc = res.accepted.set_index("row")
+    assert acc.index.tolist() == [2, 3, 4]
+    assert acc["floor_area"].tolist() == [1200.0, 1200.0, 1500.0]
+    assert acc["workstation"].tolist() == [True, False, True]
+    assert acc["workstation"].dtype == bool
+    assert acc.loc[2, "crs"] == "GCJ02"
+    assert abs(acc.loc[2, "lon"] - SHENGLI[0]) < 5e-6
+    assert acc.loc[2, "id"] == _sha_id("B", "示例国际大厦", "110113001")
+    assert [(i.row, i.column, i.severity, i.value) for i in res.issues] == [
+        (5, "建筑面积", "error", "约一千"), (6, "楼宇工作站", "error", "待定")]
+    rej = res.rejected.set_index("row")
+    assert rej.loc[5, "crs"] == "GCJ-02" and rej.loc[5, "town"] == "空港"
+
+
+# ---------------------------------------------------------------- encodings and formats
+HEAD = "单位名称,组织类别,从业人员数\n"
+
+
+def test_encodings_are_tried_in_order_and_never_guessed():
+    utf8 = (HEAD + "顺义示例公司,非公企业,5\n").encode("utf-8")
+    assert read_ledger(utf8, filename="a.csv").encoding == "utf-8"
+    gbk = (HEAD + "顺义示例公司,非公企业,5\n").encode("gbk")
+    res = read_ledger(gbk, filename="a.csv")
+    assert res.encoding == "gbk" and res.accepted["name"].tolist() == ["顺义示例公司"]
+    gb18030 = (HEAD + "𠮷祥示例公司,非公企业,5\n").encode("gb18030")  # not in GBK
+    res = read_ledger(gb18030, filename="a.csv")
+    assert res.encoding == "gb18030" and res.accepted["name"].tolist() == ["𠮷祥示例公司"]
+    utf16 = (HEAD + "顺义示例公司,非公企业,5\n").encode("utf-16")
+    assert read_ledger(utf16, filename="a.csv").accepted["name"].tolist() == ["顺义示例公司"]
+    with pytest.raises(LedgerError, match="GB18030"):
+        read_ledger(HEAD.encode("gbk") + b"\x81\x20\xff\xfe\x00", filename="bad.csv")
+
+
+def test_xls_and_broken_files_get_chinese_errors(tmp_path):
+    with pytest.raises(LedgerError, match=r"另存为.*\.xlsx"):
+        read_ledger(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, filename="old.xls")
+    p = tmp_path / "old.xls"
+    p.write_bytes(b"whatever")
+    with pytest.raises(LedgerError, match=r"\.xls"):
+        read_ledger(p)
+    with pytest.raises(LedgerError, match="无法打开"):
+        read_ledger(b"PK\x03\x04garbage", filename="x.xlsx")
+    with pytest.raises(LedgerError, match="找不到台账文件"):
+        read_ledger(tmp_path / "none.csv")
+
+
+def test_missing_required_column_and_missing_header():
+    with pytest.raises(LedgerError) as exc:
+        read_ledger(pd.DataFrame({"名称": ["示例中心"], "所属镇街": ["胜利"]}), "centers")
+    assert "层级" in str(exc.value) and "名称、所属镇街" in str(exc.value)
+    with pytest.raises(LedgerError, match="找不到两新组织台账的表头行"):
+        read_ledger(("标题\n" * 25 + HEAD).encode(), filename="deep.csv")
+    res = read_ledger(("标题\n" * 10 + HEAD + "甲,企业,3\n").encode(), filename="ok.csv")
+    assert (res.header_row, res.accepted["row"].tolist()) == (11, [12])
+    with pytest.raises(LedgerError, match="商务楼宇台账"):
+        read_ledger(BOM, "orgs")  # wrong kind: the message names the kind it looks like
+
+
+def test_duplicate_and_unknown_columns_are_kept():
+    df = pd.DataFrame([["甲公司", "企业", "10", "20", "x"]],
+                      columns=["单位名称", "组织类别", "从业人员数", "职工人数", "自定义"])
+    res = read_ledger(df)
+    assert res.accepted["employees"].tolist() == [10]
+    assert res.accepted["extra:职工人数"].tolist() == ["20"]
+    assert res.accepted["extra:自定义"].tolist() == ["x"]
+    assert [(i.row, i.column, i.severity) for i in res.issues[:2]] == [(0, "职工人数", "warning"),
+                                                                       (0, "自定义", "warning")]
+    assert "以左边的“从业人员数”为准" in res.issues[0].reason
+
+
+def test_header_normalisation():
+    df = pd.DataFrame([["甲", "企业", "116.6", "40.1", "百度"]],
+                      columns=["＊单 位 名 称", "组织类别(必填)", "LNG", "Lat", "坐标系（选填）"])
+    res = read_ledger(df)
+    assert res.column_map == {"name": "＊单 位 名 称", "kind": "组织类别(必填)", "lon": "LNG", "lat": "Lat",
+                              "crs": "坐标系（选填）"}
+    assert res.accepted["crs"].tolist() == ["BD09"]
+
+
+def test_detect_kind():
+    assert detect_kind(PROBLEMS) == "orgs"
+    assert detect_kind(GBK) == "orgs"
+    assert detect_kind(XLSX) == "orgs"
+    assert detect_kind(BOM) == "buildings"
+    assert detect_kind(pd.DataFrame(columns=["园区名称", "级别", "所属镇街"])) == "parks"
+    assert detect_kind(pd.DataFrame(columns=["名称", "层级", "建筑面积", "有党旗"])) == "centers"
+    with pytest.raises(LedgerError, match="同样符合"):
+        detect_kind(pd.DataFrame(columns=["楼宇名称", "园区名称"]))
+    with pytest.raises(LedgerError, match="无法判断"):
+        detect_kind(pd.DataFrame(columns=["甲", "乙"]))
+
+
+def test_inputs_bytes_fileobj_frame_and_sheet(tmp_path):
+    buf = io.BytesIO(XLSX.read_bytes())
+    buf.name = "upload.xlsx"
+    res = read_ledger(buf)
+    assert res.source == "upload.xlsx" and res.header_row == 4
+    res = read_ledger(pd.DataFrame({"单位名称": ["甲", None, "乙"], "组织类别": ["企业", None, "社会组织"]}))
+    assert res.accepted["row"].tolist() == [2, 4] and res.rows_in == 2 and res.source == "<DataFrame>"
+    assert read_ledger(XLSX, sheet=0).n_accepted == 6
+    assert read_ledger(XLSX, sheet="Sheet1").n_accepted == 6
+    with pytest.raises(LedgerError, match="Sheet1"):
+        read_ledger(XLSX, sheet="台账")
+    with pytest.raises(LedgerError, match="第3个工作表"):
+        read_ledger(XLSX, sheet=2)
+    with pytest.raises(LedgerError, match="未知台账类别"):
+        read_ledger(XLSX, "people")
+
+
+def test_read_frame_gives_raw_text():
+    frame = read_frame(XLSX)
+    assert frame.attrs["header_row"] == 4
+    assert frame.index.tolist() == [5, 7, 8, 9, 10, 11]
+    assert frame.loc[8, "从业人员数（人）"] == "１５"
+    assert frame.loc[7, "统一社会信用代码"] == "911101133000002048"
+    assert frame.attrs["columns"]["*单位名称"] == "name" and frame.attrs["columns"]["备注"] is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("12", 12), ("１２", 12), ("12人", 12), ("12 名", 12), ("1,234", 1234), ("12.0", 12), ("＋7", 7),
+    ("", None)])
+def test_count_parsing(text, expected):
+    res = read_ledger(pd.DataFrame({"单位名称": ["甲"], "组织类别": ["企业"], "从业人员数": [text]}))
+    value = res.accepted["employees"].iloc[0]
+    assert (pd.isna(value) if expected is None else value == expected)
+
+
+@pytest.mark.parametrize("text", ["十二", "12.5", "-1", "12kg"])
+def test_bad_counts_are_rejected(text):
+    res = read_ledger(pd.DataFrame({"单位名称": ["甲"], "组织类别": ["企业"], "从业人员数": [text]}))
+    assert res.n_rejected == 1 and res.issues[-1].column == "从业人员数"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("是", True), ("否", False), ("有", True), ("无", False), ("Y", True), ("n", False), ("TRUE", True),
+    ("false", False), ("1", True), ("0", False), ("√", True), ("", False)])
+def test_bool_parsing(text, expected):
+    res = read_ledger(pd.DataFrame({"楼宇名称": ["甲"], "楼宇工作站": [text]}), "buildings")
+    assert res.accepted["workstation"].tolist() == [expected]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1200㎡", 1200.0), ("1,200平方米", 1200.0), ("１２００", 1200.0), ("850.5 平米", 850.5), ("800m²", 800.0)])
+def test_area_parsing(text, expected):
+    res = read_ledger(pd.DataFrame({"名称": ["甲"], "层级": ["镇"], "建筑面积": [text]}), "centers")
+    assert res.accepted["floor_area"].tolist() == [expected] and res.accepted["level"].tolist() == ["镇级"]
+
+
+@pytest.mark.parametrize(("column", "text", "expected"), [
+    ("党组织状态", "已单独建立", "单独建立"), ("党组织状态", "联建", "联合建立"), ("党组织状态", "无", "未建立"),
+    ("党组织状态", "未建", "未建立"), ("党组织类型", "支部", "党支部"), ("组织类别", "非公有制经济组织", "非公企业"),
+    ("坐标系", "高德", "GCJ02"), ("坐标系", "GCJ-02", "GCJ02"), ("社会组织类型", "民非", "民办非企业单位"),
+    ("登记级别", "市级", "市级及以上")])
+def test_enum_synonyms(column, text, expected):
+    df = pd.DataFrame({"单位名称": ["甲"], "组织类别": ["企业"], "联合党组织编号": ["L1"]})
+    df[column] = [text]
+    res = read_ledger(df)
+    key = {"党组织状态": "party_status", "党组织类型": "party_org_type", "组织类别": "kind", "坐标系": "crs",
+           "社会组织类型": "social_type", "登记级别": "registration_level"}[column]
+    assert res.accepted[key].tolist() == [expected]
+
+
+# ---------------------------------------------------------------- invariant
+NAMES = ["甲公司", "乙协会", "<script>x</script>", "=SUM(A1)", "", "丙公司"]
+KINDS = ["非公企业", "社会组织", "企业", "个体户", ""]
+COUNTS = ["", "0", "3", "１２人", "-2", "abc", "1,200", "7.5"]
+TOWNS = ["", "胜利街道", "仁和", "110113003", "火星镇"]
+LONS = ["", "116.65", "40.1", "abc", "116.3975"]
+LATS = ["", "40.12", "116.6", "39.9087"]
+CODES = ["", "91110113MA01A2B3CN", "91110113MA01D4E5FQ", "91110113MA01A2B3C0", "123"]
+STATUS = ["", "单独建立", "联合建立", "联建", "不知道"]
+
+row_st = st.tuples(*(st.sampled_from(v) for v in (CODES, NAMES, KINDS, COUNTS, COUNTS, TOWNS, LONS, LATS, STATUS)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(row_st, min_size=0, max_size=25))
+def test_every_row_is_accepted_or_rejected(rows):
+    cols = ["统一社会信用代码", "单位名称", "组织类别", "从业人员数", "正式党员数", "所属镇街", "经度", "纬度", "党组织状态"]
+    df = pd.DataFrame(rows, columns=cols, dtype=object)
+    res = read_ledger(df, "orgs", district=shunyi())
+    nonblank = [i + 2 for i, r in enumerate(rows) if any(r)]
+    assert res.rows_in == len(nonblank) == res.n_accepted + res.n_rejected
+    assert sorted(res.accepted["row"].tolist() + res.rejected["row"].tolist()) == nonblank
+    assert sorted({i.row for i in res.issues if i.severity == "error"}) == res.rejected["row"].tolist()
+    assert res.accepted["id"].is_unique
+    assert set(res.accepted["name"]) <= set(NAMES) - {""}
+    ok = res.accepted["lon"].notna()
+    assert shunyi().contains(res.accepted.loc[ok, "lon"], res.accepted.loc[ok, "lat"]).all()
+
+
+def test_voronoi_fallback_district_matches_towns():
+    d = _voronoi_district()
+    assert len(d.jurisdictions) == 25
+    assert d.resolve_town("仁和") == "110113003"
+    assert d.assign(np.array([SHENGLI[0]]), np.array([SHENGLI[1]]))[0] == "110113001"
+    lon, lat = wgs84_to_gcj02(*SHENGLI)
+    assert d.contains(np.array([lon]), np.array([lat]))[0]
