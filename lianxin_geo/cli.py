@@ -218,11 +218,56 @@ def _write_located(ws, out: Path) -> None:
     elif suffix == ".csv":
         gdf.drop(columns="geometry").to_csv(out, index=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
-        from ._xlsx import write_sheets
+        from ._xlsx import Sheet, frame_rows, write_workbook
 
-        write_sheets(out, {"定位结果": gdf.drop(columns="geometry")}, notes=ws.data_notes)
+        table = gdf.drop(columns="geometry")
+        write_workbook(out, [Sheet("定位结果", list(table.columns), frame_rows(table), title="组织定位结果",
+                                   notes=ws.data_notes)])
     else:
         raise LianxinError(f"不支持的输出格式 {suffix!r}：请使用 .geojson、.gpkg、.csv 或 .xlsx")
+
+
+# ----------------------------------------------------------------- assess
+@app.command()
+def assess(
+    orgs: OrgsOpt = None,
+    centers: CentersOpt = None,
+    buildings: BuildingsOpt = None,
+    parks: ParksOpt = None,
+    boundaries: BoundariesOpt = None,
+    boundaries_crs: BoundariesCrsOpt = "WGS84",
+    policy: PolicyOpt = None,
+    per_org: Annotated[bool, typer.Option("--per-org", help="xlsx 中加入一企一表/一社一表 / add per-org cards")] = False,
+    json_: JsonOpt = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="统计表 .xlsx / statistics workbook")] = None,
+) -> None:
+    """评估每个组织的覆盖状态与应办事项，计算覆盖率、阵地达标、经费 / assess coverage, rates, venues, funding."""
+    from .assess import assess as run_assess
+    from .assess import write_assessment_xlsx
+
+    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
+    a = run_assess(ws.orgs, centers=ws.centers, parks=ws.parks, buildings=ws.buildings, district=ws.district,
+                   profile=ws.profile)
+    if out is not None:
+        write_assessment_xlsx(a, out, per_org=per_org)
+    doc = a.to_json()
+    doc.setdefault("notes", ws.data_notes)
+    if json_:
+        _emit_json(doc)
+        return
+    _notes(ws)
+    d = doc["district"]
+    err.print(f"[bold]{ws.district.name}[/bold]（政策配置 {ws.profile.name}）：组织 {d.get('orgs')} 个；"
+              f"组织覆盖率 {_pct(d.get('org_coverage_rate'))}，单独组建率 {_pct(d.get('single_rate'))}，"
+              f"工作覆盖率 {_pct(d.get('work_coverage_rate'))}")
+    err.print(f"应办事项 {len(doc.get('actions', []))} 条；阵地未达标镇街 "
+              f"{sum(1 for v in doc.get('venues', []) if not v.get('compliant'))} 个")
+    if out is not None:
+        err.print(f"[green]已写出统计表 {out}[/green]")
+
+
+def _pct(v) -> str:
+    return "—" if v is None else f"{100 * float(v):.1f}%"
 
 
 # ----------------------------------------------------------------- main
