@@ -32,6 +32,7 @@ from .errors import BoundaryError
 __all__ = [
     "derive_jurisdictions",
     "demo_district",
+    "demo_seats",
     "load_boundaries",
     "shunyi_seed_points",
     "write_boundaries_geojson",
@@ -125,6 +126,12 @@ def _read_outline(path: Path) -> shapely.Geometry:
         data = json.load(fh)
     geoms = [shapely.geometry.shape(f["geometry"]) for f in data["features"]]
     return shapely.union_all(geoms)
+
+
+def demo_seats() -> dict[str, tuple[float, float]]:
+    """Approximate WGS-84 office points of the 25 Shunyi towns/streets: ``{code: (lon, lat)}``."""
+    towns = pd.read_csv(data_dir() / "boundaries" / "shunyi_towns.csv", dtype={"code": str})
+    return {c: (float(x), float(y)) for c, x, y in zip(towns["code"], towns["seat_lon"], towns["seat_lat"])}
 
 
 def shunyi_seed_points() -> pd.DataFrame:

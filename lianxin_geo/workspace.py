@@ -14,7 +14,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .boundaries import demo_district, load_boundaries
+from .boundaries import demo_district, demo_seats, load_boundaries
 from .district import District
 from .model import DEMO_FLAG, LEDGER_KINDS
 
@@ -158,7 +158,9 @@ def load_workspace(
                                         filename=f"empty:{kind}")
     lay = {k: _locate_layer(ledgers[k].accepted, district) for k in ("buildings", "parks", "centers")}
     say("定位组织")
-    located = locate(ledgers["orgs"].accepted, district=district, buildings=lay["buildings"], parks=lay["parks"])
+    seats = demo_seats() if boundaries is None else None
+    located = locate(ledgers["orgs"].accepted, district=district, buildings=lay["buildings"], parks=lay["parks"],
+                     seats=seats)
     notes = []
     if boundaries is not None and demo_kinds:
         notes.append("注意：使用了自有边界，但部分台账仍为顺义演示数据")
