@@ -72,9 +72,15 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="随机种子 / random seed
 
 
 def _progress(quiet: bool):
-    if quiet:
-        return lambda _m: None
-    return lambda m: err.print(f"[dim]… {m}[/dim]")
+    """A progress callback for the API: ``progress(message, fraction=None)``; prints to stderr."""
+
+    def report(message: str, fraction: float | None = None, *_a, **_k) -> None:
+        if quiet:
+            return
+        pct = f" {100 * fraction:3.0f}%" if isinstance(fraction, (int, float)) else ""
+        err.print(f"[dim]…{pct} {message}[/dim]")
+
+    return report
 
 
 def _emit_json(doc: Any) -> None:

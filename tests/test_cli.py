@@ -1,0 +1,117 @@
+"""The command line: exit codes, JSON on stdout only, demo fallback, user files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from lianxin_geo.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *args: str) -> dict:
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_help_is_bilingual_and_exits_0(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    assert "两新党建" in out and "Two-coverage" in out
+    for cmd in ("demo", "validate", "locate", "assess", "plan"):
+        assert cmd in out
+
+
+def test_bad_usage_exits_2(capsys):
+    code, _, err = run(capsys, "no-such-command")
+    assert code == 2
+    code, _, _ = run(capsys, "validate")  # missing argument
+    assert code == 2
+    code, _, _ = run(capsys, "validate", str(DATA / "orgs_problems.csv"), "--kind", "nonsense")
+    assert code == 2
+
+
+def test_user_errors_exit_1_with_chinese_message(capsys, tmp_path):
+    code, _, err = run(capsys, "validate", str(tmp_path / "missing.xlsx"))
+    assert code == 1 and "错误" in err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[profile]\nextends = "shunyi-2017"\n[joint]\nmax_units = { value = -4 }\n', encoding="utf-8")
+    code, _, err = run(capsys, "assess", "--policy", str(bad), "--json")
+    assert code == 1 and "max_units" in err and "内部错误" not in err
+    code, _, err = run(capsys, "assess", "--policy", "no-such-profile", "--json")
+    assert code == 1 and "内部错误" not in err
+
+
+def test_validate_json_accounts_for_every_row(capsys):
+    doc = run_json(capsys, "validate", str(DATA / "orgs_problems.csv"))
+    assert doc["rows_in"] == doc["accepted"] + doc["rejected"]
+    assert doc["rejected"] > 0
+    for e in doc["errors"]:
+        assert set(e) >= {"row", "column", "value", "reason", "severity"}
+        assert e["severity"] in ("error", "warning")
+        assert e["row"] >= 2  # Excel rows, header counted
+    rows_with_errors = {e["row"] for e in doc["errors"] if e["severity"] == "error"}
+    assert len(rows_with_errors) == doc["rejected"]
+
+
+def test_validate_detects_kind_and_reads_gbk(capsys):
+    doc = run_json(capsys, "validate", str(DATA / "orgs_gbk_excel.csv"))
+    assert doc["kind"] == "orgs" and doc["rows_in"] > 0
+    doc = run_json(capsys, "validate", str(DATA / "buildings_utf8bom.csv"))
+    assert doc["kind"] == "buildings"
+
+
+def test_locate_on_a_user_file_names_orgs_by_id(capsys, tmp_path):
+    out = tmp_path / "located.geojson"
+    doc = run_json(capsys, "locate", "--orgs", str(DATA / "orgs_problems.csv"), "--out", str(out))
+    assert doc["rows_in"] == 17
+    assert doc["located"] + doc["unlocated"] + doc["rejected"] == doc["rows_in"]
+    assert sum(doc["by_precision"].values()) == doc["located"] + doc["unlocated"]
+    rec = doc["records"][0]
+    assert set(rec) >= {"row", "id", "lon", "lat", "precision", "jurisdiction_code", "jurisdiction_name", "mismatch"}
+    assert out.exists() and json.loads(out.read_text(encoding="utf-8"))["type"] == "FeatureCollection"
+
+
+def test_demo_is_identical_for_the_same_seed(capsys, tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for d, seed in ((a, "7"), (b, "7"), (c, "8")):
+        code, _, err = run(capsys, "demo", "--out", str(d), "--orgs", "300", "--seed", seed)
+        assert code == 0, err
+
+    def digest(folder: Path) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+    assert digest(a) == digest(b)
+    assert digest(a) != digest(c)
+    names = set(digest(a))
+    assert any(n.startswith("orgs") and n.endswith(".xlsx") for n in names)
+    assert {"boundaries.geojson"} <= names
+    # the written organization ledger reads back with nothing rejected
+    doc = run_json(capsys, "validate", str(next(p for p in a.iterdir() if p.name.startswith("orgs"))))
+    assert doc["rows_in"] == 300 and doc["rejected"] == 0
+
+
+def test_assess_json_and_policy_file_changes_the_result(capsys, tmp_path):
+    base = run_json(capsys, "assess")
+    assert set(base) >= {"district", "jurisdictions", "actions", "venues", "funding"}
+    assert 0 <= base["district"]["org_coverage_rate"] <= 1
+    from lianxin_geo.policy import load_profile
+
+    src = Path(load_profile("shunyi-2017").path).read_text(encoding="utf-8")
+    edited = tmp_path / "mine.toml"
+    edited.write_text(src.replace("required_m2_town = { value = 1200", "required_m2_town = { value = 100"),
+                      encoding="utf-8")
+    mine = run_json(capsys, "assess", "--policy", str(edited))
+    failing = lambda d: sum(1 for v in d["venues"] if not v["compliant"])  # noqa: E731
+    assert failing(mine) < failing(base)
