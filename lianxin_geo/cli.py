@@ -276,6 +276,160 @@ def _pct(v) -> str:
     return "—" if v is None else f"{100 * float(v):.1f}%"
 
 
+# ----------------------------------------------------------------- plan
+GraphOpt = Annotated[
+    Optional[Path],
+    typer.Option("--graph", help="路网文件 .graphml/.osm（缺省按直线距离×绕行系数）/ road graph file"),
+]
+TimeLimitOpt = Annotated[float, typer.Option("--time-limit", help="求解时限（秒）/ solver time limit (s)", min=0.1)]
+
+
+def _graph(path: Optional[Path]):
+    if path is None:
+        return None
+    from .routing import load_road_graph
+
+    return load_road_graph(path)
+
+
+def _write_table(out: Path, sheets: dict, notes: list[str]) -> None:
+    """Write one or more DataFrames to .xlsx (formula-safe) or the first to .csv."""
+    from ._xlsx import Sheet, frame_rows, write_workbook
+
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        first = next(iter(sheets.values()))
+        first.to_csv(out, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        write_workbook(out, [Sheet(name, [str(c) for c in df.columns], frame_rows(df), title=name, notes=notes)
+                             for name, df in sheets.items()])
+    elif suffix == ".json":
+        raise LianxinError("请用 --json 输出 JSON；--out 支持 .xlsx、.csv（路线另支持 .md）")
+    else:
+        raise LianxinError(f"不支持的输出格式 {suffix!r}：请使用 .xlsx 或 .csv")
+
+
+@plan_app.command("joint")
+def plan_joint(
+    orgs: OrgsOpt = None,
+    boundaries: BoundariesOpt = None,
+    buildings: BuildingsOpt = None,
+    parks: ParksOpt = None,
+    centers: CentersOpt = None,
+    policy: PolicyOpt = None,
+    boundaries_crs: BoundariesCrsOpt = "WGS84",
+    reoptimize: Annotated[bool, typer.Option("--reoptimize", help="重新优化已有联合党组织 / re-plan existing joint orgs")] = False,
+    cross_town: Annotated[Optional[bool], typer.Option("--cross-town/--same-town", help="允许跨相邻镇街联建 / allow adjacent towns")] = None,
+    zero_in_building: Annotated[Optional[bool], typer.Option("--zero-member-in-building/--no-zero-member-in-building", help="楼宇/园区内无党员单位纳入联建 / include zero-member orgs in buildings")] = None,
+    seed: SeedOpt = 0,
+    json_: JsonOpt = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="联建方案 .xlsx/.csv / proposal table")] = None,
+) -> None:
+    """联建方案：按属地、行业相近、单位数与党员数上下限生成联合党组织 / joint party-unit proposals."""
+    from .pipeline import run_joint
+
+    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
+    plan = run_joint(ws, reoptimize=reoptimize, cross_town=cross_town, include_zero_member_in_building=zero_in_building,
+                     seed=seed, progress=_progress(json_))
+    doc = plan.to_json()
+    doc.setdefault("notes", ws.data_notes)
+    if out is not None:
+        _write_table(out, plan.tables(), ws.data_notes)
+    if json_:
+        _emit_json(doc)
+        return
+    _notes(ws)
+    st = doc["stats"]
+    err.print(f"联建方案：符合条件 {st['eligible']} 个，纳入 {st['placed']} 个，组成 {st['units']} 个联合党组织；"
+              f"平均半径 {st['mean_radius_m']:.0f} 米，最大 {st['max_radius_m']:.0f} 米；违规 {len(doc['violations'])} 条")
+    if out is not None:
+        err.print(f"[green]已写出 {out}[/green]")
+
+
+@plan_app.command("routes")
+def plan_routes(
+    orgs: OrgsOpt = None,
+    centers: CentersOpt = None,
+    boundaries: BoundariesOpt = None,
+    graph: GraphOpt = None,
+    policy: PolicyOpt = None,
+    buildings: BuildingsOpt = None,
+    parks: ParksOpt = None,
+    boundaries_crs: BoundariesCrsOpt = "WGS84",
+    time_limit: TimeLimitOpt = 30.0,
+    cross_town: Annotated[bool, typer.Option("--cross-town", help="允许一名指导员跨镇街 / allow routes across towns")] = False,
+    replan: Annotated[bool, typer.Option("--replan", help="已有指导员的组织也重新分配 / re-plan orgs that have an instructor")] = False,
+    no_new_units: Annotated[bool, typer.Option("--no-new-units", help="不含新建联合党组织和新建党组织 / leave out new units")] = False,
+    seed: SeedOpt = 0,
+    json_: JsonOpt = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="路线单 .xlsx/.csv/.md / route sheets")] = None,
+) -> None:
+    """指导员联系路线：每人约10个组织，按镇街与行业分组并规划走访路线 / instructor workloads and routes."""
+    from .pipeline import run_assessment, run_joint, run_routes
+
+    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
+    g = _graph(graph)
+    a = run_assessment(ws)
+    include = False if no_new_units else None
+    joint = None
+    if not no_new_units and ws.profile.get("instructors.include_new_units"):
+        joint = run_joint(ws, assessment=a, seed=seed)
+    plan = run_routes(ws, assessment=a, joint=joint, include_new_units=include, graph=g, time_limit_s=time_limit,
+                      cross_town=cross_town, replan=replan, seed=seed, progress=_progress(json_))
+    doc = plan.to_json()
+    doc.setdefault("notes", ws.data_notes)
+    if out is not None:
+        if out.suffix.lower() == ".md":
+            out.write_text(plan.to_markdown(), encoding="utf-8")
+        else:
+            _write_table(out, {"指导员路线单": plan.route_sheet()}, ws.data_notes)
+    if json_:
+        _emit_json(doc)
+        return
+    _notes(ws)
+    st = doc["stats"]
+    err.print(f"指导员路线：{st['orgs']} 个组织，{st['instructors']} 名指导员，总里程 {st['total_km']:.1f} 公里"
+              f"（距离来源：{st['distance_source']}）；未分配 {len(doc['unassigned'])} 个")
+    if out is not None:
+        err.print(f"[green]已写出 {out}[/green]")
+
+
+@plan_app.command("coverage")
+def plan_coverage(
+    orgs: OrgsOpt = None,
+    centers: CentersOpt = None,
+    buildings: BuildingsOpt = None,
+    parks: ParksOpt = None,
+    boundaries: BoundariesOpt = None,
+    graph: GraphOpt = None,
+    new_sites: Annotated[int, typer.Option("--new-sites", help="建议新增阵地数 k / number of new sites", min=0)] = 5,
+    policy: PolicyOpt = None,
+    boundaries_crs: BoundariesCrsOpt = "WGS84",
+    time_limit: TimeLimitOpt = 30.0,
+    json_: JsonOpt = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="覆盖与选址 .xlsx/.csv / coverage tables")] = None,
+) -> None:
+    """阵地覆盖：服务范围、覆盖缺口、新址建议与面积达标 / service-center coverage, gaps, siting, venues."""
+    from .pipeline import run_coverage
+
+    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
+    plan = run_coverage(ws, k=new_sites, graph=_graph(graph), time_limit_s=time_limit)
+    doc = plan.to_json()
+    doc.setdefault("notes", ws.data_notes)
+    if out is not None:
+        _write_table(out, plan.tables(), ws.data_notes)
+    if json_:
+        _emit_json(doc)
+        return
+    _notes(ws)
+    d = doc["coverage"]["district"]
+    err.print(f"阵地覆盖：组织覆盖 {_pct(d['orgs_share'])}，党员覆盖 {_pct(d['members_share'])}，"
+              f"从业人员覆盖 {_pct(d['employees_share'])}；建议新址 {len(doc['proposed_sites'])} 处"
+              f"（方法 {doc['stats']['method']}）")
+    if out is not None:
+        err.print(f"[green]已写出 {out}[/green]")
+
+
 # ----------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (0 ok, 1 user error, 2 bad usage)."""

@@ -1,0 +1,201 @@
+"""CVRP solver back ends: PyVRP (default), OR-Tools routing and VROOM (pyvroom).
+
+Every back end takes the same plain arrays — an integer cost matrix, integer
+demands, a capacity, the depot index — plus a wall-clock limit and a seed, and
+returns ``(routes, status)`` where each route lists node indices (depot excluded)
+in visiting order. Costs are computed by the caller from its own (float) matrix,
+so back ends only ever see integers.
+
+Status strings (shared by all back ends):
+
+``FEASIBLE``
+    a feasible solution, search stopped by the time or iteration limit (no optimality proof);
+``OPTIMAL``
+    proven optimal (only for trivial instances: no customer, or one customer);
+``INFEASIBLE``
+    the solver's best solution breaks a constraint;
+``NO_SOLUTION``
+    the solver returned nothing within the limit.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import numpy as np
+
+__all__ = ["BACKENDS", "solve_pyvrp", "solve_ortools", "solve_vroom", "available_backends"]
+
+FEASIBLE = "FEASIBLE"
+OPTIMAL = "OPTIMAL"
+INFEASIBLE = "INFEASIBLE"
+NO_SOLUTION = "NO_SOLUTION"
+_MAX_PENALTY = 1e9
+
+
+def _customers(n: int, depot: int) -> np.ndarray:
+    return np.array([i for i in range(n) if i != depot], dtype=int)
+
+
+def solve_pyvrp(
+    matrix: np.ndarray,
+    demands: np.ndarray,
+    capacity: int,
+    *,
+    depot: int = 0,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    max_iterations: int | None = None,
+    num_vehicles: int | None = None,
+) -> tuple[list[list[int]], str]:
+    """Solve with PyVRP's iterated local search (HGS lineage)."""
+    from pyvrp import Client, Depot, Location, PenaltyParams, ProblemData, SolveParams, VehicleType, solve
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+    n = matrix.shape[0]
+    cust = _customers(n, depot)
+    order = np.concatenate([[depot], cust])  # pyvrp wants the depot first
+    m = np.ascontiguousarray(matrix[np.ix_(order, order)], dtype=np.int64)
+    locations = [Location(0.0, 0.0) for _ in range(n)]  # coordinates unused: the matrix is explicit
+    clients = [Client(i, delivery=[int(demands[c])]) for i, c in enumerate(cust, start=1)]
+    total = int(np.sum(demands[cust]))
+    fleet = num_vehicles or max(1, min(len(cust), 2 * math.ceil(total / capacity) + 2))
+    data = ProblemData(
+        locations=locations,
+        clients=clients,
+        depots=[Depot(0)],
+        vehicle_types=[VehicleType(fleet, capacity=[int(capacity)])],
+        distance_matrices=[m],
+        duration_matrices=[np.zeros_like(m)],
+    )
+    stops = [MaxRuntime(max(float(time_limit_s), 0.01))]
+    if max_iterations is not None:
+        stops.append(MaxIterations(int(max_iterations)))
+    stop = stops[0] if len(stops) == 1 else MultipleCriteria(stops)
+    # arcs may be ~1e6 units: let the load penalty grow well past one arc (default cap 1e5)
+    params = SolveParams(penalty=PenaltyParams(max_penalty=_MAX_PENALTY))
+    res = solve(data, stop=stop, seed=int(seed), collect_stats=False, display=False, params=params)
+    best = res.best
+    routes: list[list[int]] = []
+    for route in best.routes():
+        visits = [int(cust[a.idx]) for a in route if a.is_client()]
+        if visits:
+            routes.append(visits)
+    if not best.is_complete():
+        return routes, NO_SOLUTION if not routes else INFEASIBLE
+    return routes, FEASIBLE if res.is_feasible() else INFEASIBLE
+
+
+def solve_ortools(
+    matrix: np.ndarray,
+    demands: np.ndarray,
+    capacity: int,
+    *,
+    depot: int = 0,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    max_iterations: int | None = None,
+    num_vehicles: int | None = None,
+) -> tuple[list[list[int]], str]:
+    """Solve with OR-Tools routing: PATH_CHEAPEST_ARC then GUIDED_LOCAL_SEARCH.
+
+    OR-Tools' local search is deterministic, so ``seed`` is unused.
+    """
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    n = matrix.shape[0]
+    cust = _customers(n, depot)
+    total = int(np.sum(demands[cust]))
+    fleet = num_vehicles or max(1, min(len(cust), math.ceil(total / capacity) + max(2, math.ceil(0.1 * total / capacity))))
+    manager = pywrapcp.RoutingIndexManager(n, fleet, int(depot))
+    routing = pywrapcp.RoutingModel(manager)
+    m = np.asarray(matrix, dtype=np.int64)
+    transit = routing.RegisterTransitMatrix(m.tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(transit)
+    dem = np.asarray(demands, dtype=np.int64).copy()
+    dem[depot] = 0
+    demand_cb = routing.RegisterUnaryTransitVector(dem.tolist())
+    routing.AddDimensionWithVehicleCapacity(demand_cb, 0, [int(capacity)] * fleet, True, "load")
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.time_limit.FromMilliseconds(max(10, int(float(time_limit_s) * 1000)))
+    if max_iterations is not None:
+        params.solution_limit = int(max_iterations)
+    sol = routing.SolveWithParameters(params)
+    if sol is None:
+        return [], NO_SOLUTION
+    routes: list[list[int]] = []
+    for v in range(fleet):
+        idx = routing.Start(v)
+        r: list[int] = []
+        idx = sol.Value(routing.NextVar(idx))
+        while not routing.IsEnd(idx):
+            r.append(int(manager.IndexToNode(idx)))
+            idx = sol.Value(routing.NextVar(idx))
+        if r:
+            routes.append(r)
+    return routes, FEASIBLE
+
+
+def solve_vroom(
+    matrix: np.ndarray,
+    demands: np.ndarray,
+    capacity: int,
+    *,
+    depot: int = 0,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    max_iterations: int | None = None,
+    num_vehicles: int | None = None,
+) -> tuple[list[list[int]], str]:
+    """Solve with VROOM through pyvroom (exploration level 5, two threads).
+
+    VROOM is deterministic for a given input, so ``seed`` is unused; its matrix is
+    32-bit unsigned, so costs must stay below 2**32.
+    """
+    import vroom
+
+    n = matrix.shape[0]
+    cust = _customers(n, depot)
+    total = int(np.sum(demands[cust]))
+    fleet = num_vehicles or max(1, min(len(cust), math.ceil(total / capacity) + max(2, math.ceil(0.1 * total / capacity))))
+    m = np.asarray(matrix)
+    if m.max(initial=0) >= 2**32:
+        raise ValueError("VROOM needs costs below 2**32; scale the matrix down")
+    inp = vroom.Input()
+    inp.set_durations_matrix(profile="car", matrix_input=m.astype(np.uint32))
+    for v in range(fleet):
+        inp.add_vehicle(vroom.Vehicle(id=v, start=int(depot), end=int(depot), capacity=[int(capacity)]))
+    for c in cust:
+        inp.add_job(vroom.Job(id=int(c), location=int(c), delivery=[int(demands[c])]))
+    sol = inp.solve(exploration_level=5, nb_threads=2, timeout=timedelta(seconds=max(float(time_limit_s), 0.01)))
+    df = sol.routes
+    routes: list[list[int]] = []
+    if len(df):
+        jobs = df[df["type"] == "job"]
+        for _, grp in jobs.groupby("vehicle_id", sort=True):
+            routes.append([int(x) for x in grp["location_index"].tolist()])
+    visited = sum(len(r) for r in routes)
+    if visited == 0 and len(cust):
+        return [], NO_SOLUTION
+    return routes, FEASIBLE if visited == len(cust) else INFEASIBLE
+
+
+BACKENDS = {"pyvrp": solve_pyvrp, "ortools": solve_ortools, "vroom": solve_vroom}
+
+
+def available_backends() -> list[str]:
+    """Names of the back ends whose package imports on this machine."""
+    import importlib
+
+    mods = {"pyvrp": "pyvrp", "ortools": "ortools.constraint_solver.pywrapcp", "vroom": "vroom"}
+    out = []
+    for name, mod in mods.items():
+        try:
+            importlib.import_module(mod)
+        except ImportError:
+            continue
+        out.append(name)
+    return out
