@@ -40,6 +40,7 @@ __all__ = [
     "Assessment",
     "assess",
     "write_assessment_xlsx",
+    "assessment_sheets",
     "STATUSES",
     "STATUS_OWN",
     "STATUS_JOINT",
@@ -379,6 +380,14 @@ def write_assessment_xlsx(assessment: Assessment, path: str | os.PathLike[str], 
                           per_org: bool = False) -> Path:
     """Write the statistics tables (BJ2016N 附件1–4) and the assessment tables to an .xlsx file.
 
+    See :func:`assessment_sheets` for the sheets.
+    """
+    return write_workbook(path, assessment_sheets(assessment, per_org=per_org))
+
+
+def assessment_sheets(assessment: Assessment, *, per_org: bool = False) -> list[Sheet]:
+    """The assessment's worksheets, ready for :func:`lianxin_geo._xlsx.write_workbook`.
+
     Sheets: 附件1–4, 覆盖率, 措施清单, 阵地达标, 经费测算, 联系点候选, 策略配置, and with
     ``per_org=True`` the 一企一表/一社一表 cards. Every text cell is guarded against
     formula injection; every sheet carries the synthetic-data note when the
@@ -420,4 +429,4 @@ def write_assessment_xlsx(assessment: Assessment, path: str | os.PathLike[str], 
     ]
     if per_org:
         sheets.append(_cards_sheet(a))
-    return write_workbook(path, sheets)
+    return sheets
