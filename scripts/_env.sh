@@ -38,3 +38,19 @@ ensure_venv() {
     echo "$want" > "$stamp"
   fi
 }
+
+ensure_browser() {
+  # The browser test drives Debian's Chromium; install it when we can (root on Debian/Ubuntu).
+  if [ -x /usr/bin/chromium ] || [ -n "${LIANXIN_NO_BROWSER:-}" ]; then
+    return 0
+  fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> 安装无头浏览器 / installing chromium for the browser test"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+           chromium chromium-driver fonts-wqy-zenhei >/dev/null; }; then
+      echo "    无法安装 chromium，浏览器测试将跳过 / could not install chromium: the browser test will skip" >&2
+    fi
+  else
+    echo "    未安装 chromium 且无 root 权限，浏览器测试将跳过 / no chromium and not root: the browser test will skip" >&2
+  fi
+}

@@ -2,5 +2,6 @@
 # 运行全部测试 / run the whole test suite (what CI runs).
 # Usage: bash scripts/test.sh [extra pytest options]
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
+ensure_browser   # headless Chromium for tests/test_browser.py (skipped with a message where it cannot be installed)
 ensure_venv "all,test,bench"
 exec .venv/bin/python -m pytest -q "$@"

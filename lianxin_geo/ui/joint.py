@@ -1,0 +1,91 @@
+"""联建方案: parameters from the profile, generate, units on the map and in a table, inspect one, unplaced orgs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lianxin_geo.ui import _state
+
+__all__ = ["render"]
+
+_UCOLS = {"unit_id": "联建单元", "jurisdiction_code": "镇街代码", "jurisdiction_name": "镇街", "industry": "行业",
+          "n_orgs": "单位数", "members": "正式党员", "employees": "从业人员", "radius_m": "半径（米）",
+          "hub_name": "牵头单位", "venue": "活动阵地", "org_ids": "成员单位编号"}
+
+
+def render() -> None:
+    """Draw the page."""
+    _state.init_state()
+    ws = _state.workspace()
+    prof = ws.profile
+    st.title("联建方案")
+    _state.banner(ws)
+    choice = _state.map_sidebar(ws, key="jt")
+    with st.form("joint_params"):
+        st.caption(f"参数取自政策配置 {prof.name}；在此修改只影响本次方案。")
+        c = st.columns(3)
+        max_units = c[0].number_input("每个联合党组织最多覆盖单位数（R7）", min_value=2, max_value=50,
+                                      value=int(prof.get("joint.max_units")), step=1, key="jt_max_units")
+        r_town = c[1].number_input("镇/地区内最大半径（米）", min_value=100.0, max_value=50_000.0,
+                                   value=float(prof.get("joint.max_radius_m_town")), step=100.0, key="jt_r_town")
+        r_street = c[2].number_input("街道内最大半径（米）", min_value=100.0, max_value=50_000.0,
+                                     value=float(prof.get("joint.max_radius_m_street")), step=100.0, key="jt_r_street")
+        d = st.columns(3)
+        cross = d[0].checkbox("允许跨镇街联建", value=bool(prof.get("joint.allow_cross_town")), key="jt_cross")
+        similar = d[1].checkbox("允许行业相近联建", value=bool(prof.get("joint.allow_similar_industry")),
+                                key="jt_similar")
+        reopt = d[2].checkbox("重新优化已有联合党组织", value=False, key="jt_reopt")
+        go = st.form_submit_button("生成联建方案", type="primary")
+    if go:
+        st.session_state["jt_params"] = {
+            "changes": {"joint.max_units": int(max_units), "joint.max_radius_m_town": float(r_town),
+                        "joint.max_radius_m_street": float(r_street), "joint.allow_similar_industry": bool(similar)},
+            "cross": bool(cross), "reopt": bool(reopt)}
+    params = st.session_state.get("jt_params")
+    if params is None:
+        st.info("设置参数后点击“生成联建方案”。")
+        return
+    plan = _state.joint_plan(params["changes"], reoptimize=params["reopt"], cross_town=params["cross"])
+    st.session_state["plans"]["joint"] = plan
+    s = plan.stats
+    m = st.columns(4)
+    m[0].metric("联建单元", f"{len(plan.units)}")
+    m[1].metric("纳入单位", f"{s.get('placed', sum(len(u['org_ids']) for u in plan.units))}")
+    m[2].metric("未纳入", f"{len(plan.unplaced)}")
+    m[3].metric("平均半径", f"{(s.get('mean_radius_m') or 0):.0f} 米")
+    if plan.violations:
+        st.error(f"独立校验发现 {len(plan.violations)} 处不符合规则：")
+        st.dataframe(pd.DataFrame(plan.violations), hide_index=True)
+    else:
+        st.success("独立校验：所有联建单元均符合政策配置的规则。")
+    uf = plan.units_frame()
+    if "org_ids" in uf:
+        uf["n_orgs"] = [len(u["org_ids"]) for u in plan.units]
+    unit_ids = [str(u["unit_id"]) for u in plan.units]
+    sel = st.selectbox("查看一个联建单元", ["（全部）"] + unit_ids, key="jt_sel")
+    selected = None if sel == "（全部）" else sel
+    fmap = _state.safe_build_map(ws, layers=("boundaries", "orgs", "units"), basemap=choice["basemap"],
+                                 tianditu_key=choice["tianditu_key"], plans={"joint": plan},
+                                 assessment=_state.assessment(), filters=choice["filters"], selected_unit=selected)
+    _state.show_map(fmap, key="jt_map")
+    if selected is not None:
+        u = next(u for u in plan.units if str(u["unit_id"]) == selected)
+        members = ws.orgs[ws.orgs["id"].astype(str).isin([str(o) for o in u["org_ids"]])]
+        st.subheader(f"联建单元 {selected}")
+        st.json({k: v for k, v in u.items() if k not in ("org_ids",)}, expanded=False)
+        cols = [c for c in ("id", "name", "industry", "members", "employees", "jurisdiction_name", "building", "park")
+                if c in members]
+        st.dataframe(members[cols], hide_index=True, width="stretch")
+    st.subheader("联建单元一览")
+    st.dataframe(uf[[c for c in _UCOLS if c in uf]].rename(columns=_UCOLS), hide_index=True,
+                 width="stretch")
+    st.subheader("未纳入的单位及原因")
+    st.dataframe(plan.unplaced_frame().rename(columns={"org_id": "单位编号", "name": "单位名称",
+                                                        "jurisdiction_code": "镇街代码", "reason": "原因",
+                                                        "next_option": "建议"}),
+                 hide_index=True, width="stretch")
+
+
+if __name__ == "__main__":
+    render()

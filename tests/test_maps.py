@@ -1,0 +1,226 @@
+"""folium layers: escaping, offline assets, datum shift, filters, layer contents (crafted frames, no demo)."""
+
+from __future__ import annotations
+
+import json
+import re
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as hst
+
+folium = pytest.importorskip("folium")
+
+from lianxin_geo import _assets, maps  # noqa: E402
+from lianxin_geo.crs import wgs84_to_gcj02  # noqa: E402
+from lianxin_geo.district import District  # noqa: E402
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def district() -> District:
+    import geopandas as gpd
+
+    west = shapely.box(116.5, 40.0, 116.6, 40.1)
+    east = shapely.box(116.6, 40.0, 116.7, 40.1)
+    jur = gpd.GeoDataFrame({"code": ["110113001", "110113002"], "name": ["西街道", XSS + "镇"],
+                            "mca_name": ["西街道", "东镇"], "kind": ["街道", "镇"], "approximate": [True, True]},
+                           geometry=[west, east], crs="EPSG:4326")
+    return District(code="110113", name="测试区", jurisdictions=jur, outline=shapely.union(west, east),
+                    approximate=True)
+
+
+def _orgs(n: int = 6) -> pd.DataFrame:
+    lon = np.array([116.55, 116.56, 116.65, 116.66, 116.67, np.nan])[:n]
+    return pd.DataFrame({
+        "id": [f"O{i}" for i in range(n)],
+        "name": [XSS] + [f"公司{i}" for i in range(1, n)],
+        "lon": lon, "lat": [40.05] * n,
+        "jurisdiction_code": ["110113001", "110113001", "110113002", "110113002", "110113002", None][:n],
+        "jurisdiction_name": ["西街道", "西街道", "东镇", "东镇", "东镇", None][:n],
+        "kind": ["非公企业", "社会组织", "非公企业", "非公企业", "社会组织", "非公企业"][:n],
+        "industry": ["I65", "P", "I64", "C", "I65", "F"][:n],
+        "members": [0, 3, 1, 0, 5, 0][:n], "employees": [10, 40, 120, 5, 60, 8][:n],
+        "party_status": ["未建立", "单独建立", "联合建立", "未建立", "单独建立", "未建立"][:n],
+        "instructor": [None, None, None, "张三", None, None][:n],
+    })
+
+
+@pytest.fixture()
+def ws(district):
+    centers = pd.DataFrame({"id": ["C1"], "name": ["<b>中心</b>"], "lon": [116.6], "lat": [40.05], "level": ["镇级"],
+                            "floor_area": [1300.0]})
+    return types.SimpleNamespace(district=district, orgs=_orgs(), buildings=pd.DataFrame(), parks=pd.DataFrame(),
+                                 centers=centers, data_notes=["演示数据（合成）", "示意边界 <script>x</script>"])
+
+
+def _geojsons(html: str) -> list[dict]:
+    """Every GeoJSON FeatureCollection embedded in the rendered map (``geo_json_<id>_add({...})``)."""
+    dec = json.JSONDecoder()
+    out = []
+    for m in re.finditer(r"geo_json_[0-9a-f]+_add\(", html):
+        try:
+            doc, _ = dec.raw_decode(html, m.end())
+        except json.JSONDecodeError:
+            continue
+        out.append(doc)
+    return out
+
+
+def _features(html: str) -> list[dict]:
+    return [f for fc in _geojsons(html) for f in fc.get("features", [])]
+
+
+def test_org_status_fallback_and_assessment():
+    orgs = _orgs()
+    st = maps.org_status(orgs)
+    assert st.tolist() == ["未覆盖", "单独建立", "联合建立", "仅工作覆盖", "单独建立", "未定位"]
+    a = types.SimpleNamespace(orgs=pd.DataFrame({"id": ["O0", "O1"], "status": ["联合建立", "未覆盖"]}))
+    st2 = maps.org_status(orgs, a)
+    assert st2.tolist()[:2] == ["联合建立", "未覆盖"]
+    assert st2.tolist()[2] == "未覆盖"  # not in the assessment
+
+
+def test_filter_orgs_by_town_kind_industry_status():
+    orgs = _orgs()
+    f = maps.filter_orgs
+    assert len(f(orgs, maps.MapFilters(towns=("110113002",)))) == 3
+    assert len(f(orgs, maps.MapFilters(towns=("西街道",)))) == 2
+    assert len(f(orgs, maps.MapFilters(kinds=("社会组织",)))) == 2
+    assert f(orgs, maps.MapFilters(industries=("I",)))["id"].tolist() == ["O0", "O2", "O4"]
+    assert f(orgs, maps.MapFilters(statuses=("单独建立",)))["id"].tolist() == ["O1", "O4"]
+    assert len(f(orgs, maps.MapFilters(towns=("110113002",), kinds=("社会组织",)))) == 1
+    assert len(f(orgs, None)) == len(orgs)
+
+
+@settings(max_examples=30, deadline=None)
+@given(hst.sets(hst.sampled_from(["110113001", "110113002"])), hst.sets(hst.sampled_from(["非公企业", "社会组织"])))
+def test_filters_are_subsets_and_intersections(towns, kinds):
+    orgs = _orgs()
+    a = maps.filter_orgs(orgs, maps.MapFilters(towns=tuple(towns)))
+    b = maps.filter_orgs(orgs, maps.MapFilters(kinds=tuple(kinds)))
+    both = maps.filter_orgs(orgs, maps.MapFilters(towns=tuple(towns), kinds=tuple(kinds)))
+    assert set(both["id"]) == set(a["id"]) & set(b["id"])
+    assert set(a["id"]) <= set(orgs["id"])
+
+
+def test_every_user_string_is_escaped(ws):
+    m = maps.build_map(ws, layers=list(maps.LAYERS))
+    html = maps.map_html(m)
+    assert XSS not in html
+    assert "<b>中心</b>" not in html
+    assert "<script>x</script>" not in html
+    names = [f["properties"].get("name") for f in _features(html)]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in names  # the org
+    assert "&lt;img src=x onerror=alert(1)&gt;镇" in names  # the town from a boundary file
+    assert "&lt;b&gt;中心&lt;/b&gt;" in names
+
+
+@given(hst.text(min_size=1, max_size=30))
+@settings(max_examples=40, deadline=None)
+def test_esc_never_leaves_markup(text):
+    out = maps.esc(text)
+    assert "<" not in out and ">" not in out and '"' not in out
+    import html
+
+    assert html.unescape(out) == text
+
+
+def test_offline_no_external_asset(ws):
+    m = maps.build_map(ws, layers=list(maps.LAYERS), basemap="none")
+    html = maps.map_html(m)
+    assert _assets.external_urls(html) == []
+    assert "cdn.jsdelivr" not in html and "cdnjs" not in html and "code.jquery" not in html
+    assert 'data-asset="leaflet"' in html and 'data-asset="leaflet_css"' in html
+    assert "tile.openstreetmap" not in html and "autonavi" not in html and "tianditu" not in html
+
+
+def test_app_assets_point_at_local_route(ws):
+    m = maps.build_map(ws, layers=("orgs",), asset_base="../lianxin_geo._assets.assets")
+    links = [u for el in _assets._walk(m) for attr in ("default_js", "default_css")
+             for _, u in getattr(el, attr, None) or []]
+    assert links and all(u.startswith("../lianxin_geo._assets.assets/") for u in links)
+    for u in links:
+        assert (_assets.STATIC_DIR / u.split("assets/", 1)[1]).is_file()
+    for lic in ("leaflet/LICENSE", "markercluster/LICENSE"):
+        assert (_assets.STATIC_DIR / lic).is_file()
+
+
+def test_orgs_layer_one_point_per_located_org(ws):
+    html = maps.map_html(maps.build_map(ws, layers=("orgs",)))
+    pts = [f for f in _features(html) if f["geometry"]["type"] == "Point"]
+    assert len(pts) == 5  # O5 has no coordinates
+    assert {p["properties"]["status"] for p in pts} == {"未覆盖", "单独建立", "联合建立", "仅工作覆盖"}
+    # canvas rendering, no Marker per org
+    assert "preferCanvas\": true" in html or "preferCanvas: true" in html
+    assert html.count("L.marker(") == 0
+
+
+def test_filters_change_the_layer(ws):
+    html = maps.map_html(maps.build_map(ws, layers=("orgs",), filters=maps.MapFilters(towns=("110113002",))))
+    pts = [f for f in _features(html) if f["geometry"]["type"] == "Point"]
+    assert sorted(p["properties"]["id"] for p in pts) == ["O2", "O3", "O4"]
+
+
+def test_amap_shifts_every_layer_to_gcj02(ws):
+    plain = _features(maps.map_html(maps.build_map(ws, layers=("orgs", "boundaries"))))
+    shifted = _features(maps.map_html(maps.build_map(ws, layers=("orgs", "boundaries"), basemap="amap")))
+    p0 = next(f for f in plain if f["properties"].get("id") == "O1")["geometry"]["coordinates"]
+    p1 = next(f for f in shifted if f["properties"].get("id") == "O1")["geometry"]["coordinates"]
+    glon, glat = wgs84_to_gcj02(116.56, 40.05)
+    assert p0 == pytest.approx([116.56, 40.05], abs=1e-6)
+    assert p1 == pytest.approx([glon, glat], abs=1e-6)
+    b0 = next(f for f in plain if f["properties"].get("code") == "110113001")["geometry"]["coordinates"][0][0]
+    b1 = next(f for f in shifted if f["properties"].get("code") == "110113001")["geometry"]["coordinates"][0][0]
+    assert b1 == pytest.approx(list(wgs84_to_gcj02(*b0)), abs=1e-6)
+
+
+def test_basemap_choices(ws):
+    html = maps.build_map(ws, layers=(), basemap="osm").get_root().render()
+    assert "openstreetmap" in html.lower()
+    with pytest.raises(ValueError, match="密钥"):
+        maps.build_map(ws, layers=(), basemap="tianditu")
+    html = maps.build_map(ws, layers=(), basemap="tianditu", tianditu_key="abc").get_root().render()
+    assert "tianditu.gov.cn" in html and "tk=abc" in html
+    with pytest.raises(ValueError, match="未知底图"):
+        maps.build_map(ws, layers=(), basemap="google")
+
+
+def test_choropleth_colours_and_approximate_label(ws):
+    rates = pd.DataFrame({"code": ["110113001", "110113002"], "org_coverage_rate": [0.95, 0.10]})
+    html = maps.map_html(maps.build_map(ws, layers=("boundaries",), rates=rates, target=0.9))
+    polys = {f["properties"]["code"]: f["properties"] for f in _features(html)
+             if f["geometry"]["type"] in ("Polygon", "MultiPolygon")}
+    assert polys["110113001"]["rate"] == "95.0%" and polys["110113001"]["_fill"] == "#1a9641"
+    assert polys["110113002"]["_fill"] == "#d7191c"
+    assert all(p["note"].startswith("示意边界") for p in polys.values())
+    assert "示意边界 &lt;script&gt;" in html  # the notes box, escaped
+
+
+def test_units_routes_gaps_sites_layers(ws):
+    joint = {"units": [{"unit_id": "U1", "jurisdiction_code": "110113002", "industry": "I", "org_ids": ["O2", "O3", "O4"],
+                        "hub_id": "O2", "members": 6, "employees": 185, "radius_m": 900.0}]}
+    routes = {"routes": [{"instructor_id": "Z1", "jurisdiction_code": "110113001",
+                          "base": {"name": "中心", "lon": 116.6, "lat": 40.05}, "org_ids": ["O0", "O1"],
+                          "length_km": 3.2, "minutes": 70}]}
+    cov = {"gaps": [{"cell_id": "HX8:a", "lon": 116.55, "lat": 40.05, "orgs": 2, "employees": 50}],
+           "proposed_sites": [{"site_id": "S1", "name": XSS, "kind": "楼宇", "lon": 116.65, "lat": 40.06}]}
+    m = maps.build_map(ws, layers=("units", "routes", "gaps", "sites"),
+                       plans={"joint": joint, "routes": routes, "coverage": cov})
+    html = maps.map_html(m)
+    feats = _features(html)
+    lines = [f for f in feats if f["geometry"]["type"] == "MultiLineString"]
+    assert len(lines) == 1 and len(lines[0]["geometry"]["coordinates"]) == 3
+    route = next(f for f in feats if f["geometry"]["type"] == "LineString")
+    assert len(route["geometry"]["coordinates"]) == 4  # base, 2 stops, base
+    stops = [f for f in feats if f["properties"].get("no")]
+    assert [s["properties"]["no"] for s in stops] == ["1", "2"]
+    assert html.count("lx-stop") == 2  # a numbered label per stop
+    assert any(f["properties"].get("cell") == "HX8:a" for f in feats)
+    assert any(f["properties"].get("name") == "&lt;img src=x onerror=alert(1)&gt;" for f in feats)
+    assert XSS not in html
