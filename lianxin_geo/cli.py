@@ -292,21 +292,17 @@ def _graph(path: Optional[Path]):
     return load_road_graph(path)
 
 
-def _write_table(out: Path, sheets: dict, notes: list[str]) -> None:
-    """Write one or more DataFrames to .xlsx (formula-safe) or the first to .csv."""
-    from ._xlsx import Sheet, frame_rows, write_workbook
-
+def _write_plan(ws, out: Path, first_table, **plans) -> None:
+    """Write a plan's tables: .xlsx gets every sheet (formula-safe), .csv the main table."""
     suffix = out.suffix.lower()
-    if suffix == ".csv":
-        first = next(iter(sheets.values()))
-        first.to_csv(out, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        write_workbook(out, [Sheet(name, [str(c) for c in df.columns], frame_rows(df), title=name, notes=notes)
-                             for name, df in sheets.items()])
-    elif suffix == ".json":
-        raise LianxinError("请用 --json 输出 JSON；--out 支持 .xlsx、.csv（路线另支持 .md）")
+    if suffix == ".xlsx":
+        from .export import export_plan_xlsx
+
+        export_plan_xlsx(ws, out, plans=plans)
+    elif suffix == ".csv":
+        first_table().to_csv(out, index=False, encoding="utf-8-sig")
     else:
-        raise LianxinError(f"不支持的输出格式 {suffix!r}：请使用 .xlsx 或 .csv")
+        raise LianxinError(f"不支持的输出格式 {suffix!r}：请使用 .xlsx 或 .csv（路线另支持 .md）")
 
 
 @plan_app.command("joint")
@@ -334,7 +330,7 @@ def plan_joint(
     doc = plan.to_json()
     doc.setdefault("notes", ws.data_notes)
     if out is not None:
-        _write_table(out, plan.tables(), ws.data_notes)
+        _write_plan(ws, out, plan.units_frame, joint=plan)
     if json_:
         _emit_json(doc)
         return
@@ -382,7 +378,7 @@ def plan_routes(
         if out.suffix.lower() == ".md":
             out.write_text(plan.to_markdown(), encoding="utf-8")
         else:
-            _write_table(out, {"指导员路线单": plan.route_sheet()}, ws.data_notes)
+            _write_plan(ws, out, plan.route_sheet, routes=plan)
     if json_:
         _emit_json(doc)
         return
@@ -417,7 +413,7 @@ def plan_coverage(
     doc = plan.to_json()
     doc.setdefault("notes", ws.data_notes)
     if out is not None:
-        _write_table(out, plan.tables(), ws.data_notes)
+        _write_plan(ws, out, lambda: next(iter(plan.tables().values())), coverage=plan)
     if json_:
         _emit_json(doc)
         return

@@ -22,19 +22,20 @@ import datetime as _dt
 import os
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from ._xlsx import Sheet, cell_value, write_workbook
+from .pipeline import Plans
 
 __all__ = [
     "Plans",
     "FORMATS",
     "compute_assessment",
     "compute_plans",
+    "export_plan_xlsx",
     "export_html",
     "export_png",
     "export_pdf",
@@ -66,20 +67,6 @@ FILE_NAMES: dict[str, str] = {
 }
 
 
-@dataclass
-class Plans:
-    """The three plans an export can show; each is optional (``None``)."""
-
-    joint: Any = None
-    routes: Any = None
-    coverage: Any = None
-
-    def as_mapping(self) -> dict[str, Any]:
-        """``{"joint": ..., "routes": ..., "coverage": ...}`` without the missing ones (what :mod:`maps` takes)."""
-        return {k: v for k, v in (("joint", self.joint), ("routes", self.routes), ("coverage", self.coverage))
-                if v is not None}
-
-
 def _plans(plans: Plans | Mapping[str, Any] | None) -> dict[str, Any]:
     if plans is None:
         return {}
@@ -98,11 +85,10 @@ def _say(progress: Callable[[str], Any] | None, msg: str) -> None:
 
 # ---------------------------------------------------------------- computing
 def compute_assessment(ws: Any) -> Any:
-    """Assess the workspace's organizations (:func:`lianxin_geo.assess.assess`)."""
-    from .assess import assess
+    """Assess the workspace's organizations (:func:`lianxin_geo.pipeline.run_assessment`)."""
+    from .pipeline import run_assessment
 
-    return assess(ws.orgs, centers=ws.centers, parks=ws.parks, buildings=ws.buildings, district=ws.district,
-                  profile=ws.profile)
+    return run_assessment(ws)
 
 
 def compute_plans(
@@ -112,9 +98,10 @@ def compute_plans(
     time_limit_s: float = 60.0,
     new_sites: int = 5,
     seed: int = 0,
+    assessment: Any = None,
     progress: Callable[[str], Any] | None = None,
 ) -> Plans:
-    """Compute the joint-unit, instructor-route and coverage plans with their public APIs.
+    """Compute the joint-unit, instructor-route and coverage plans (:func:`lianxin_geo.pipeline.run_plans`).
 
     Parameters
     ----------
@@ -128,35 +115,32 @@ def compute_plans(
         Number of new service-center sites the coverage plan proposes.
     seed
         Seed of every solver.
+    assessment
+        The assessment the plans start from (computed when not given).
     progress
         Called with a short Chinese message before each plan.
     """
-    which = set(which)
-    unknown = which - {"joint", "routes", "coverage"}
-    if unknown:
-        raise ValueError(f"which 只能包含 joint、routes、coverage，收到：{', '.join(sorted(unknown))}")
-    out = Plans()
-    if "joint" in which:
-        from .joint import plan_joint_units
+    from .pipeline import run_plans
 
-        _say(progress, "计算联建方案")
-        out.joint = plan_joint_units(ws.orgs, district=ws.district, centers=ws.centers, buildings=ws.buildings,
-                                     parks=ws.parks, profile=ws.profile, seed=seed,
-                                     time_limit_s=max(1.0, 0.4 * time_limit_s))
-    if "routes" in which:
-        from .instructors import plan_instructor_routes
+    _, plans = run_plans(ws, which=which, assessment=assessment, k=new_sites, time_limit_s=time_limit_s, seed=seed,
+                         progress=progress)
+    return plans
 
-        _say(progress, "计算指导员路线")
-        out.routes = plan_instructor_routes(ws.orgs, centers=ws.centers, district=ws.district, profile=ws.profile,
-                                            seed=seed, time_limit_s=max(1.0, 0.4 * time_limit_s))
-    if "coverage" in which:
-        from .coverage import plan_coverage
 
-        _say(progress, "计算阵地覆盖与建议新增阵地")
-        out.coverage = plan_coverage(ws.orgs, centers=ws.centers, district=ws.district, buildings=ws.buildings,
-                                     parks=ws.parks, k=new_sites, profile=ws.profile, seed=seed,
-                                     time_limit_s=max(1.0, 0.2 * time_limit_s))
-    return out
+def export_plan_xlsx(ws: Any, path: PathLike, *, plans: Plans | Mapping[str, Any]) -> Path:
+    """Write only the plans' sheets (what ``lianxin-geo plan … --out F.xlsx`` writes)."""
+    p = _plans(plans)
+    notes = list(getattr(ws, "data_notes", []) or [])
+    body: list[Sheet] = []
+    if "joint" in p:
+        body += _joint_sheets(p["joint"], ws, notes)
+    if "routes" in p:
+        body += _route_sheets(p["routes"], notes)
+    if "coverage" in p:
+        body += _coverage_sheets(p["coverage"], notes)
+    if not body:
+        raise ValueError("没有可写出的方案 / no plan to write")
+    return write_workbook(path, body)
 
 
 # ---------------------------------------------------------------- HTML
@@ -652,7 +636,7 @@ def run_all(
     missing = [k for k in ("joint", "routes", "coverage") if k not in have]
     if missing:
         computed = compute_plans(ws, which=missing, time_limit_s=time_limit_s, new_sites=new_sites, seed=seed,
-                                 progress=progress).as_mapping()
+                                 assessment=assessment, progress=progress).as_mapping()
         have.update(computed)
     files: dict[str, Path] = {}
     if "html" in formats:

@@ -134,10 +134,9 @@ def profile() -> Any:
 
 @st.cache_resource(show_spinner="正在评估覆盖情况…", max_entries=8)
 def _assess(key: tuple, _ws: Any) -> Any:
-    from ..assess import assess
+    from ..pipeline import run_assessment
 
-    return assess(_ws.orgs, centers=_ws.centers, parks=_ws.parks, buildings=_ws.buildings, district=_ws.district,
-                  profile=_ws.profile)
+    return run_assessment(_ws)
 
 
 def assessment() -> Any:
@@ -161,13 +160,12 @@ def _changed_profile(ws: Any, changes: dict[str, Any]) -> Any:
 
 @st.cache_resource(show_spinner="正在生成联建方案…", max_entries=16)
 def _joint(key: tuple, _ws: Any, changes: tuple, reoptimize: bool, cross_town: bool, time_limit_s: float) -> Any:
-    from ..joint import plan_joint_units
+    from ..pipeline import run_joint
 
     ws = _ws
     prof = _changed_profile(ws, dict(changes))
-    return plan_joint_units(ws.orgs, district=ws.district, centers=ws.centers, buildings=ws.buildings,
-                            parks=ws.parks, profile=prof, reoptimize=reoptimize, cross_town=cross_town, seed=0,
-                            time_limit_s=time_limit_s)
+    return run_joint(ws, assessment=assessment(), profile=prof, reoptimize=reoptimize, cross_town=cross_town, seed=0,
+                     time_limit_s=time_limit_s)
 
 
 def joint_plan(changes: dict[str, Any], *, reoptimize: bool, cross_town: bool, time_limit_s: float = 10.0) -> Any:
@@ -178,16 +176,15 @@ def joint_plan(changes: dict[str, Any], *, reoptimize: bool, cross_town: bool, t
 
 @st.cache_resource(show_spinner="正在规划指导员路线…", max_entries=16)
 def _routes(key: tuple, _ws: Any, _a: Any, changes: tuple, cross_town: bool, time_limit_s: float) -> Any:
-    from ..instructors import plan_instructor_routes
+    from ..pipeline import run_routes
 
     ws = _ws
     prof = _changed_profile(ws, dict(changes))
-    a = _a
-    orgs = ws.orgs
-    if a is not None and "needs_instructor" in a.orgs:
-        orgs = orgs.assign(needs_instructor=a.orgs["needs_instructor"].to_numpy())
-    return plan_instructor_routes(orgs, centers=ws.centers, district=ws.district, profile=prof,
-                                  time_limit_s=time_limit_s, cross_town=cross_town, seed=0)
+    joint = None
+    if prof.get("instructors.include_new_units"):
+        joint = joint_plan({}, reoptimize=False, cross_town=False)  # the default proposal's new units need guidance too
+    return run_routes(ws, assessment=_a, joint=joint, profile=prof, time_limit_s=time_limit_s,
+                      cross_town=cross_town, seed=0)
 
 
 def route_plan(changes: dict[str, Any], *, cross_town: bool = False, time_limit_s: float = 5.0) -> Any:
@@ -197,12 +194,11 @@ def route_plan(changes: dict[str, Any], *, cross_town: bool = False, time_limit_
 
 @st.cache_resource(show_spinner="正在计算阵地覆盖与选址…", max_entries=16)
 def _coverage(key: tuple, _ws: Any, changes: tuple, k: int, hex_resolution: int) -> Any:
-    from ..coverage import plan_coverage
+    from ..pipeline import run_coverage
 
     ws = _ws
     prof = _changed_profile(ws, dict(changes))
-    return plan_coverage(ws.orgs, centers=ws.centers, district=ws.district, buildings=ws.buildings, parks=ws.parks,
-                         k=k, profile=prof, hex_resolution=hex_resolution, time_limit_s=10.0, seed=0)
+    return run_coverage(ws, k=k, profile=prof, hex_resolution=hex_resolution, time_limit_s=10.0, seed=0)
 
 
 def coverage_plan(changes: dict[str, Any], *, k: int, hex_resolution: int = 8) -> Any:
