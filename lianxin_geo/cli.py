@@ -426,6 +426,126 @@ def plan_coverage(
         err.print(f"[green]已写出 {out}[/green]")
 
 
+# ----------------------------------------------------------------- export / run
+class Format(str, Enum):
+    html = "html"
+    png = "png"
+    pdf = "pdf"
+    xlsx = "xlsx"
+    pptx = "pptx"
+    gpkg = "gpkg"
+    geojson = "geojson"
+
+
+PlanTimeOpt = Annotated[
+    float, typer.Option("--time-limit", help="三个方案的总求解时限（秒）/ total solver time of the plans (s)", min=1.0)
+]
+NewSitesOpt = Annotated[int, typer.Option("--new-sites", help="建议新增阵地数 / number of new sites", min=0)]
+
+
+@app.command()
+def export(
+    format_: Annotated[Format, typer.Option("--format", help="导出格式 / format")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件（geojson 为目录）/ output file (folder for geojson)")],
+    orgs: OrgsOpt = None,
+    buildings: BuildingsOpt = None,
+    parks: ParksOpt = None,
+    centers: CentersOpt = None,
+    boundaries: BoundariesOpt = None,
+    boundaries_crs: BoundariesCrsOpt = "WGS84",
+    policy: PolicyOpt = None,
+    time_limit: PlanTimeOpt = 60.0,
+    new_sites: NewSitesOpt = 5,
+    what: Annotated[str, typer.Option("--what", help="PNG 地图内容 overview/joint/routes/coverage / PNG map")] = "overview",
+    gcj02: Annotated[bool, typer.Option("--gcj02", help="另存一份 GCJ-02 坐标的图层 / also write a GCJ-02 copy")] = False,
+    per_org: Annotated[bool, typer.Option("--per-org", help="xlsx 中每个组织一张表 / one sheet per org")] = False,
+    seed: SeedOpt = 0,
+    json_: JsonOpt = False,
+) -> None:
+    """导出一种格式：html 地图、png/pdf 静态图、xlsx 表格、pptx 幻灯片、gpkg/geojson 图层 / export one format."""
+    from . import export as ex
+    from .pipeline import run_plans
+
+    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
+    say = _progress(json_)
+    t0 = time.perf_counter()
+    f = format_.value
+    if f == "png" and what not in ("overview", "joint", "routes", "coverage"):
+        raise LianxinError(f"--what 只能是 overview、joint、routes、coverage，收到 {what!r}")
+    which = {"png": (() if what == "overview" else (what,))}.get(f, ("joint", "routes", "coverage"))
+    a, plans = run_plans(ws, which=which, k=new_sites, time_limit_s=time_limit, seed=seed, progress=say)
+    if f == "html":
+        files = [ex.export_html(ws, out, plans=plans, assessment=a)]
+    elif f == "png":
+        files = [ex.export_png(ws, out, plans=plans, assessment=a, what=what)]
+    elif f == "pdf":
+        files = [ex.export_pdf(ws, out, plans=plans, assessment=a)]
+    elif f == "xlsx":
+        files = [ex.export_xlsx(ws, out, assessment=a, plans=plans, per_org_sheets=per_org)]
+    elif f == "pptx":
+        files = [ex.export_pptx(ws, out, assessment=a, plans=plans)]
+    elif f == "gpkg":
+        files = list(ex.export_gpkg(ws, out, plans=plans, assessment=a, gcj02=gcj02))
+    else:
+        files = list(ex.export_geojson_dir(ws, out, plans=plans, assessment=a, gcj02=gcj02))
+    doc = {"format": f, "files": [str(p) for p in files], "seconds": round(time.perf_counter() - t0, 3),
+           "notes": ws.data_notes}
+    if json_:
+        _emit_json(doc)
+        return
+    _notes(ws)
+    for p in files:
+        err.print(f"[green]已写出 {p}[/green]")
+
+
+@app.command("run")
+def run_cmd(
+    out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
+    orgs: OrgsOpt = None,
+    buildings: BuildingsOpt = None,
+    parks: ParksOpt = None,
+    centers: CentersOpt = None,
+    boundaries: BoundariesOpt = None,
+    boundaries_crs: BoundariesCrsOpt = "WGS84",
+    policy: PolicyOpt = None,
+    formats: Annotated[
+        str, typer.Option("--formats", help="逗号分隔的格式 / comma-separated formats")
+    ] = "html,png,xlsx,pptx,gpkg",
+    time_limit: PlanTimeOpt = 120.0,
+    new_sites: NewSitesOpt = 5,
+    gcj02: Annotated[bool, typer.Option("--gcj02", help="另存一份 GCJ-02 坐标的图层 / also write a GCJ-02 copy")] = False,
+    seed: SeedOpt = 0,
+    json_: JsonOpt = False,
+) -> None:
+    """一次完成全部工作：校验、定位、评估、三个方案和全部导出 / everything for a district into one folder."""
+    from .export import FORMATS, run_all
+
+    wanted = tuple(x.strip() for x in formats.split(",") if x.strip())
+    bad = [x for x in wanted if x not in FORMATS]
+    if bad or not wanted:
+        raise LianxinError(f"未知格式 {', '.join(bad) or '（空）'}：可选 {', '.join(FORMATS)}")
+    t0 = time.perf_counter()
+    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
+    out.mkdir(parents=True, exist_ok=True)
+    files = run_all(ws, out, formats=wanted, progress=_progress(json_), time_limit_s=time_limit, new_sites=new_sites,
+                    seed=seed, gcj02=gcj02)
+    validation = {k: r.to_json() for k, r in ws.ledgers.items() if k not in ws.demo_kinds}
+    if validation:
+        import json as _json
+
+        (out / "validation.json").write_text(_json.dumps(validation, ensure_ascii=False, indent=2), encoding="utf-8")
+        files["validation"] = out / "validation.json"
+    doc = {"out": str(out), "files": {k: str(v) for k, v in files.items()},
+           "seconds": round(time.perf_counter() - t0, 3), "notes": ws.data_notes}
+    if json_:
+        _emit_json(doc)
+        return
+    _notes(ws)
+    err.print(f"[green]已完成，文件写在 {out}[/green]（{doc['seconds']:.0f} 秒）")
+    for k, v in files.items():
+        err.print(f"  {k}: {v}")
+
+
 # ----------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (0 ok, 1 user error, 2 bad usage)."""

@@ -663,7 +663,7 @@ def notes_control(notes: Iterable[str]):
     if not notes:
         return None
     body = "<br>".join(esc(n) for n in notes)
-    tpl = ("{% macro html(this, kwargs) %}<div class=\"lx-notes\" style=\"position:absolute;bottom:34px;left:8px;"
+    tpl = ("{% macro html(this, kwargs) %}<div class=\"lx-notes\" style=\"position:absolute;bottom:22px;right:8px;"
            "z-index:1000;background:rgba(255,248,220,.92);border:1px solid #c9a227;padding:4px 8px;"
            "font:12px sans-serif;max-width:60%;pointer-events:none\">" + body
            + "</div>{% endmacro %}")

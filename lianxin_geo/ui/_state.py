@@ -228,11 +228,11 @@ def map_sidebar(ws: Any, *, key: str = "map") -> dict[str, Any]:
         sb.caption("网络底图会向地图服务商发送请求；离线环境请选择“无底图”。")
     sb.subheader("筛选")
     names = ws.district.town_names
-    towns = sb.multiselect("乡镇/街道", list(names), format_func=lambda c: names.get(c, c), key=f"{key}_towns")
-    kinds = sb.multiselect("组织类别", ["非公企业", "社会组织"], key=f"{key}_kinds")
+    towns = sb.multiselect("乡镇/街道", list(names), format_func=lambda c: names.get(c, c), key=f"{key}_towns", placeholder="全部（可多选）")
+    kinds = sb.multiselect("组织类别", ["非公企业", "社会组织"], key=f"{key}_kinds", placeholder="全部（可多选）")
     inds = sorted({str(x)[:1] for x in ws.orgs.get("industry", pd.Series(dtype=object)).dropna() if str(x)})
-    industries = sb.multiselect("行业门类", inds, key=f"{key}_ind")
-    statuses = sb.multiselect("覆盖状态", list(maps.STATUS_COLORS), key=f"{key}_status")
+    industries = sb.multiselect("行业门类", inds, format_func=_section_name, key=f"{key}_ind", placeholder="全部（可多选）")
+    statuses = sb.multiselect("覆盖状态", list(maps.STATUS_COLORS), key=f"{key}_status", placeholder="全部（可多选）")
     filters = maps.MapFilters(towns=tuple(towns), kinds=tuple(kinds), industries=tuple(industries),
                               statuses=tuple(statuses))
     return {"basemap": basemap, "tianditu_key": tk, "filters": filters}
@@ -262,3 +262,12 @@ def safe_build_map(ws: Any, **kwargs: Any) -> Any:
         st.error(str(exc))
         kwargs["basemap"] = "none"
         return maps.build_map(ws, asset_base=asset_base(), **kwargs)
+
+
+def _section_name(letter: str) -> str:
+    from ..industry import section_label
+
+    try:
+        return section_label(letter) or letter
+    except Exception:  # noqa: BLE001 - a letter the table lacks is shown as is
+        return letter
