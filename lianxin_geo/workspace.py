@@ -149,6 +149,8 @@ def load_workspace(
         if src is not None:
             say(f"读取并校验台账：{os.fspath(src)}")
             ledgers[kind] = read_ledger(src, kind, district=district)
+            if is_demo_frame(ledgers[kind].accepted):  # e.g. files written by `lianxin-geo demo`
+                demo_kinds.append(kind)
         elif demo is not None:
             frame = getattr(demo, kind)
             ledgers[kind] = read_ledger(_to_headers(frame, kind), kind, district=district, filename=f"demo:{kind}")

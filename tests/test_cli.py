@@ -115,3 +115,90 @@ def test_assess_json_and_policy_file_changes_the_result(capsys, tmp_path):
     mine = run_json(capsys, "assess", "--policy", str(edited))
     failing = lambda d: sum(1 for v in d["venues"] if not v["compliant"])  # noqa: E731
     assert failing(mine) < failing(base)
+
+
+# ------------------------------------------------------------------ plans, export, run
+@pytest.fixture(scope="module")
+def small_orgs(tmp_path_factory) -> Path:
+    """A 600-org synthetic ledger written as a user would have it (xlsx, Chinese headers)."""
+    from lianxin_geo.demo import write_demo
+
+    folder = tmp_path_factory.mktemp("small")
+    return write_demo(folder, n_orgs=600, seed=11)["orgs"]
+
+
+def test_plan_joint_json_shape_and_no_violations(capsys, small_orgs, tmp_path):
+    out = tmp_path / "joint.xlsx"
+    doc = run_json(capsys, "plan", "joint", "--orgs", str(small_orgs), "--out", str(out))
+    assert set(doc) >= {"units", "unplaced", "violations", "stats"}
+    assert doc["violations"] == []
+    st = doc["stats"]
+    assert set(st) >= {"eligible", "placed", "units", "mean_radius_m", "max_radius_m", "seconds"}
+    assert st["units"] == len(doc["units"]) and st["placed"] == sum(len(u["org_ids"]) for u in doc["units"])
+    assert st["eligible"] == st["placed"] + len(doc["unplaced"])
+    for u in doc["units"]:
+        assert set(u) >= {"unit_id", "jurisdiction_code", "industry", "org_ids", "hub_id", "members", "employees",
+                          "radius_m"}
+        assert u["hub_id"] in u["org_ids"] and len(u["org_ids"]) <= 15 and 3 <= u["members"] <= 50
+    for x in doc["unplaced"]:
+        assert x["org_id"] and x["reason"]
+    import openpyxl
+
+    assert "联建单元" in openpyxl.load_workbook(out, read_only=True).sheetnames
+
+
+def test_plan_joint_national_profile_caps_units_at_five(capsys, small_orgs):
+    doc = run_json(capsys, "plan", "joint", "--orgs", str(small_orgs), "--policy", "national-2018")
+    assert doc["units"] and max(len(u["org_ids"]) for u in doc["units"]) <= 5
+    assert doc["violations"] == []
+
+
+def test_plan_routes_json_shape(capsys, small_orgs, tmp_path):
+    sheet = tmp_path / "routes.md"
+    doc = run_json(capsys, "plan", "routes", "--orgs", str(small_orgs), "--time-limit", "2", "--out", str(sheet))
+    assert set(doc) >= {"routes", "unassigned", "stats"}
+    assert set(doc["stats"]) >= {"orgs", "instructors", "total_km", "seconds", "distance_source"}
+    assert doc["stats"]["instructors"] == len(doc["routes"]) > 0
+    seen = [o for r in doc["routes"] for o in r["org_ids"]]
+    assert len(seen) == len(set(seen))
+    for r in doc["routes"]:
+        assert set(r) >= {"instructor_id", "jurisdiction_code", "base", "org_ids", "length_km", "minutes"}
+        assert len(r["org_ids"]) <= 12
+    assert sheet.read_text(encoding="utf-8").strip()
+
+
+def test_plan_coverage_json_shape(capsys, small_orgs):
+    doc = run_json(capsys, "plan", "coverage", "--orgs", str(small_orgs), "--new-sites", "3")
+    assert set(doc) >= {"coverage", "gaps", "proposed_sites", "venues", "stats"}
+    d = doc["coverage"]["district"]
+    assert all(0 <= d[k] <= 1 for k in ("orgs_share", "members_share", "employees_share"))
+    assert isinstance(doc["coverage"]["jurisdictions"], list) and doc["coverage"]["jurisdictions"]
+    assert len(doc["proposed_sites"]) <= 3
+    for s in doc["proposed_sites"]:
+        assert set(s) >= {"site_id", "kind", "lon", "lat", "jurisdiction_code", "newly_covered_orgs",
+                          "newly_covered_employees"}
+    for g in doc["gaps"]:
+        assert set(g) >= {"cell_id", "lon", "lat", "orgs", "employees"}
+    assert set(doc["stats"]) >= {"seconds", "method", "bound"}
+
+
+def test_export_png_and_unknown_format(capsys, small_orgs, tmp_path):
+    from PIL import Image
+
+    png = tmp_path / "m.png"
+    doc = run_json(capsys, "export", "--format", "png", "--out", str(png), "--orgs", str(small_orgs))
+    assert doc["files"] == [str(png)]
+    with Image.open(png) as im:
+        assert im.size[0] > 800 and im.size[1] > 500
+    code, _, _ = run(capsys, "export", "--format", "doc", "--out", str(tmp_path / "x.doc"))
+    assert code == 2
+
+
+def test_run_writes_every_file(capsys, small_orgs, tmp_path):
+    out = tmp_path / "run"
+    doc = run_json(capsys, "run", "--out", str(out), "--orgs", str(small_orgs), "--time-limit", "6")
+    files = doc["files"]
+    for key in ("html", "png", "xlsx", "pptx", "gpkg", "validation"):
+        assert key in files and Path(files[key]).exists() and Path(files[key]).stat().st_size > 0, key
+    html = Path(files["html"]).read_text(encoding="utf-8")
+    assert "演示数据" in html  # the synthetic ledger is labelled
