@@ -442,7 +442,7 @@ def plan_instructor_routes(
     bases: pd.DataFrame | None = None,
     replan: bool = False,
     seed: int = 0,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Callable[..., None] | None = None,
     industry_penalty: float = 0.25,
     block_size: int = 600,
     solver: str = "pyvrp",
@@ -483,7 +483,7 @@ def plan_instructor_routes(
     seed
         Solver seed.
     progress
-        Called as ``progress(done, total, message)`` after each town.
+        Called as ``progress(message, fraction)`` after each town (the project's progress convention).
     industry_penalty
         Relative surcharge on arcs between different industry groups ("行业相近").
     block_size
@@ -585,7 +585,7 @@ def plan_instructor_routes(
                 routes.append(_make_route(code, counter, r, idx, dm.matrix, base, cand, lon, lat, towns, ind_all,
                                           district, prm, status))
         if progress is not None:
-            progress(gi + 1, len(groups), f"{district.town_names.get(code, code)}：完成")
+            progress(f"{district.town_names.get(code, code)}：完成", (gi + 1) / len(groups))
 
     un = pd.DataFrame(unassigned, columns=["org_id", "reason"])
     town_table = _town_table(routes, orgs, district, prm, group_codes=groups)

@@ -193,9 +193,9 @@ def _venue_table(centers, buildings) -> pd.DataFrame:
     return v[np.isfinite(v["lon"]) & np.isfinite(v["lat"])].reset_index(drop=True)
 
 
-def _report(progress: Callable[[float, str], Any] | None, frac: float, msg: str) -> None:
+def _report(progress: Callable[..., Any] | None, frac: float, msg: str) -> None:
     if progress is not None:
-        progress(frac, msg)
+        progress(msg, frac)
 
 
 def plan_joint_units(
@@ -210,7 +210,7 @@ def plan_joint_units(
     cross_town: bool | None = None,
     include_zero_member_in_building: bool | None = None,
     seed: int = 0,
-    progress: Callable[[float, str], Any] | None = None,
+    progress: Callable[..., Any] | None = None,
     time_limit_s: float = 30.0,
 ) -> JointPlan:
     """Propose joint party units (联建方案) that satisfy every rule of the profile at once.
@@ -239,7 +239,7 @@ def plan_joint_units(
     seed
         Passed to the solver (the result is deterministic for a seed).
     progress
-        Optional callback ``progress(fraction, message)``.
+        Optional callback ``progress(message, fraction)`` (the project's progress convention).
     time_limit_s
         Soft time limit of the solver.
 
