@@ -733,14 +733,19 @@ def _make_orgs(sk: _Skeleton, rng: np.random.Generator, n: int, buildings: pd.Da
     status[big & (u >= 0.82) & (u < 0.90)] = 1
     few = (members >= 1) & ~big
     status[few & (u < 0.65)] = 1
-    status[(members == 0) & (u < 0.12)] = 1
+    # zero-member units covered by a joint org (区域化联建): how far a town has got varies a lot, so the
+    # demo's town rates spread from well below to near the targets instead of being uniformly low
+    town_push = rng.uniform(0.3, 0.95, int(town.max(initial=0)) + 1)
+    status[(members == 0) & (u < town_push[town])] = 1
 
     # joint orgs: chunks of one town and one industry section, sizes within [2, max_units]
     joint_id = np.full(n, -1, dtype=np.int64)
     cand = np.flatnonzero(status == 1)
     if cand.size:
         key = town[cand] * 64 + sec[cand]
-        order = np.lexsort((rng.random(cand.size), key))
+        # within a (town, section) group, members first: dealing them round-robin spreads the members
+        # over the group's joint orgs, so most reach the 3-member floor even with many zero-member units
+        order = np.lexsort((rng.random(cand.size), -members[cand], key))
         cand, key = cand[order], key[order]
         new_grp = np.ones(cand.size, dtype=bool)
         new_grp[1:] = key[1:] != key[:-1]
@@ -751,12 +756,11 @@ def _make_orgs(sk: _Skeleton, rng: np.random.Generator, n: int, buildings: pd.Da
         hi = max(2, min(12, max_units - 1))
         lo = min(3, hi)
         chunk_len = rng.integers(lo, hi + 1, size=grp_size.size)
-        chunk = pos // chunk_len[grp]
-        # a trailing single unit joins the chunk before it (size stays within max_units)
-        last_chunk = (grp_size - 1) // chunk_len
-        single_tail = (grp_size % chunk_len == 1) & (grp_size > 1) & (chunk_len + 1 <= max_units)
-        merge = single_tail[grp] & (chunk == last_chunk[grp])
-        chunk = np.where(merge, chunk - 1, chunk)
+        grp_members = np.bincount(grp, weights=members[cand]).astype(np.int64)
+        # about chunk_len units per joint org, no more orgs than the members can staff (3 each) ...
+        n_chunks = np.maximum(1, np.minimum(grp_size // chunk_len, grp_members // max(joint_min_total, 1)))
+        n_chunks = np.maximum(n_chunks, -(-grp_size // max_units))  # ... and never above max_units units
+        chunk = pos % n_chunks[grp]
         gid = grp * (int(chunk.max()) + 1 if chunk.size else 1) + chunk
         _, gid = np.unique(gid, return_inverse=True)
         size = np.bincount(gid)
