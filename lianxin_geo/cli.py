@@ -529,7 +529,8 @@ def run_cmd(
     out.mkdir(parents=True, exist_ok=True)
     files = run_all(ws, out, formats=wanted, progress=_progress(json_), time_limit_s=time_limit, new_sites=new_sites,
                     seed=seed, gcj02=gcj02)
-    validation = {k: r.to_json() for k, r in ws.ledgers.items() if k not in ws.demo_kinds}
+    given = {"orgs": orgs, "buildings": buildings, "parks": parks, "centers": centers}
+    validation = {k: r.to_json() for k, r in ws.ledgers.items() if given.get(k) is not None}
     if validation:
         import json as _json
 
