@@ -367,6 +367,8 @@ def load_boundaries(
             gdf.geometry.values, lambda xy: np.column_stack(_crs.to_wgs84(xy[:, 0], xy[:, 1], cs))
         )
 
+    if gazetteer is not None and not _same_place(gdf, gazetteer):
+        gazetteer = None  # another district: the bundled gazetteer would lend it wrong codes and communities
     cols = [c for c in gdf.columns if c != "geometry"]
     name_col = _pick(cols, _NAME_FIELDS, name_field, "名称")
     code_col = _pick(cols, _CODE_FIELDS, code_field, "代码")
@@ -410,7 +412,7 @@ def load_boundaries(
     outline = shapely.union_all(out.geometry.values)
     return District(
         code=district_code or (gazetteer.code if gazetteer is not None else ""),
-        name=district_name or (gazetteer.name if gazetteer is not None else ""),
+        name=district_name or (gazetteer.name if gazetteer is not None else "本区"),
         jurisdictions=out,
         outline=outline,
         communities=gazetteer.communities if gazetteer is not None else District.__dataclass_fields__[
@@ -418,6 +420,15 @@ def load_boundaries(
         approximate=bool(approximate),
         source=f"用户提供的边界：{p.name}",
     )
+
+
+def _same_place(gdf, gazetteer: District, *, min_share: float = 0.5) -> bool:
+    """True when at least ``min_share`` of the loaded polygons' area lies inside the gazetteer's district."""
+    union = shapely.union_all(gdf.geometry.values)
+    if union.is_empty or union.area == 0:
+        return False
+    inside = shapely.intersection(union, gazetteer.outline).area
+    return inside / union.area >= min_share
 
 
 def derive_shunyi_file(path: str | os.PathLike | None = None) -> Path:

@@ -138,6 +138,11 @@ def load_workspace(
         boundaries, gazetteer=base, coord_system=boundaries_crs
     )
     given = {"orgs": orgs, "buildings": buildings, "parks": parks, "centers": centers}
+    notes = []
+    if use_demo and district is not base and district.code != base.code:
+        use_demo = False  # the demo lies in Shunyi: for another district, layers not given stay empty
+        if any(v is None for v in given.values()):
+            notes.append("未提供的台账按空表处理（内置演示数据只覆盖顺义区）")
     demo = None
     if use_demo and any(v is None for v in given.values()):
         say("生成演示数据（合成）")
@@ -163,7 +168,6 @@ def load_workspace(
     seats = demo_seats() if boundaries is None else None
     located = locate(ledgers["orgs"].accepted, district=district, buildings=lay["buildings"], parks=lay["parks"],
                      seats=seats)
-    notes = []
     if boundaries is not None and demo_kinds:
         notes.append("注意：使用了自有边界，但部分台账仍为顺义演示数据")
     return Workspace(

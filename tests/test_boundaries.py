@@ -188,3 +188,21 @@ def test_load_errors_are_clear(tmp_path):
     bad.write_text("not json", encoding="utf-8")
     with pytest.raises(BoundaryError, match="无法读取边界文件"):
         load_boundaries(bad)
+
+
+def test_boundaries_of_another_district_do_not_borrow_shunyi_codes(tmp_path):
+    import geopandas as gpd
+
+    other = gpd.GeoDataFrame(
+        {"name": ["甲街道", "乙镇"]},
+        geometry=[shapely.box(113.0, 23.0, 113.1, 23.1), shapely.box(113.1, 23.0, 113.2, 23.1)],
+        crs="EPSG:4326",
+    )
+    p = tmp_path / "other.geojson"
+    other.to_file(p, driver="GeoJSON")
+    got = load_boundaries(p, gazetteer=demo_district())
+    assert got.code == "" and got.name == "本区"
+    assert got.jurisdictions["code"].tolist() == ["J001", "J002"]
+    assert got.jurisdictions["kind"].tolist() == ["街道", "镇"]
+    assert len(got.communities) == 0
+    assert got.resolve_town("乙镇") == "J002"

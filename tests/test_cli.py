@@ -202,3 +202,37 @@ def test_run_writes_every_file(capsys, small_orgs, tmp_path):
         assert key in files and Path(files[key]).exists() and Path(files[key]).stat().st_size > 0, key
     html = Path(files["html"]).read_text(encoding="utf-8")
     assert "演示数据" in html  # the synthetic ledger is labelled
+
+
+def test_another_district_with_its_own_boundaries(capsys, tmp_path):
+    """A district that is not Shunyi: its own polygons, a GBK ledger; no Shunyi demo layers leak in."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    towns = gpd.GeoDataFrame(
+        {"名称": ["甲街道", "乙镇"]},
+        geometry=[shapely.box(113.0, 23.0, 113.05, 23.05), shapely.box(113.05, 23.0, 113.15, 23.08)],
+        crs="EPSG:4326",
+    )
+    bpath = tmp_path / "towns.geojson"
+    towns.to_file(bpath, driver="GeoJSON")
+    rng = np.random.default_rng(3)
+    n = 60
+    df = pd.DataFrame({
+        "企业名称": [f"测试企业{i}" for i in range(n)], "组织类别": "非公企业", "行业": rng.choice(["C", "I"], n),
+        "经度": rng.uniform(113.0, 113.15, n).round(6), "纬度": rng.uniform(23.0, 23.05, n).round(6),
+        "职工人数": rng.integers(1, 200, n), "党员人数": rng.choice([0, 1, 1, 2, 3], n),
+    })
+    df.loc[0, "企业名称"] = "<script>alert(1)</script>"
+    opath = tmp_path / "orgs.csv"
+    df.to_csv(opath, index=False, encoding="gbk")
+    a = run_json(capsys, "assess", "--orgs", str(opath), "--boundaries", str(bpath))
+    assert a["district"]["orgs"] == n
+    assert {j["code"] for j in a["jurisdictions"]} == {"J001", "J002"}
+    j = run_json(capsys, "plan", "joint", "--orgs", str(opath), "--boundaries", str(bpath))
+    assert j["violations"] == [] and j["stats"]["eligible"] > 0
+    assert any("顺义" in note for note in j["notes"])  # says the Shunyi demo layers were not used
+    assert "<script>alert(1)</script>" in {u for x in j["units"] for u in x["org_names"]} | {
+        x["name"] for x in j["unplaced"]} | {o["name"] for o in a["orgs"]}
