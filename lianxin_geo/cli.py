@@ -18,6 +18,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .errors import LianxinError
 
@@ -72,13 +73,23 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="随机种子 / random seed
 
 
 def _progress(quiet: bool):
-    """A progress callback for the API: ``progress(message, fraction=None)``; prints to stderr."""
+    """A progress callback for the API, ``progress(message, fraction=None)``, drawing a bar line on stderr.
+
+    One line per step (no cursor tricks), so the output reads the same in a terminal, a log file or a
+    scheduled task.
+    """
 
     def report(message: str, fraction: float | None = None, *_a, **_k) -> None:
         if quiet:
             return
-        pct = f" {100 * fraction:3.0f}%" if isinstance(fraction, (int, float)) else ""
-        err.print(f"[dim]…{pct} {message}[/dim]")
+        message = escape(str(message))
+        if isinstance(fraction, (int, float)) and not isinstance(fraction, bool):
+            f = min(max(float(fraction), 0.0), 1.0)
+            filled = int(round(20 * f))
+            bar = "█" * filled + "░" * (20 - filled)
+            err.print(f"[dim]{bar} {100 * f:3.0f}%  {message}[/dim]", markup=True, highlight=False)
+        else:
+            err.print(f"[dim]…  {message}[/dim]", markup=True, highlight=False)
 
     return report
 
@@ -116,7 +127,7 @@ def _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_c
 
 def _notes(ws) -> None:
     for n in ws.data_notes:
-        err.print(f"[yellow]注意：{n}[/yellow]")
+        err.print(f"[yellow]注意：{escape(n)}[/yellow]")
 
 
 # ----------------------------------------------------------------- demo
@@ -137,9 +148,9 @@ def demo(
     if json_:
         _emit_json(doc)
     else:
-        err.print(f"[green]已写出演示数据到 {out}[/green]（{orgs} 个组织，种子 {seed}；合成数据，边界为示意）")
+        err.print(f"[green]已写出演示数据到 {escape(str(out))}[/green]（{orgs} 个组织，种子 {seed}；合成数据，边界为示意）")
         for k, v in files.items():
-            err.print(f"  {k}: {v}")
+            err.print(f"  {k}: {v}", markup=False)
 
 
 # ----------------------------------------------------------------- template
@@ -149,7 +160,7 @@ def template(out: Annotated[Path, typer.Option("--out", help="模板文件 .xlsx
     from .template import write_template
 
     write_template(out)
-    err.print(f"[green]已写出标准台账模板：{out}[/green]")
+    err.print(f"[green]已写出标准台账模板：{escape(str(out))}[/green]")
 
 
 # ----------------------------------------------------------------- validate
@@ -181,8 +192,8 @@ def validate(
     out = Console(highlight=False, soft_wrap=True)
     for i in res.issues:
         level = "[red]错误[/red]" if i.severity == "error" else "[yellow]警告[/yellow]"
-        value = f"值“{i.value}”" if str(i.value) != "" else "值为空"
-        out.print(f"{level} 第{i.row}行 〔{i.column}〕 {value}：{i.reason}", markup=True)
+        value = f"值“{escape(str(i.value))}”" if str(i.value) != "" else "值为空"
+        out.print(f"{level} 第{i.row}行 〔{escape(str(i.column))}〕 {value}：{escape(i.reason)}", markup=True)
 
 
 # ----------------------------------------------------------------- locate
@@ -211,7 +222,7 @@ def locate(
               f"拒绝 {doc['rejected']}；与所属镇街不一致 {doc['mismatches']}")
     err.print("定位精度：" + "，".join(f"{k} {v}" for k, v in doc["by_precision"].items()))
     if out is not None:
-        err.print(f"[green]已写出 {out}[/green]")
+        err.print(f"[green]已写出 {escape(str(out))}[/green]")
 
 
 def _write_located(ws, out: Path) -> None:
@@ -269,7 +280,7 @@ def assess(
     err.print(f"应办事项 {len(doc.get('actions', []))} 条；阵地未达标镇街 "
               f"{sum(1 for v in doc.get('venues', []) if not v.get('compliant'))} 个")
     if out is not None:
-        err.print(f"[green]已写出统计表 {out}[/green]")
+        err.print(f"[green]已写出统计表 {escape(str(out))}[/green]")
 
 
 def _pct(v) -> str:
@@ -339,7 +350,7 @@ def plan_joint(
     err.print(f"联建方案：符合条件 {st['eligible']} 个，纳入 {st['placed']} 个，组成 {st['units']} 个联合党组织；"
               f"平均半径 {st['mean_radius_m']:.0f} 米，最大 {st['max_radius_m']:.0f} 米；违规 {len(doc['violations'])} 条")
     if out is not None:
-        err.print(f"[green]已写出 {out}[/green]")
+        err.print(f"[green]已写出 {escape(str(out))}[/green]")
 
 
 @plan_app.command("routes")
@@ -387,7 +398,7 @@ def plan_routes(
     err.print(f"指导员路线：{st['orgs']} 个组织，{st['instructors']} 名指导员，总里程 {st['total_km']:.1f} 公里"
               f"（距离来源：{st['distance_source']}）；未分配 {len(doc['unassigned'])} 个")
     if out is not None:
-        err.print(f"[green]已写出 {out}[/green]")
+        err.print(f"[green]已写出 {escape(str(out))}[/green]")
 
 
 @plan_app.command("coverage")
@@ -423,7 +434,7 @@ def plan_coverage(
               f"从业人员覆盖 {_pct(d['employees_share'])}；建议新址 {len(doc['proposed_sites'])} 处"
               f"（方法 {doc['stats']['method']}）")
     if out is not None:
-        err.print(f"[green]已写出 {out}[/green]")
+        err.print(f"[green]已写出 {escape(str(out))}[/green]")
 
 
 # ----------------------------------------------------------------- export / run
@@ -495,7 +506,7 @@ def export(
         return
     _notes(ws)
     for p in files:
-        err.print(f"[green]已写出 {p}[/green]")
+        err.print(f"[green]已写出 {escape(str(p))}[/green]")
 
 
 @app.command("run")
@@ -542,9 +553,9 @@ def run_cmd(
         _emit_json(doc)
         return
     _notes(ws)
-    err.print(f"[green]已完成，文件写在 {out}[/green]（{doc['seconds']:.0f} 秒）")
+    err.print(f"[green]已完成，文件写在 {escape(str(out))}[/green]（{doc['seconds']:.0f} 秒）")
     for k, v in files.items():
-        err.print(f"  {k}: {v}")
+        err.print(f"  {k}: {v}", markup=False)
 
 
 # ----------------------------------------------------------------- main
@@ -556,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except LianxinError as exc:
-        err.print(f"[red]错误：{exc}[/red]")
+        err.print(f"[red]错误：{escape(str(exc))}[/red]")
         return 1
     except FileNotFoundError as exc:
         err.print(f"[red]错误：找不到文件 {exc.filename or exc}（请检查路径）[/red]")
@@ -569,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         import traceback
 
-        err.print(f"[red]内部错误（程序缺陷，请把以下信息报告给开发者）：{type(exc).__name__}: {exc}[/red]")
+        err.print(f"[red]内部错误（程序缺陷，请把以下信息报告给开发者）：{type(exc).__name__}: {escape(str(exc))}[/red]")
         err.print(traceback.format_exc(limit=-3), markup=False)
         return 1
     return 0
