@@ -57,20 +57,20 @@ _RULE_SOURCES: dict[str, tuple[str, str]] = {
 class RuleParams:
     """The thresholds the per-org rules read (see ``docs/policy.md``)."""
 
-    own_org_min_members: int = 3
-    enterprise_members_employees: int = 50
-    enterprise_org_employees: int = 100
-    entity_social_staff: int = 30
-    entity_social_types: tuple[str, ...] = ()
-    city_level_social_group_org: bool = True
-    mandatory_requires_own: bool = True
-    branch_max_members: int = 50
-    committee_min_members: int = 100
-    joint_max_units: int = 15
-    joint_min_members_total: int = 3
-    joint_max_members: int = 50
-    include_zero_member_in_building: bool = False
-    five_clear_required: bool = True
+    own_org_min_members: int
+    enterprise_members_employees: int
+    enterprise_org_employees: int
+    entity_social_staff: int
+    entity_social_types: tuple[str, ...]
+    city_level_social_group_org: bool
+    mandatory_requires_own: bool
+    branch_max_members: int
+    committee_min_members: int
+    joint_max_units: int
+    joint_min_members_total: int
+    joint_max_members: int
+    include_zero_member_in_building: bool
+    five_clear_required: bool
     sources: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
     @classmethod

@@ -99,14 +99,14 @@ class CoverageParams:
         "六有" checklist keys (R16) looked up as boolean center columns.
     """
 
-    reach_m_street: float = 1200.0
-    reach_m_town: float = 5000.0
-    district_center_own_town_only: bool = True
-    circuity: float = 1.3
-    required_m2_district: float = 1500.0
-    required_m2_town: float = 1200.0
-    required_m2_street: float = 800.0
-    park_center_required: bool = True
+    reach_m_street: float
+    reach_m_town: float
+    district_center_own_town_only: bool
+    circuity: float
+    required_m2_district: float
+    required_m2_town: float
+    required_m2_street: float
+    park_center_required: bool = True  # only read with a profile (from_profile sets it)
     six_has: tuple[str, ...] = ()
 
     @classmethod
@@ -117,12 +117,6 @@ class CoverageParams:
 
             profile = load_profile(profile)
 
-        def get(key: str, default: Any) -> Any:
-            try:
-                return profile.get(key)
-            except Exception:  # noqa: BLE001 - optional keys of older profiles
-                return default
-
         return cls(
             reach_m_street=float(profile.get("coverage.reach_m_street")),
             reach_m_town=float(profile.get("coverage.reach_m_town")),
@@ -131,21 +125,33 @@ class CoverageParams:
             required_m2_district=float(profile.get("venues.required_m2_district")),
             required_m2_town=float(profile.get("venues.required_m2_town")),
             required_m2_street=float(profile.get("venues.required_m2_street")),
-            park_center_required=bool(get("venues.park_center_required", True)),
-            six_has=tuple(get("venues.six_has", ()) or ()),
+            park_center_required=bool(profile.get("venues.park_center_required")),
+            six_has=tuple(profile.get("venues.six_has")),
         )
 
     def required_m2_for_kind(self, kind: str | None) -> float:
         """Required floor area of the jurisdiction-level center of a 街道 / 镇 / 地区."""
-        return self.required_m2_street if kind in STREET_KINDS else self.required_m2_town
+        return _AreaStandard(self.required_m2_district, self.required_m2_town, self.required_m2_street).for_kind(kind)
 
     def required_m2_for_level(self, level: str | None) -> float | None:
         """Required floor area by center level (``None``: the profile sets no standard)."""
-        return {
-            "区级": self.required_m2_district,
-            "镇级": self.required_m2_town,
-            "街道级": self.required_m2_street,
-        }.get(str(level) if level is not None else "")
+        return _AreaStandard(self.required_m2_district, self.required_m2_town, self.required_m2_street).for_level(level)
+
+
+@dataclass(frozen=True)
+class _AreaStandard:
+    """The R15 floor-area standards by level, from the profile's ``venues.required_m2_*``."""
+
+    district: float
+    town: float
+    street: float
+
+    def for_kind(self, kind: str | None) -> float:
+        return self.street if kind in STREET_KINDS else self.town
+
+    def for_level(self, level: str | None) -> float | None:
+        return {"区级": self.district, "镇级": self.town, "街道级": self.street}.get(
+            str(level) if level is not None else "")
 
 
 def _level_for_kind(kind: str | None) -> str:
@@ -513,11 +519,7 @@ def venue_compliance(
         A 园区 center within this distance of a park's point serves that park
         (a matching tolerance, not a policy value).
     """
-    params = CoverageParams(
-        required_m2_district=required_m2_district,
-        required_m2_town=required_m2_town,
-        required_m2_street=required_m2_street,
-    )
+    params = _AreaStandard(required_m2_district, required_m2_town, required_m2_street)
     c = centers if centers is not None else pd.DataFrame(columns=["id", "name", "level", "lon", "lat"])
     c_lon, c_lat = _lonlat(c)
     c_code = _codes(c, district, c_lon, c_lat) if len(c) else np.empty(0, dtype=object)
@@ -529,7 +531,7 @@ def venue_compliance(
     # per center
     rows = []
     for i in range(len(c)):
-        req = params.required_m2_for_level(c_level[i])
+        req = params.for_level(c_level[i])
         area = c_area[i]
         if req is None:
             status, ok, short = STATUS_NA, None, None
@@ -559,7 +561,7 @@ def venue_compliance(
     jrows = []
     jur = district.jurisdictions
     for code, name, kind in zip(jur["code"].astype(str), jur["name"].astype(str), jur["kind"].astype(str)):
-        req = params.required_m2_for_kind(kind)
+        req = params.for_kind(kind)
         sel = np.flatnonzero((c_code == code) & np.isin(c_level, TOWN_STREET_LEVELS)) if len(c) else np.empty(0, int)
         jrows.append(_best_row(code, name, kind, _level_for_kind(kind), req, sel, c_id, c_name, c_area))
     sel = np.flatnonzero(c_level == DISTRICT_LEVEL) if len(c) else np.empty(0, int)

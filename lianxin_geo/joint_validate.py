@@ -75,20 +75,6 @@ class JointParams(dict):
     __getattr__ = dict.__getitem__
 
 
-def _get(profile, key: str, default: Any) -> Any:
-    if profile is None:
-        return default
-    try:
-        if key in profile:
-            return profile.get(key)
-    except TypeError:
-        pass
-    try:
-        return profile.get(key)
-    except Exception:  # noqa: BLE001 - a key missing from an older profile falls back to the default
-        return default
-
-
 def joint_params(profile=None, *, cross_town: bool | None = None,
                  include_zero_member_in_building: bool | None = None) -> JointParams:
     """Return the joint-unit rule values of ``profile`` (default: the default profile).
@@ -105,19 +91,19 @@ def joint_params(profile=None, *, cross_town: bool | None = None,
 
         profile = load_profile(profile)
     p = JointParams(
-        max_units=int(_get(profile, "joint.max_units", 15)),
-        min_members=int(_get(profile, "joint.min_members_total", 3)),
-        max_members=int(_get(profile, "joint.max_members", 50)),
-        radius_town=float(_get(profile, "joint.max_radius_m_town", 3000.0)),
-        radius_street=float(_get(profile, "joint.max_radius_m_street", 1500.0)),
-        allow_cross_town=bool(_get(profile, "joint.allow_cross_town", False)),
-        allow_similar=bool(_get(profile, "joint.allow_similar_industry", True)),
-        include_zero=bool(_get(profile, "joint.include_zero_member_in_building", False)),
-        own_org_min=int(_get(profile, "thresholds.own_org_min_members", 3)),
-        startup_branch=float(_get(profile, "funding.startup_branch", 0) or 0),
-        startup_years=int(_get(profile, "funding.startup_years", 1) or 1),
-        include_joint_startup=bool(_get(profile, "funding.include_joint_startup", True)),
-        similar=[list(map(str, s)) for s in (_get(profile, "industry.similar", []) or [])],
+        max_units=int(profile.get("joint.max_units")),
+        min_members=int(profile.get("joint.min_members_total")),
+        max_members=int(profile.get("joint.max_members")),
+        radius_town=float(profile.get("joint.max_radius_m_town")),
+        radius_street=float(profile.get("joint.max_radius_m_street")),
+        allow_cross_town=bool(profile.get("joint.allow_cross_town")),
+        allow_similar=bool(profile.get("joint.allow_similar_industry")),
+        include_zero=bool(profile.get("joint.include_zero_member_in_building")),
+        own_org_min=int(profile.get("thresholds.own_org_min_members")),
+        startup_branch=float(profile.get("funding.startup_branch")),
+        startup_years=int(profile.get("funding.startup_years")),
+        include_joint_startup=bool(profile.get("funding.include_joint_startup")),
+        similar=[list(map(str, s)) for s in (profile.get("industry.similar"))],
         profile_name=str(getattr(profile, "name", "")),
     )
     if cross_town is not None:
@@ -181,7 +167,7 @@ def groups_similar(a: str, b: str, profile=None, *, similar: Sequence[Sequence[s
             return b in set(mod.similar_groups(a, profile)) or a in set(mod.similar_groups(b, profile))
         except Exception:  # noqa: BLE001 - fall back to the profile's own list
             pass
-    lists = similar if similar is not None else (_get(profile, "industry.similar", []) or [])
+    lists = similar if similar is not None else (profile.get("industry.similar"))
     la, lb = _letter(a), _letter(b)
     for s in lists:
         names = {str(v) for v in s}
