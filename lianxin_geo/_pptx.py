@@ -91,13 +91,20 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+_VENUE_ROWS_PER_SLIDE = 8
+
+
 def _table(slide: Any, x: float, y: float, w: float, headers: Sequence[str], rows: Sequence[Sequence[Any]],
-           style: DeckStyle, *, size: float = 10) -> Any:
+           style: DeckStyle, *, size: float = 10, widths: Sequence[float] | None = None) -> Any:
     from pptx.util import Inches
 
     n = len(rows) + 1
     shape = slide.shapes.add_table(n, len(headers), Inches(x), Inches(y), Inches(w), Inches(0.3 * n))
     table = shape.table
+    if widths is not None:
+        scale = w / float(sum(widths))
+        for j, cw in enumerate(widths):
+            table.columns[j].width = Inches(cw * scale)
     for j, h in enumerate(headers):
         _text(table.cell(0, j).text_frame, [h], style, size=size, bold=True)
     for i, row in enumerate(rows, start=1):
@@ -260,16 +267,22 @@ def build_deck(
                size=11)
     # venues
     if assessment is not None and len(assessment.venues):
-        s = _slide(prs, "党群活动服务中心达标情况", notes, style)
         v = assessment.venues
         bad = v[~v["compliant"].astype(bool)] if "compliant" in v else v
         rows = [[r.get("name"), r.get("level"), r.get("required_m2"), r.get("best_m2"), r.get("shortfall_m2"),
-                 r.get("reason")] for r in bad.head(max_rows).to_dict("records")]
+                 r.get("reason")] for r in bad.to_dict("records")]
         head = f"达标 {int(v['compliant'].astype(bool).sum())} / {len(v)}" if "compliant" in v else ""
-        _box(s, 0.4, 0.85, 12.5, 0.4, [head + ("；未达标（前若干）：" if rows else "；全部达标")], style, size=12)
-        if rows:
-            _table(s, 0.4, 1.3, 12.5, ["名称", "层级", "标准面积（㎡）", "现有面积（㎡）", "缺口（㎡）", "说明"], rows,
-                   style, size=9)
+        per_slide = _VENUE_ROWS_PER_SLIDE  # the reasons wrap to 2–3 lines: more rows would run off the slide
+        pages = [rows[i:i + per_slide] for i in range(0, len(rows), per_slide)] or [[]]
+        for k, page in enumerate(pages):
+            title = "党群活动服务中心达标情况" + (f"（续 {k + 1}/{len(pages)}）" if k else "")
+            s = _slide(prs, title, notes, style)
+            if k == 0:
+                _box(s, 0.4, 0.85, 12.5, 0.4, [head + (f"；未达标 {len(rows)} 处：" if rows else "；全部达标")], style,
+                     size=12)
+            if page:
+                _table(s, 0.4, 1.3, 12.5, ["名称", "层级", "标准面积（㎡）", "现有面积（㎡）", "缺口（㎡）", "说明"], page,
+                       style, size=9, widths=(1.6, 0.9, 1.3, 1.3, 1.2, 6.2))
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     prs.save(out)
