@@ -21,6 +21,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from ._jsonable import plan_json
+
 __all__ = ["LAYER_TITLES", "build_layers", "to_gcj02", "write_gpkg", "write_geojson_dir"]
 
 #: Layer name (table / file name) -> Chinese title.
@@ -77,14 +79,6 @@ def _points(frame: pd.DataFrame | None, notes: str) -> Any:
                             crs="EPSG:4326")
 
 
-def _as_json(plan: Any) -> dict:
-    if plan is None:
-        return {}
-    if isinstance(plan, Mapping):
-        return dict(plan)
-    return plan.to_json()
-
-
 def build_layers(workspace: Any, *, plans: Mapping[str, Any] | None = None, assessment: Any = None
                  ) -> dict[str, Any]:
     """Every layer of the workspace and its plans as ``name -> GeoDataFrame`` (EPSG:4326).
@@ -135,7 +129,7 @@ def build_layers(workspace: Any, *, plans: Mapping[str, Any] | None = None, asse
         lat = pd.to_numeric(orgs["lat"], errors="coerce").to_numpy(float)
         lut = {str(i): (a, b) for i, a, b in zip(orgs["id"].astype(str), lon, lat)
                if math.isfinite(a) and math.isfinite(b)}
-    joint = _as_json(plans.get("joint"))
+    joint = plan_json(plans.get("joint"))
     if joint.get("units"):
         rows, geoms, mrows, mgeoms = [], [], [], []
         for u in joint["units"]:
@@ -160,7 +154,7 @@ def build_layers(workspace: Any, *, plans: Mapping[str, Any] | None = None, asse
             mf = _clean(pd.DataFrame(mrows))
             mf["data_note"] = notes
             out["joint_members"] = gpd.GeoDataFrame(mf, geometry=mgeoms, crs="EPSG:4326")
-    routes = _as_json(plans.get("routes"))
+    routes = plan_json(plans.get("routes"))
     if routes.get("routes"):
         rows, geoms, srows, sgeoms = [], [], [], []
         for r in routes["routes"]:
@@ -200,10 +194,10 @@ def build_layers(workspace: Any, *, plans: Mapping[str, Any] | None = None, asse
             g["data_note"] = notes
             out["gaps"] = gpd.GeoDataFrame(g, geometry=polys.geometry.to_numpy(), crs="EPSG:4326")
         else:
-            lay = _points(pd.DataFrame(_as_json(cov).get("gaps", [])), notes)
+            lay = _points(pd.DataFrame(plan_json(cov).get("gaps", [])), notes)
             if lay is not None:
                 out["gaps"] = lay
-        lay = _points(pd.DataFrame(_as_json(cov).get("proposed_sites", [])), notes)
+        lay = _points(pd.DataFrame(plan_json(cov).get("proposed_sites", [])), notes)
         if lay is not None:
             out["proposed_sites"] = lay
     return out

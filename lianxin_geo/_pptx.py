@@ -17,6 +17,8 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from ._jsonable import plan_json
+
 __all__ = ["DeckStyle", "build_deck", "set_run_font", "town_rows"]
 
 
@@ -147,14 +149,6 @@ def town_rows(assessment: Any, codes: Sequence[str]) -> dict[str, list[list[Any]
     return out
 
 
-def _as_json(plan: Any) -> dict:
-    if plan is None:
-        return {}
-    if isinstance(plan, Mapping):
-        return dict(plan)
-    return plan.to_json()
-
-
 def build_deck(
     workspace: Any,
     path: str | os.PathLike[str],
@@ -217,17 +211,17 @@ def build_deck(
                          "" if tgt is None or pd.isna(tgt) else _fmt(float(tgt)), r.get("gap_text") or ""])
         _table(s, 0.5, 1.1, 12.3, ["类别", "单位数", "组织覆盖率", "工作覆盖率", "目标", "差距"], rows, style, size=12)
     extra = []
-    joint = _as_json(plans.get("joint"))
+    joint = plan_json(plans.get("joint"))
     if joint:
         st = joint.get("stats", {})
         extra.append(f"联建方案：新建联建单元 {st.get('units', 0)} 个，纳入 {st.get('placed', 0)} 家单位，"
                      f"未纳入 {st.get('unplaced', 0)} 家")
-    routes = _as_json(plans.get("routes"))
+    routes = plan_json(plans.get("routes"))
     if routes:
         st = routes.get("stats", {})
         extra.append(f"指导员路线：{st.get('instructors', 0)} 名指导员走访 {st.get('orgs', 0)} 家单位，"
                      f"总里程 {float(st.get('total_km') or 0):.1f} 公里")
-    cov = _as_json(plans.get("coverage"))
+    cov = plan_json(plans.get("coverage"))
     if cov:
         d = (cov.get("coverage") or {}).get("district", {})
         extra.append(f"阵地覆盖：{_fmt(d.get('orgs_share'))} 的组织在现有阵地服务范围内，"

@@ -23,6 +23,8 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ._jsonable import plan_json
+
 __all__ = [
     "FONT_PATH",
     "WHATS",
@@ -124,14 +126,6 @@ def _xy(frame: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     x = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(float)
     y = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(float)
     return x, y, np.isfinite(x) & np.isfinite(y)
-
-
-def _as_json(plan: Any) -> dict:
-    if plan is None:
-        return {}
-    if isinstance(plan, Mapping):
-        return dict(plan)
-    return plan.to_json()
 
 
 def _rate_color(rate: float | None, target: float | None) -> str:
@@ -253,7 +247,7 @@ def _draw_units(ax: Any, joint: Any, orgs: pd.DataFrame) -> list:
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
 
-    doc = _as_json(joint)
+    doc = plan_json(joint)
     where = _lut(orgs)
     segs, colors, hubs, hub_c = [], [], [], []
     units = doc.get("units", [])
@@ -280,7 +274,7 @@ def _draw_units(ax: Any, joint: Any, orgs: pd.DataFrame) -> list:
 def _draw_routes(ax: Any, routes: Any, orgs: pd.DataFrame, *, numbered: bool) -> list:
     from matplotlib.lines import Line2D
 
-    doc = _as_json(routes)
+    doc = plan_json(routes)
     where = _lut(orgs)
     rlist = doc.get("routes", [])
     for n, r in enumerate(rlist):
@@ -327,12 +321,12 @@ def _draw_coverage(ax: Any, coverage: Any) -> list:
         handles.append(Patch(facecolor="#e31a1c", edgecolor="#b10026", alpha=0.6,
                              label=f"覆盖缺口（{len(polys)} 个六边形网格）"))
     else:
-        gaps = pd.DataFrame(_as_json(coverage).get("gaps", []))
+        gaps = pd.DataFrame(plan_json(coverage).get("gaps", []))
         x, y, ok = _xy(gaps)
         if ok.any():
             ax.scatter(x[ok], y[ok], s=30, c="#e31a1c", alpha=0.5, zorder=3)
             handles.append(Line2D([], [], marker="o", linestyle="none", color="#e31a1c", label="覆盖缺口"))
-    sites = pd.DataFrame(_as_json(coverage).get("proposed_sites", []))
+    sites = pd.DataFrame(plan_json(coverage).get("proposed_sites", []))
     x, y, ok = _xy(sites)
     if ok.any():
         ax.scatter(x[ok], y[ok], s=160, marker="*", c="#ffd700", edgecolors="black", linewidths=0.8, zorder=11)
@@ -445,7 +439,7 @@ def draw_map(
         handles += _draw_routes(ax, plans["routes"], orgs, numbered=focus is not None)
     if what in ("coverage", "overview") and plans.get("coverage") is not None:
         handles += _draw_coverage(ax, plans["coverage"]) if what == "coverage" else \
-            _draw_coverage(ax, {"proposed_sites": _as_json(plans["coverage"]).get("proposed_sites", [])})
+            _draw_coverage(ax, {"proposed_sites": plan_json(plans["coverage"]).get("proposed_sites", [])})
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
     ax.set_aspect(1.0 / math.cos(math.radians(lat0)), adjustable="box")

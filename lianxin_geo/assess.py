@@ -12,7 +12,6 @@ The formulas are in :mod:`lianxin_geo._assess_tables` and ``docs/policy.md``.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._jsonable import jsonable
 from . import _assess_rules as rules
 from . import _assess_tables as tables
 from ._assess_rules import (
@@ -119,26 +119,7 @@ class Assessment:
             "funding": self.funding.to_dict("records"),
             "contact_points": self.contact_points.to_dict("records"),
         }
-        return _clean(out)
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, np.ndarray)):
-        return [_clean(v) for v in obj]
-    if obj is None or obj is pd.NA or obj is pd.NaT:
-        return None
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        return None if math.isnan(v) or math.isinf(v) else v
-    if isinstance(obj, (int, str)):
-        return obj
-    return str(obj)
+        return jsonable(out)
 
 
 def _jurisdiction_table(orgs: pd.DataFrame, district: "District | None",

@@ -44,6 +44,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
+from ._jsonable import jsonable
 from ._distance import RoutingWarning, haversine_m, local_xy_m
 from ._hexgrid import HexGrid
 from ._mclp import MCLPResult, solve_mclp
@@ -731,7 +732,7 @@ class CoveragePlan:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict (no NaN: missing values are ``None``)."""
-        return _clean({
+        return jsonable({
             "coverage": {
                 "district": self.district,
                 "jurisdictions": _records(self.jurisdictions),
@@ -750,25 +751,6 @@ class CoveragePlan:
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(df.columns, row)) for row in df.itertuples(index=False, name=None)]
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, np.ndarray)):
-        return [_clean(v) for v in obj]
-    if obj is None or obj is pd.NA or obj is pd.NaT:
-        return None
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        return v if np.isfinite(v) else None
-    if isinstance(obj, str):
-        return obj
-    return str(obj)
 
 
 def _share(num: float, den: float) -> float | None:

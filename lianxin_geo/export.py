@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from ._jsonable import plan_json
 from ._xlsx import Sheet, cell_value, write_workbook
 from .pipeline import Plans
 
@@ -317,16 +318,8 @@ def _frame_sheet(name: str, title: str, df: pd.DataFrame | None, columns: Mappin
                  number_formats=fmts)
 
 
-def _as_json(plan: Any) -> dict:
-    if plan is None:
-        return {}
-    if isinstance(plan, Mapping):
-        return dict(plan)
-    return plan.to_json()
-
-
 def _joint_sheets(joint: Any, ws: Any, notes: Sequence[str]) -> list[Sheet]:
-    doc = _as_json(joint)
+    doc = plan_json(joint)
     names = dict(getattr(ws.district, "town_names", {}) or {})
     units = doc.get("units", [])
     urows = []
@@ -367,7 +360,7 @@ def _joint_sheets(joint: Any, ws: Any, notes: Sequence[str]) -> list[Sheet]:
 
 
 def _route_sheets(routes: Any, notes: Sequence[str]) -> list[Sheet]:
-    doc = _as_json(routes)
+    doc = plan_json(routes)
     rrows = []
     for r in doc.get("routes", []):
         base = r.get("base") or {}
@@ -401,7 +394,7 @@ def _route_sheets(routes: Any, notes: Sequence[str]) -> list[Sheet]:
 
 
 def _coverage_sheets(cov: Any, notes: Sequence[str]) -> list[Sheet]:
-    doc = _as_json(cov)
+    doc = plan_json(cov)
     juris = pd.DataFrame((doc.get("coverage") or {}).get("jurisdictions", []))
     pct = ("orgs_share", "members_share", "employees_share", "orgs_share_after", "members_share_after",
            "employees_share_after")

@@ -12,7 +12,6 @@ violations found by the independent checker :mod:`lianxin_geo.joint_validate`
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._jsonable import jsonable
 from . import _joint_solver as _core
 from .joint_validate import (
     JointParams,
@@ -97,7 +97,7 @@ class JointPlan:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict (no NaN): ``units``, ``unplaced``, ``violations``, ``stats``, ``funding``, ..."""
-        return _clean({
+        return jsonable({
             "units": self.units,
             "unplaced": self.unplaced,
             "violations": self.violations,
@@ -122,23 +122,6 @@ class JointPlan:
         rows = [{"org_id": o, "unit_id": u["unit_id"], "is_hub": o == u["hub_id"]}
                 for u in self.units for o in u["org_ids"]]
         return pd.DataFrame(rows, columns=["org_id", "unit_id", "is_hub"])
-
-
-def _clean(obj):
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating, float)):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return obj
 
 
 def _text(series: pd.Series) -> np.ndarray:

@@ -18,7 +18,6 @@ Every input row comes out exactly once: ``located + unlocated == rows``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._jsonable import jsonable
 from ._gazetteer import build_gazetteer, clean_text
 from .district import District
 from .geocode import FUZZY_THRESHOLD, GeocodeMatch, OnlineGeocoder, geocode_frame
@@ -43,29 +43,6 @@ LOCATE_COLUMNS: tuple[str, ...] = (
 
 _RECORD_KEYS = ("row", "id", "name", "lon", "lat", "precision", "jurisdiction_code", "jurisdiction_name",
                 "mismatch", "matched_name", "locate_note")
-
-
-def _json_value(value: object) -> object:
-    """Plain Python value for JSON (numpy scalars unwrapped, NaN/NA -> None)."""
-    if value is None:
-        return None
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (int, str)):
-        return value
-    try:
-        if pd.isna(value):  # type: ignore[arg-type]
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 @dataclass
@@ -125,7 +102,7 @@ class LocateResult:
         located = int(self.located.sum())
         cols = {k: (o[k].tolist() if k in o else [None] * len(o)) for k in _RECORD_KEYS}
         records = [
-            {k: _json_value(cols[k][i]) for k in _RECORD_KEYS}
+            {k: jsonable(cols[k][i]) for k in _RECORD_KEYS}
             for i in range(len(o))
         ]
         return {

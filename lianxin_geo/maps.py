@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ._jsonable import plan_json
 from . import crs as _crs
 
 __all__ = [
@@ -447,14 +448,6 @@ def centers_layer(centers: pd.DataFrame, *, reach_m: Mapping[str, float] | pd.Se
     return group
 
 
-def _as_json(plan: Any) -> dict:
-    if plan is None:
-        return {}
-    if isinstance(plan, Mapping):
-        return dict(plan)
-    return plan.to_json()
-
-
 def _lut(orgs: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
     if orgs is None or orgs.empty or "id" not in orgs:
         return {}
@@ -474,7 +467,7 @@ def units_layer(joint: Any, orgs: pd.DataFrame, *, basemap: str = "none", select
     """
     import folium
 
-    doc = _as_json(joint)
+    doc = plan_json(joint)
     shift = _shifter(basemap)
     where = _lut(orgs)
     lines, hubs = [], []
@@ -529,7 +522,7 @@ def routes_layer(routes: Any, orgs: pd.DataFrame, *, centers: pd.DataFrame | Non
     """
     import folium
 
-    doc = _as_json(routes)
+    doc = plan_json(routes)
     shift = _shifter(basemap)
     where = _lut(orgs)
     cwhere = _lut(centers) if centers is not None else {}
@@ -616,7 +609,7 @@ def gaps_layer(coverage: Any, *, basemap: str = "none", show: bool = True, limit
                        tooltip=_tooltip(["orgs", "employees"], ["未覆盖组织", "从业人员"]),
                        popup=_popup(["cell", "orgs", "employees"], ["网格", "未覆盖组织", "从业人员"])).add_to(group)
         return group
-    doc = _as_json(coverage)
+    doc = plan_json(coverage)
     gaps = pd.DataFrame(doc.get("gaps", [])).head(limit)
     x, y, ok = _xy(gaps, shift)
     feats = [_point(x[i], y[i], {"cell": esc(gaps.iloc[i].get("cell_id")),
@@ -633,7 +626,7 @@ def sites_layer(coverage: Any, *, basemap: str = "none", show: bool = True):
     """Proposed new service-center sites (stars of colour) with what each newly covers."""
     import folium
 
-    doc = _as_json(coverage)
+    doc = plan_json(coverage)
     sites = pd.DataFrame(doc.get("proposed_sites", []))
     shift = _shifter(basemap)
     x, y, ok = _xy(sites, shift)
