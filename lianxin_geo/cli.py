@@ -316,6 +316,18 @@ def _write_plan(ws, out: Path, first_table, **plans) -> None:
         raise LianxinError(f"不支持的输出格式 {suffix!r}：请使用 .xlsx 或 .csv（路线另支持 .md）")
 
 
+def _finish(ws, doc: dict, json_: bool, out: Optional[Path], summary) -> None:
+    """Print the JSON document, or the honesty notes, a Chinese summary and what was written."""
+    doc.setdefault("notes", ws.data_notes)
+    if json_:
+        _emit_json(doc)
+        return
+    _notes(ws)
+    err.print(summary(doc))
+    if out is not None:
+        err.print(f"[green]已写出 {escape(str(out))}[/green]")
+
+
 @plan_app.command("joint")
 def plan_joint(
     orgs: OrgsOpt = None,
@@ -338,19 +350,12 @@ def plan_joint(
     ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
     plan = run_joint(ws, reoptimize=reoptimize, cross_town=cross_town, include_zero_member_in_building=zero_in_building,
                      seed=seed, progress=_progress(json_))
-    doc = plan.to_json()
-    doc.setdefault("notes", ws.data_notes)
     if out is not None:
         _write_plan(ws, out, plan.units_frame, joint=plan)
-    if json_:
-        _emit_json(doc)
-        return
-    _notes(ws)
-    st = doc["stats"]
-    err.print(f"联建方案：符合条件 {st['eligible']} 个，纳入 {st['placed']} 个，组成 {st['units']} 个联合党组织；"
-              f"平均半径 {st['mean_radius_m']:.0f} 米，最大 {st['max_radius_m']:.0f} 米；违规 {len(doc['violations'])} 条")
-    if out is not None:
-        err.print(f"[green]已写出 {escape(str(out))}[/green]")
+    _finish(ws, plan.to_json(), json_, out, lambda d: (
+        f"联建方案：符合条件 {d['stats']['eligible']} 个，纳入 {d['stats']['placed']} 个，组成 {d['stats']['units']} 个"
+        f"联合党组织；平均半径 {d['stats']['mean_radius_m']:.0f} 米，最大 {d['stats']['max_radius_m']:.0f} 米；"
+        f"违规 {len(d['violations'])} 条"))
 
 
 @plan_app.command("routes")
@@ -383,22 +388,14 @@ def plan_routes(
         joint = run_joint(ws, assessment=a, seed=seed)
     plan = run_routes(ws, assessment=a, joint=joint, include_new_units=include, graph=g, time_limit_s=time_limit,
                       cross_town=cross_town, replan=replan, seed=seed, progress=_progress(json_))
-    doc = plan.to_json()
-    doc.setdefault("notes", ws.data_notes)
     if out is not None:
         if out.suffix.lower() == ".md":
             out.write_text(plan.to_markdown(), encoding="utf-8")
         else:
             _write_plan(ws, out, plan.route_sheet, routes=plan)
-    if json_:
-        _emit_json(doc)
-        return
-    _notes(ws)
-    st = doc["stats"]
-    err.print(f"指导员路线：{st['orgs']} 个组织，{st['instructors']} 名指导员，总里程 {st['total_km']:.1f} 公里"
-              f"（距离来源：{st['distance_source']}）；未分配 {len(doc['unassigned'])} 个")
-    if out is not None:
-        err.print(f"[green]已写出 {escape(str(out))}[/green]")
+    _finish(ws, plan.to_json(), json_, out, lambda d: (
+        f"指导员路线：{d['stats']['orgs']} 个组织，{d['stats']['instructors']} 名指导员，总里程 "
+        f"{d['stats']['total_km']:.1f} 公里（距离来源：{d['stats']['distance_source']}）；未分配 {len(d['unassigned'])} 个"))
 
 
 @plan_app.command("coverage")
@@ -421,20 +418,13 @@ def plan_coverage(
 
     ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
     plan = run_coverage(ws, k=new_sites, graph=_graph(graph), time_limit_s=time_limit)
-    doc = plan.to_json()
-    doc.setdefault("notes", ws.data_notes)
     if out is not None:
         _write_plan(ws, out, lambda: next(iter(plan.tables().values())), coverage=plan)
-    if json_:
-        _emit_json(doc)
-        return
-    _notes(ws)
-    d = doc["coverage"]["district"]
-    err.print(f"阵地覆盖：组织覆盖 {_pct(d['orgs_share'])}，党员覆盖 {_pct(d['members_share'])}，"
-              f"从业人员覆盖 {_pct(d['employees_share'])}；建议新址 {len(doc['proposed_sites'])} 处"
-              f"（方法 {doc['stats']['method']}）")
-    if out is not None:
-        err.print(f"[green]已写出 {escape(str(out))}[/green]")
+    _finish(ws, plan.to_json(), json_, out, lambda d: (
+        f"阵地覆盖：组织覆盖 {_pct(d['coverage']['district']['orgs_share'])}，党员覆盖 "
+        f"{_pct(d['coverage']['district']['members_share'])}，从业人员覆盖 "
+        f"{_pct(d['coverage']['district']['employees_share'])}；建议新址 {len(d['proposed_sites'])} 处"
+        f"（方法 {d['stats']['method']}）"))
 
 
 # ----------------------------------------------------------------- export / run
