@@ -142,8 +142,18 @@ def test_routes_and_coverage_generate():
     assert not at.exception
     at.button(key="ex_make_html").click().run(timeout=TIMEOUT)
     assert not at.exception
-    html = at.session_state["ex_html"].decode("utf-8")
+    plan_keys, data = at.session_state["ex_html"]
+    html = data.decode("utf-8")
     from lianxin_geo._assets import external_urls
 
     assert external_urls(html) == []
     assert "示意边界" in html
+    assert {k for k, _ in plan_keys} == {"routes", "coverage"}  # the plans generated on the other pages
+    at.button(key="ex_make_xlsx").click().run(timeout=TIMEOUT)
+    assert not at.exception and not at.error
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(at.session_state["ex_xlsx"][1]), read_only=True)
+    assert "附件1" in " ".join(wb.sheetnames) and "路线单" in wb.sheetnames

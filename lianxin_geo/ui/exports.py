@@ -1,9 +1,9 @@
-"""导出: the HTML map (assets inlined, works offline) and the xlsx tables of the assessment."""
+"""导出: every export of :mod:`lianxin_geo.export`, with the plans generated on the other pages."""
 
 from __future__ import annotations
 
-import os
 import tempfile
+from pathlib import Path
 
 import streamlit as st
 
@@ -11,31 +11,39 @@ from lianxin_geo.ui import _state
 
 __all__ = ["render"]
 
+#: format -> (button label, file name, MIME type)
+_FORMATS: dict[str, tuple[str, str, str]] = {
+    "html": ("离线 HTML 地图（脚本内嵌）", "两新党建地图.html", "text/html"),
+    "xlsx": ("Excel 统计表（附件1–4、覆盖率、方案、校验报告）", "两新党建统计表.xlsx",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "pptx": ("汇报幻灯片（pptx）", "两新党建汇报.pptx",
+             "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "png": ("静态地图（PNG，A4 横版）", "两新党建地图.png", "image/png"),
+    "pdf": ("静态地图集（PDF）", "两新党建地图集.pdf", "application/pdf"),
+    "gpkg": ("GIS 图层（GeoPackage，WGS-84）", "两新党建图层.gpkg", "application/geopackage+sqlite3"),
+}
 
-@st.cache_data(show_spinner="正在生成离线 HTML 地图…", max_entries=8)
-def _html(key: tuple, plan_keys: tuple, _ws, _a, _plans: dict, layers: tuple) -> bytes:
-    from lianxin_geo import maps
 
-    ws, a = _ws, _a
-    fmap = maps.build_map(ws, layers=layers, plans=_plans, assessment=a, rates=_state.rates_frame(a),
-                          target=ws.profile.get("targets.enterprise"))
-    return maps.map_html(fmap, title="两新党建地图").encode("utf-8")
+@st.cache_data(show_spinner="正在生成导出文件…", max_entries=16)
+def _export(key: tuple, plan_keys: tuple, fmt: str, _ws, _a, _plans: dict) -> bytes:
+    """Write one export into a private temporary folder and return its bytes (cached per input and plans)."""
+    from lianxin_geo import export
 
-
-@st.cache_data(show_spinner="正在生成 Excel 统计表…", max_entries=8)
-def _xlsx(key: tuple, _a) -> bytes | None:
-    try:
-        from lianxin_geo.assess import write_assessment_xlsx
-    except ImportError:
-        return None
-    a = _a
-    if a is None:
-        return None
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "assessment.xlsx")
-        write_assessment_xlsx(a, path)
-        with open(path, "rb") as fh:
-            return fh.read()
+        path = Path(tmp) / f"out.{fmt}"
+        if fmt == "html":
+            export.export_html(_ws, path, plans=_plans, assessment=_a)
+        elif fmt == "xlsx":
+            export.export_xlsx(_ws, path, assessment=_a, plans=_plans)
+        elif fmt == "pptx":
+            export.export_pptx(_ws, path, assessment=_a, plans=_plans)
+        elif fmt == "png":
+            export.export_png(_ws, path, plans=_plans, assessment=_a)
+        elif fmt == "pdf":
+            export.export_pdf(_ws, path, plans=_plans, assessment=_a)
+        elif fmt == "gpkg":
+            path = Path(export.export_gpkg(_ws, path, plans=_plans, assessment=_a)[0])
+        return path.read_bytes()
 
 
 def render() -> None:
@@ -46,28 +54,26 @@ def render() -> None:
     _state.banner(ws)
     key = _state.workspace_key()
     plans = {k: v for k, v in st.session_state["plans"].items() if v is not None}
-    from lianxin_geo import maps
-
-    layers = ["boundaries", "orgs", "centers", "buildings", "parks"]
-    layers += [k for k, need in (("units", "joint"), ("routes", "routes"), ("gaps", "coverage"),
-                                 ("sites", "coverage")) if need in plans]
-    st.write("HTML 地图包含：" + "、".join(maps.LAYERS[k] for k in layers)
-             + "。地图脚本已内嵌，离线也能打开；演示数据与示意边界的说明会写在地图上。")
-    if not plans:
-        st.caption("提示：先在“联建方案”“指导员路线”“阵地与覆盖”页生成方案，导出的地图会包含这些图层。")
-    plan_keys = tuple(sorted((k, id(v)) for k, v in plans.items()))
-    if st.button("生成 HTML 地图", key="ex_make_html"):
-        st.session_state["ex_html"] = _html(key, plan_keys, ws, _state.assessment(), plans, tuple(layers))
-    if st.session_state.get("ex_html"):
-        st.download_button("下载 HTML 地图", st.session_state["ex_html"], "两新党建地图.html", mime="text/html",
-                           key="ex_dl_html")
-    a = _state.assessment()
-    data = _xlsx(key + (a is not None,), a)
-    if data is None:
-        st.info("评估结果不可用：暂不能导出统计表。")
+    names = {"joint": "联建方案", "routes": "指导员路线", "coverage": "阵地覆盖与新址"}
+    if plans:
+        st.write("导出内容包括评估结果和已生成的方案：" + "、".join(names[k] for k in plans if k in names) + "。")
     else:
-        st.download_button("下载统计表（xlsx，附件1–4、覆盖率、措施清单…）", data, "两新党建统计表.xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ex_dl_xlsx")
+        st.caption("提示：先在“联建方案”“指导员路线”“阵地与覆盖”页生成方案，导出的地图、表格和幻灯片会包含这些方案。")
+    st.caption("所有导出文件都注明：" + "；".join(ws.data_notes) if ws.data_notes else "")
+    a = _state.assessment()
+    plan_keys = tuple(sorted((k, id(v)) for k, v in plans.items()))
+    for fmt, (label, filename, mime) in _FORMATS.items():
+        c1, c2 = st.columns([3, 2])
+        c1.write(label)
+        slot = f"ex_{fmt}"
+        if c2.button("生成", key=f"ex_make_{fmt}"):
+            try:
+                st.session_state[slot] = (plan_keys, _export(key, plan_keys, fmt, ws, a, plans))
+            except Exception as exc:  # noqa: BLE001 - say plainly what failed; the other formats still work
+                st.error(f"生成{label}失败：{type(exc).__name__}: {exc}")
+        got = st.session_state.get(slot)
+        if got and got[0] == plan_keys:
+            c2.download_button("下载", got[1], filename, mime=mime, key=f"ex_dl_{fmt}")
 
 
 if __name__ == "__main__":
