@@ -192,7 +192,7 @@ def test_app_in_browser(app_url, browser, tmp_path):
 
     # every page renders without an exception
     marks = {"数据": "校验报告", "联建方案": "生成联建方案”", "指导员路线": "生成路线”", "阵地与覆盖": "各乡镇/街道阵地覆盖",
-             "导出": "HTML 地图包含", "总览": "覆盖率地图"}
+             "导出": "离线 HTML 地图（脚本内嵌）", "总览": "覆盖率地图"}
     for title, mark in marks.items():
         page.get_by_role("link", name=title).first.click()
         page.get_by_role("heading", name=title).first.wait_for(timeout=120_000)
