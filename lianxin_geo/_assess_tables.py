@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._venue_rule import STATUS_MISSING, STATUS_OK, STATUS_UNKNOWN, area_verdict, best_index
 from ._assess_rules import (
     A_JOINT_CANDIDATE, A_NEED_MEMBERS, A_WORK_COVERAGE, FORMING_ACTIONS,
     STATUS_JOINT, STATUS_NONE, STATUS_OWN, STATUS_WORK,
@@ -178,7 +179,7 @@ def _center_codes(centers: pd.DataFrame, district: Any) -> pd.Series:
 def venues_frame(centers: pd.DataFrame | None, parks: pd.DataFrame | None, juris: pd.DataFrame,
                  profile: "Profile", *, district_code: str, district_name: str, district: Any) -> pd.DataFrame:
     """Service-center compliance per level: district, every town/street, every park."""
-    cols = ["jurisdiction_code", "name", "level", "required_m2", "best_center", "best_m2", "compliant",
+    cols = ["jurisdiction_code", "name", "level", "required_m2", "best_center", "best_m2", "compliant", "status",
             "shortfall_m2", "n_centers", "six_has_missing", "reason", "rule", "doc", "clause"]
     if centers is None and parks is None:
         return pd.DataFrame(columns=cols)
@@ -192,8 +193,7 @@ def venues_frame(centers: pd.DataFrame | None, parks: pd.DataFrame | None, juris
     def best_of(sub: pd.DataFrame) -> tuple[str | None, float | None, list[str], int]:
         if sub.empty:
             return None, None, [], 0
-        area = sub["floor_area"].fillna(-1)
-        b = sub.loc[area.idxmax()]
+        b = sub.iloc[best_index(sub["floor_area"].tolist())]
         missing = [SIX_HAS.get(k, k) for k in six_keys if k in sub.columns and not _truthy(b.get(k))]
         missing += [SIX_HAS.get(k, k) for k in six_keys if k not in sub.columns]
         best_m2 = None if pd.isna(b["floor_area"]) else float(b["floor_area"])
@@ -204,19 +204,19 @@ def venues_frame(centers: pd.DataFrame | None, parks: pd.DataFrame | None, juris
     def add(code: Any, name: str, level: str, required: float, sub: pd.DataFrame, key: str) -> None:
         best, m2, missing, k = best_of(sub)
         s = profile.source(key)
-        ok = m2 is not None and m2 >= required
-        short = 0.0 if ok else float(required - (m2 or 0.0))
-        if best is None:
+        ok, short, status = area_verdict(m2, float(required), has_center=best is not None)
+        if status == STATUS_MISSING:
             reason = f"没有{level}党群活动服务中心，应建设 1 处，建筑面积不低于 {required:g} 平方米"
-        elif ok:
+        elif status == STATUS_OK:
             reason = f"{best} 建筑面积 {m2:g} 平方米，达到 {required:g} 平方米标准"
+        elif status == STATUS_UNKNOWN:
+            reason = f"{best} 建筑面积未填：请在阵地台账中补填，按 {required:g} 平方米标准核对"
         else:
-            area = "未填" if m2 is None else f"{m2:g} 平方米"
-            reason = f"{best} 建筑面积 {area}，低于 {required:g} 平方米标准，缺 {short:g} 平方米"
+            reason = f"{best} 建筑面积 {m2:g} 平方米，低于 {required:g} 平方米标准，缺 {short:g} 平方米"
         if best is not None and missing:
             reason += f"；“六有”缺：{'、'.join(missing)}"
         rows.append({"jurisdiction_code": code, "name": name, "level": level, "required_m2": float(required),
-                     "best_center": best, "best_m2": m2, "compliant": bool(ok), "shortfall_m2": short,
+                     "best_center": best, "best_m2": m2, "compliant": bool(ok), "status": status, "shortfall_m2": short,
                      "n_centers": k, "six_has_missing": missing, "reason": reason, "rule": s["rule"],
                      "doc": s["doc"], "clause": s["clause"]})
 
@@ -252,6 +252,7 @@ def venues_frame(centers: pd.DataFrame | None, parks: pd.DataFrame | None, juris
             code = getattr(prk, "jurisdiction_code", None)
             rows.append({"jurisdiction_code": None if pd.isna(code) else code, "name": pname, "level": "园区",
                          "required_m2": None, "best_center": best, "best_m2": m2, "compliant": bool(ok),
+                         "status": STATUS_OK if best is not None else STATUS_MISSING,
                          "shortfall_m2": None, "n_centers": k, "six_has_missing": missing, "reason": reason,
                          "rule": ps["rule"], "doc": ps["doc"], "clause": ps["clause"]})
     return pd.DataFrame(rows, columns=cols)

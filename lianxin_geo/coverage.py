@@ -44,6 +44,16 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
+from ._venue_rule import (
+    DISTRICT_LEVEL,
+    STATUS_BELOW,
+    STATUS_MISSING,
+    STATUS_OK,
+    STATUS_UNKNOWN,
+    TOWN_STREET_LEVELS,
+    area_verdict,
+    best_index,
+)
 from ._jsonable import jsonable
 from ._distance import RoutingWarning, haversine_m, local_xy_m
 from ._hexgrid import HexGrid
@@ -68,15 +78,7 @@ Demand = Literal["orgs", "employees", "members"]
 
 STREET_KINDS: tuple[str, ...] = ("街道",)
 TOWN_KINDS: tuple[str, ...] = ("镇", "地区", "乡")
-#: levels that count as a town/street's own center in venue compliance (as in lianxin_geo.assess)
-TOWN_STREET_LEVELS: tuple[str, ...] = ("镇级", "街道级")
-DISTRICT_LEVEL = "区级"
-
-STATUS_OK = "达标"
-STATUS_BELOW = "面积不足"
-STATUS_MISSING = "缺失"
 STATUS_NA = "无面积标准"
-STATUS_UNKNOWN = "面积未填"
 
 
 # ---------------------------------------------------------------- parameters
@@ -536,12 +538,8 @@ def venue_compliance(
         area = c_area[i]
         if req is None:
             status, ok, short = STATUS_NA, None, None
-        elif not np.isfinite(area):
-            status, ok, short = STATUS_UNKNOWN, False, None
-        elif area + 1e-9 >= req:
-            status, ok, short = STATUS_OK, True, 0.0
         else:
-            status, ok, short = STATUS_BELOW, False, float(req - area)
+            ok, short, status = area_verdict(float(area), req)
         missing_six = []
         for key in six_has:
             if key in c.columns:
@@ -602,18 +600,13 @@ def venue_compliance(
 def _best_row(code: str, name: str, kind: str, level: str, req: float, sel: np.ndarray,
               c_id: np.ndarray, c_name: np.ndarray, c_area: np.ndarray) -> dict[str, Any]:
     if sel.size == 0:
+        ok, short, status = area_verdict(None, float(req), has_center=False)
         return {"jurisdiction_code": code, "name": name, "kind": kind, "level": level, "required_m2": float(req),
-                "center_id": None, "center_name": None, "best_m2": None, "compliant": False,
-                "status": STATUS_MISSING, "shortfall_m2": float(req)}
-    areas = np.where(np.isfinite(c_area[sel]), c_area[sel], -1.0)
-    best = sel[int(np.argmax(areas))]
+                "center_id": None, "center_name": None, "best_m2": None, "compliant": ok,
+                "status": status, "shortfall_m2": short}
+    best = sel[best_index(c_area[sel].tolist())]
     area = c_area[best]
-    if not np.isfinite(area):
-        status, ok, short = STATUS_UNKNOWN, False, None
-    elif area + 1e-9 >= req:
-        status, ok, short = STATUS_OK, True, 0.0
-    else:
-        status, ok, short = STATUS_BELOW, False, float(req - area)
+    ok, short, status = area_verdict(float(area), float(req))
     return {"jurisdiction_code": code, "name": name, "kind": kind, "level": level, "required_m2": float(req),
             "center_id": c_id[best], "center_name": c_name[best],
             "best_m2": float(area) if np.isfinite(area) else None, "compliant": ok, "status": status,
