@@ -597,6 +597,17 @@ def venue_compliance(
     return VenueReport(jurisdictions=jur_table, centers=center_table, parks_without_center=parks_table)
 
 
+def _siting_message(k: int, n_candidates: int, n_proposed: int) -> str | None:
+    """Why fewer new sites than asked for, in Chinese (None when the answer needs no explanation)."""
+    if k <= 0 or n_proposed >= k:
+        return None
+    if n_candidates == 0:
+        return ("没有候选点，无法建议新址：请提供商务楼宇、园区台账或社区点坐标，或用 candidates 指定候选点"
+                " / no candidate sites: give buildings, parks, community points or candidates")
+    return (f"只建议 {n_proposed} 处：其余候选点都不能再覆盖新的组织（已覆盖或超出服务半径）"
+            f" / only {n_proposed} site(s) add coverage")
+
+
 def _best_row(code: str, name: str, kind: str, level: str, req: float, sel: np.ndarray,
               c_id: np.ndarray, c_name: np.ndarray, c_area: np.ndarray) -> dict[str, Any]:
     if sel.size == 0:
@@ -1078,6 +1089,7 @@ def plan_coverage(
         "reach_m_town": params.reach_m_town,
         "hex_resolution": int(hex_resolution),
         "hex_cell_km2": grid.cell_area_m2 / 1e6,
+        "message": _siting_message(int(k), int(len(sites)), len(proposed)),
     }
     return CoveragePlan(
         orgs=org_table, centers=center_table, jurisdictions=jur_table, district=dist_row, gaps=gap,

@@ -236,3 +236,19 @@ def test_another_district_with_its_own_boundaries(capsys, tmp_path):
     assert any("顺义" in note for note in j["notes"])  # says the Shunyi demo layers were not used
     assert "<script>alert(1)</script>" in {u for x in j["units"] for u in x["org_names"]} | {
         x["name"] for x in j["unplaced"]} | {o["name"] for o in a["orgs"]}
+
+
+def test_coverage_says_why_no_site_is_proposed(capsys, tmp_path):
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    towns = gpd.GeoDataFrame({"名称": ["甲街道"]}, geometry=[shapely.box(113.0, 23.0, 113.05, 23.05)], crs="EPSG:4326")
+    bpath = tmp_path / "towns.geojson"
+    towns.to_file(bpath, driver="GeoJSON")
+    opath = tmp_path / "orgs.csv"
+    pd.DataFrame({"单位名称": ["甲公司", "乙公司"], "组织类别": "非公企业", "经度": [113.01, 113.02],
+                  "纬度": [23.01, 23.02]}).to_csv(opath, index=False)
+    doc = run_json(capsys, "plan", "coverage", "--orgs", str(opath), "--boundaries", str(bpath), "--new-sites", "2")
+    assert doc["proposed_sites"] == []
+    assert "没有候选点" in doc["stats"]["message"]
