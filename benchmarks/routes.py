@@ -28,41 +28,18 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lianxin_geo.routing import available_backends, haversine_matrix, solve_cvrp  # noqa: E402
+from lianxin_geo.routing import available_backends, haversine_matrix, read_vrplib, solve_cvrp  # noqa: E402
 
 CVRP_DIR = ROOT / "benchmarks" / "data" / "cvrp"
 SOLVERS = [s for s in ("pyvrp", "ortools", "vroom") if s in available_backends()]
 
 
-def read_vrp(path: Path) -> tuple[np.ndarray, np.ndarray, int, int]:
-    xy, dem, cap, opt, sec = [], [], 0, 0, None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line.startswith("# known optimum"):
-            opt = int(line.split(":")[1].split()[0])
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("CAPACITY"):
-            cap = int(line.split(":")[1])
-        elif line.startswith("NODE_COORD_SECTION"):
-            sec = "c"
-        elif line.startswith("DEMAND_SECTION"):
-            sec = "d"
-        elif line.startswith(("DEPOT_SECTION", "EOF")):
-            sec = None
-        elif sec == "c":
-            _, x, y = line.split()
-            xy.append((float(x), float(y)))
-        elif sec == "d":
-            _, q = line.split()
-            dem.append(int(q))
-    return np.array(xy), np.array(dem), cap, opt
 
 
 def bench_standard(limit: float) -> pd.DataFrame:
     rows = []
     for path in sorted(CVRP_DIR.glob("*.vrp"), key=lambda p: int(p.stem.split("-n")[1].split("-")[0])):
-        xy, dem, cap, opt = read_vrp(path)
+        xy, dem, cap, opt = read_vrplib(path)
         row: dict[str, object] = {"instance": path.stem, "customers": len(dem) - 1, "optimum": opt}
         for s in SOLVERS:
             r = solve_cvrp(xy, dem, cap, round_distances=True, time_limit_s=limit, solver=s)

@@ -23,6 +23,7 @@ Navigation links
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ from ._distance import (
 from .errors import GraphError, LianxinError
 
 __all__ = [
+    "read_vrplib",
     "CVRPInputError",
     "CVRPResult",
     "DistanceMatrix",
@@ -487,3 +489,33 @@ def __getattr__(name: str) -> Any:
 
         return getattr(instructors, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def read_vrplib(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, int, int | None]:
+    """Read a CVRPLIB ``.vrp`` file (EUC_2D): ``(coords, demands, capacity, known_optimum)``.
+
+    Node 1 (row 0) is the depot, as in the standard sets. ``known_optimum`` comes from a
+    ``# known optimum: N`` header line when the file has one (the project's benchmark files do).
+    """
+    xy, dem, cap, opt, sec = [], [], 0, None, None
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("# known optimum"):
+            opt = int(line.split(":")[1].split()[0])
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("CAPACITY"):
+            cap = int(line.split(":")[1])
+        elif line.startswith("NODE_COORD_SECTION"):
+            sec = "c"
+        elif line.startswith("DEMAND_SECTION"):
+            sec = "d"
+        elif line.startswith(("DEPOT_SECTION", "EOF")):
+            sec = None
+        elif sec == "c":
+            _, x, y = line.split()
+            xy.append((float(x), float(y)))
+        elif sec == "d":
+            _, q = line.split()
+            dem.append(int(q))
+    return np.array(xy), np.array(dem), cap, opt

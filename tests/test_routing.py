@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from lianxin_geo import crs
 from lianxin_geo.errors import GraphError
 from lianxin_geo.routing import (
+    read_vrplib,
     CVRPInputError,
     CVRPResult,
     RoutingWarning,
@@ -39,29 +40,6 @@ GRAPH_FILE = Path(__file__).resolve().parent / "data" / "routing" / "tiny_grid.g
 
 
 # ---------------------------------------------------------------- helpers
-def read_vrp(path: Path) -> tuple[np.ndarray, np.ndarray, int, int]:
-    xy, dem, cap, opt, sec = [], [], 0, 0, None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line.startswith("# known optimum"):
-            opt = int(line.split(":")[1].split()[0])
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("CAPACITY"):
-            cap = int(line.split(":")[1])
-        elif line.startswith("NODE_COORD_SECTION"):
-            sec = "c"
-        elif line.startswith("DEMAND_SECTION"):
-            sec = "d"
-        elif line.startswith(("DEPOT_SECTION", "EOF")):
-            sec = None
-        elif sec == "c":
-            _, x, y = line.split()
-            xy.append((float(x), float(y)))
-        elif sec == "d":
-            _, q = line.split()
-            dem.append(int(q))
-    return np.array(xy), np.array(dem), cap, opt
 
 
 def brute_force_cvrp(m: np.ndarray, dem: np.ndarray, cap: int) -> float:
@@ -107,7 +85,7 @@ def test_tiny_instance_reaches_brute_force_optimum() -> None:
 
 
 def test_standard_instance_within_three_percent() -> None:
-    xy, dem, cap, opt = read_vrp(CVRP_DIR / "A-n32-k5.vrp")
+    xy, dem, cap, opt = read_vrplib(CVRP_DIR / "A-n32-k5.vrp")
     assert opt == 784 and xy.shape == (32, 2)
     res = solve_cvrp(xy, dem, cap, round_distances=True, time_limit_s=2.0)
     check_solution(res, dem, cap)
