@@ -95,24 +95,10 @@ def _progress(quiet: bool):
 
 
 def _emit_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=_json_default))
+    from ._jsonable import jsonable
+
+    sys.stdout.write(json.dumps(jsonable(doc), ensure_ascii=False, indent=2, allow_nan=False))
     sys.stdout.write("\n")
-
-
-def _json_default(o: Any):
-    import numpy as np
-
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return None if not np.isfinite(o) else float(o)
-    if isinstance(o, (np.bool_,)):
-        return bool(o)
-    if isinstance(o, Path):
-        return str(o)
-    if hasattr(o, "tolist"):
-        return o.tolist()
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
 def _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs="WGS84", *, demo_orgs=None,
@@ -193,7 +179,9 @@ def validate(
     for i in res.issues:
         level = "[red]错误[/red]" if i.severity == "error" else "[yellow]警告[/yellow]"
         value = f"值“{escape(str(i.value))}”" if str(i.value) != "" else "值为空"
-        out.print(f"{level} 第{i.row}行 〔{escape(str(i.column))}〕 {value}：{escape(i.reason)}", markup=True)
+        where = f"第{i.row}行" if i.row else "整个文件"
+        value = f" {value}" if i.row else ""  # a file-level note has no cell value
+        out.print(f"{level} {where} 〔{escape(str(i.column))}〕{value}：{escape(i.reason)}", markup=True)
 
 
 # ----------------------------------------------------------------- locate
