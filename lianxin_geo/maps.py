@@ -6,7 +6,7 @@ switch on and off, and :func:`build_map` that assembles them over a base map.
 Rules every layer follows:
 
 * **Escaping.** Every string that comes from a ledger or a boundary file
-  (names, addresses, town names …) goes through :func:`html.escape` before it
+  (names, addresses, town names …) goes through :func:`esc` before it
   reaches a popup, a tooltip or a label: folium's GeoJSON popups insert
   property values as HTML, so the escaped value is what makes an org named
   ``<img src=x onerror=alert(1)>`` show as text.
@@ -92,15 +92,27 @@ _UNIT_COLORS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628"
                 "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
 
 
+#: HTML's special characters and those the template engine reads as syntax (``{{ }}``, ``{% %}``, ``{# #}``),
+#: replaced by character references in one pass.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
+                          "{": "&#123;", "}": "&#125;", "#": "&#35;", "%": "&#37;"})
+
+
 def esc(value: object) -> str:
-    """Text of a user value, HTML-escaped (``None``/NaN become an empty string)."""
+    """Text of a user value, safe for HTML and for the template engine (``None``/NaN become "").
+
+    folium/branca render each element's output a second time as Jinja2 template
+    source, so a ledger name like ``{{ 7*7 }}公司`` would otherwise be evaluated on
+    the server. Besides the HTML escaping, ``{``, ``}``, ``#`` and ``%`` become
+    character references: the browser shows them unchanged, Jinja2 sees no syntax.
+    """
     if value is None:
         return ""
     if isinstance(value, float) and not math.isfinite(value):
         return ""
     if value is pd.NA or value is pd.NaT:
         return ""
-    return html.escape(str(value), quote=True)
+    return str(value).translate(_ESCAPES)
 
 
 def _num(value: object) -> float | None:
@@ -544,7 +556,7 @@ def routes_layer(routes: Any, orgs: pd.DataFrame, *, centers: pd.DataFrame | Non
             bxy = cwhere[str(base)][:2]
         pts = [where[str(o)] for o in r.get("org_ids", []) if str(o) in where]
         seq = ([bxy] if bxy else []) + [p[:2] for p in pts] + ([bxy] if bxy else [])
-        if len(seq) < 2:
+        if not pts or len(seq) < 2:
             continue
         px, py = shift(np.array([p[0] for p in seq]), np.array([p[1] for p in seq]))
         color = _UNIT_COLORS[n % len(_UNIT_COLORS)]
