@@ -2,12 +2,12 @@
 
 Compares, on the same coverage instance (existing centers fixed):
 
-* ours    — ``lianxin_geo._mclp.solve_mclp(method="auto")`` (reduction + greedy/swap + HiGHS MIP);
+* ours    — ``lianxin_geo.plan.coverage.mclp.solve_mclp(method="auto")`` (reduction + greedy/swap + HiGHS MIP);
 * greedy  — ``solve_mclp(method="greedy")`` (the classic greedy baseline, with its online bound);
 * spopt   — ``spopt.locate.MCLP.from_cost_matrix`` (exact MIP over the full dense matrix, existing
             centers as predefined facilities), solved by HiGHS through PuLP.
 
-Data: the project's seeded demo (``lianxin_geo.demo.generate_demo``: orgs, service
+Data: the project's seeded demo (``lianxin_geo.ingest.demo.generate_demo``: orgs, service
 centers, buildings, parks on the real Shunyi skeleton) with candidate sites from the
 demo's buildings, parks and community points, topped up with seeded user-added sites;
 reaches as in the shunyi-2017 profile. Orgs without coordinates are never covered.
@@ -28,10 +28,10 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lianxin_geo._distance import haversine_m  # noqa: E402
-from lianxin_geo._mclp import solve_mclp  # noqa: E402
-from lianxin_geo.boundaries import demo_district  # noqa: E402
-from lianxin_geo.coverage import (  # noqa: E402
+from lianxin_geo.core.distance import haversine_m  # noqa: E402
+from lianxin_geo.plan.coverage.mclp import solve_mclp  # noqa: E402
+from lianxin_geo.ingest.boundaries import demo_district  # noqa: E402
+from lianxin_geo.plan.coverage.plan import (  # noqa: E402
     CoverageParams,
     _lonlat,
     candidate_sites,
@@ -39,7 +39,7 @@ from lianxin_geo.coverage import (  # noqa: E402
     plan_coverage,
     service_reach,
 )
-from lianxin_geo.demo import generate_demo  # noqa: E402
+from lianxin_geo.ingest.demo import generate_demo  # noqa: E402
 
 SPOPT_MAX_CELLS = 12_000_000  # dense demand × facility cells spopt/PuLP is asked to build
 SPOPT_TIME_LIMIT_S = 120.0
@@ -63,7 +63,7 @@ def _uniform_inside(district, rng, n):
 
 
 def make_instance(n_orgs: int, n_candidates: int, *, seed: int = 0):
-    """Demo ledgers (``lianxin_geo.demo.generate_demo``) and ``n_candidates`` candidate sites.
+    """Demo ledgers (``lianxin_geo.ingest.demo.generate_demo``) and ``n_candidates`` candidate sites.
 
     Candidates: the demo's commercial buildings, parks and community points
     (``candidate_sites``), subsampled or topped up with seeded user-added sites,

@@ -1,4 +1,4 @@
-"""Benchmark: time the seeded synthetic demo generator (lianxin_geo.demo.generate_demo).
+"""Benchmark: time the seeded synthetic demo generator (lianxin_geo.ingest.demo.generate_demo).
 
 Usage::
 
@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lianxin_geo.boundaries import demo_district  # noqa: E402
-from lianxin_geo.demo import generate_demo, write_demo  # noqa: E402
+from lianxin_geo.ingest.boundaries import demo_district  # noqa: E402
+from lianxin_geo.ingest.demo import generate_demo, write_demo  # noqa: E402
 
 BUDGET_1M_S = 60.0
 

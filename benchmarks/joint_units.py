@@ -3,12 +3,12 @@
 Run ``.venv/bin/python benchmarks/joint_units.py [--quick] [--sizes 200 2000 20000] [--maxp-up-to N]``.
 
 For every instance size (eligible orgs) and method it prints orgs placed, orgs placed in valid
-units, units, violations found by the independent checker (:mod:`lianxin_geo.joint_validate`),
+units, units, violations found by the independent checker (:mod:`lianxin_geo.plan.joint.rules`),
 mean and max radius (metres, on the ellipsoid) and seconds, then the ratios to ours.
 Small instances (<= 40 orgs) compare ours with an exact MIP (HiGHS through scipy.optimize.milp)
 of the same objective: most orgs placed, then least member-to-hub distance.
 
-Data: ``lianxin_geo.demo`` when it exists; otherwise a seeded generator here: clustered points
+Data: ``lianxin_geo.ingest.demo`` when it exists; otherwise a seeded generator here: clustered points
 inside the real Shunyi outline, towns by nearest town seat, members mostly 1-2, industries from a
 few GB/T 4754 sections, about 15 % of orgs in commercial buildings. Synthetic demo data.
 """
@@ -31,16 +31,16 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lianxin_geo.boundaries import demo_district  # noqa: E402
-from lianxin_geo.joint import plan_joint_units  # noqa: E402
-from lianxin_geo.joint_validate import (  # noqa: E402
+from lianxin_geo.ingest.boundaries import demo_district  # noqa: E402
+from lianxin_geo.plan.joint.plan import plan_joint_units  # noqa: E402
+from lianxin_geo.plan.joint.rules import (  # noqa: E402
     default_eligible,
     joint_params,
     org_groups,
     radius_per_org,
     validate_proposal,
 )
-from lianxin_geo.policy import load_profile  # noqa: E402
+from lianxin_geo.core.policy import load_profile  # noqa: E402
 
 SECTIONS = ["C", "F", "G", "I", "L", "M", "O"]
 SECTION_P = [0.18, 0.22, 0.12, 0.12, 0.16, 0.12, 0.08]
@@ -331,8 +331,8 @@ def main(argv=None) -> None:
     sizes = args.sizes or ([200, 2000] if args.quick else [200, 2000, 20000])
     maxp_up_to = args.maxp_up_to if args.maxp_up_to is not None else (200 if args.quick else 2000)
     try:  # use the project's demo generator when there is one
-        from lianxin_geo import demo as _demo  # type: ignore[attr-defined]  # noqa: F401
-        print("note: lianxin_geo.demo exists; this benchmark still uses its own seeded generator "
+        from lianxin_geo.ingest import demo as _demo  # type: ignore[attr-defined]  # noqa: F401
+        print("note: lianxin_geo.ingest.demo exists; this benchmark still uses its own seeded generator "
               "so that the eligible count is exact")
     except ImportError:
         pass

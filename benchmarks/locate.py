@@ -16,8 +16,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from lianxin_geo.boundaries import demo_district
-from lianxin_geo.locate import locate
+from lianxin_geo.ingest.boundaries import demo_district
+from lianxin_geo.location.locator import locate
 
 
 def make_orgs(n: int, *, seed: int = 7, unique: bool = True):

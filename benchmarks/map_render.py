@@ -2,7 +2,7 @@
 
 For each size: synthetic orgs on the bundled Shunyi district (seeded), the map the app draws
 (boundaries + orgs + centers, canvas circle markers), rendered to one offline HTML file
-(``lianxin_geo.maps.map_html``: assets inlined, no network), opened in headless Chromium from
+(``lianxin_geo.present.maps.map_html``: assets inlined, no network), opened in headless Chromium from
 ``file://``. Figures:
 
 * ``build_s``  — Python: build the folium map and render its HTML;
@@ -60,7 +60,7 @@ _PAN_JS = """async () => {
 
 def synthetic_workspace(n: int, *, seed: int = 7):
     """A workspace-like object: the bundled district, ``n`` seeded orgs, a few centers."""
-    from lianxin_geo.boundaries import demo_district
+    from lianxin_geo.ingest.boundaries import demo_district
 
     d = demo_district()
     rng = np.random.default_rng(seed)
@@ -92,7 +92,7 @@ def synthetic_workspace(n: int, *, seed: int = 7):
 def run(sizes: list[int], *, repeats: int) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
-    from lianxin_geo import maps
+    from lianxin_geo.present import maps
 
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="lianxin-bench-"))

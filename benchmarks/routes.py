@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lianxin_geo.routing import available_backends, haversine_matrix, read_vrplib, solve_cvrp  # noqa: E402
+from lianxin_geo.plan.routes.routing import available_backends, haversine_matrix, read_vrplib, solve_cvrp  # noqa: E402
 
 CVRP_DIR = ROOT / "benchmarks" / "data" / "cvrp"
 SOLVERS = [s for s in ("pyvrp", "ortools", "vroom") if s in available_backends()]
@@ -117,8 +117,8 @@ def bench_unit(n: int, total_budget: float, seed: int = 0) -> pd.DataFrame:
 
 
 def bench_planner(n: int, time_limit_s: float, seed: int = 0) -> dict[str, object]:
-    from lianxin_geo.boundaries import demo_district
-    from lianxin_geo.instructors import plan_instructor_routes
+    from lianxin_geo.ingest.boundaries import demo_district
+    from lianxin_geo.plan.routes.instructors import plan_instructor_routes
 
     lon, lat, _, _ = shunyi_points(n, seed)
     district = demo_district()

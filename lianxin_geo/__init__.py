@@ -3,19 +3,19 @@
 The public API, explicit. Importing the package never imports Streamlit or folium.
 """
 
-from .assess import Assessment, assess, write_assessment_xlsx
-from .boundaries import demo_district, demo_seats, derive_jurisdictions, load_boundaries
-from .crs import from_wgs84, gcj02_to_wgs84, to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
-from .demo import DemoData, generate_demo, to_ledger_frame, write_demo
-from .district import District
-from .errors import BoundaryError, GraphError, LedgerError, LianxinError, PolicyError
-from .geocode import GeocodeMatch, geocode_address, geocode_frame
-from .industry import industry_group, normalize_industry, similar_groups
-from .ledger import LedgerResult, ValidationIssue, detect_kind, read_ledger
-from .locate import LocateResult, locate
-from .policy import Profile, list_profiles, load_profile
-from .template import write_template
-from .workspace import Workspace, load_workspace
+from lianxin_geo.assessment.assessor import Assessment, assess, write_assessment_xlsx
+from lianxin_geo.ingest.boundaries import demo_district, demo_seats, derive_jurisdictions, load_boundaries
+from lianxin_geo.core.crs import from_wgs84, gcj02_to_wgs84, to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
+from lianxin_geo.ingest.demo import DemoData, generate_demo, to_ledger_frame, write_demo
+from lianxin_geo.core.district import District
+from lianxin_geo.core.errors import BoundaryError, GraphError, LedgerError, LianxinError, PolicyError
+from lianxin_geo.location.geocode import GeocodeMatch, geocode_address, geocode_frame
+from lianxin_geo.core.industry import industry_group, normalize_industry, similar_groups
+from lianxin_geo.ingest.ledger import LedgerResult, ValidationIssue, detect_kind, read_ledger
+from lianxin_geo.location.locator import LocateResult, locate
+from lianxin_geo.core.policy import Profile, list_profiles, load_profile
+from lianxin_geo.ingest.template import write_template
+from lianxin_geo.workspace import Workspace, load_workspace
 
 __version__ = "0.1.0"
 

@@ -1,5 +1,5 @@
 """``python -m lianxin_geo`` runs the command line."""
 
-from .cli import run
+from lianxin_geo.cli import run
 
 run()

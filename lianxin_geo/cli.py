@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .errors import LianxinError
+from lianxin_geo.core.errors import LianxinError
 
 __all__ = ["app", "main"]
 
@@ -95,7 +95,7 @@ def _progress(quiet: bool):
 
 
 def _emit_json(doc: Any) -> None:
-    from ._jsonable import jsonable
+    from lianxin_geo.core.jsonable import jsonable
 
     sys.stdout.write(json.dumps(jsonable(doc), ensure_ascii=False, indent=2, allow_nan=False))
     sys.stdout.write("\n")
@@ -103,7 +103,7 @@ def _emit_json(doc: Any) -> None:
 
 def _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs="WGS84", *, demo_orgs=None,
                quiet=False):
-    from .workspace import DEFAULT_DEMO_ORGS, load_workspace
+    from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, load_workspace
 
     return load_workspace(
         orgs=orgs, buildings=buildings, parks=parks, centers=centers, boundaries=boundaries, policy=policy,
@@ -125,7 +125,7 @@ def demo(
     json_: JsonOpt = False,
 ) -> None:
     """写出完整的演示数据集（合成台账 + 示意边界）/ write a complete synthetic demo dataset."""
-    from .demo import write_demo
+    from lianxin_geo.ingest.demo import write_demo
 
     t0 = time.perf_counter()
     files = write_demo(out, n_orgs=orgs, seed=seed, progress=_progress(json_))
@@ -143,7 +143,7 @@ def demo(
 @app.command()
 def template(out: Annotated[Path, typer.Option("--out", help="模板文件 .xlsx / template file")]) -> None:
     """写出空白的标准台账模板（四个工作表）/ write the empty standard ledger template."""
-    from .template import write_template
+    from lianxin_geo.ingest.template import write_template
 
     write_template(out)
     err.print(f"[green]已写出标准台账模板：{escape(str(out))}[/green]")
@@ -160,8 +160,8 @@ def validate(
     json_: JsonOpt = False,
 ) -> None:
     """校验台账：逐行报告问题（行号、列、值、原因）/ validate a ledger and report every problem."""
-    from .boundaries import demo_district, load_boundaries
-    from .ledger import detect_kind, read_ledger
+    from lianxin_geo.ingest.boundaries import demo_district, load_boundaries
+    from lianxin_geo.ingest.ledger import detect_kind, read_ledger
 
     base = demo_district()
     district = base if boundaries is None else load_boundaries(boundaries, gazetteer=base,
@@ -223,7 +223,7 @@ def _write_located(ws, out: Path) -> None:
     elif suffix == ".csv":
         gdf.drop(columns="geometry").to_csv(out, index=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
-        from ._xlsx import Sheet, frame_rows, write_workbook
+        from lianxin_geo.present.xlsx import Sheet, frame_rows, write_workbook
 
         table = gdf.drop(columns="geometry")
         write_workbook(out, [Sheet("定位结果", list(table.columns), frame_rows(table), title="组织定位结果",
@@ -247,8 +247,8 @@ def assess(
     out: Annotated[Optional[Path], typer.Option("--out", help="统计表 .xlsx / statistics workbook")] = None,
 ) -> None:
     """评估每个组织的覆盖状态与应办事项，计算覆盖率、阵地达标、经费 / assess coverage, rates, venues, funding."""
-    from .assess import assess as run_assess
-    from .assess import write_assessment_xlsx
+    from lianxin_geo.assessment.assessor import assess as run_assess
+    from lianxin_geo.assessment.assessor import write_assessment_xlsx
 
     ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
     a = run_assess(ws.orgs, centers=ws.centers, parks=ws.parks, buildings=ws.buildings, district=ws.district,
@@ -286,7 +286,7 @@ TimeLimitOpt = Annotated[float, typer.Option("--time-limit", help="求解时限�
 def _graph(path: Optional[Path]):
     if path is None:
         return None
-    from .routing import load_road_graph
+    from lianxin_geo.plan.routes.routing import load_road_graph
 
     return load_road_graph(path)
 
@@ -295,7 +295,7 @@ def _write_plan(ws, out: Path, first_table, **plans) -> None:
     """Write a plan's tables: .xlsx gets every sheet (formula-safe), .csv the main table."""
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
-        from .export import export_plan_xlsx
+        from lianxin_geo.present.export import export_plan_xlsx
 
         export_plan_xlsx(ws, out, plans=plans)
     elif suffix == ".csv":
@@ -333,7 +333,7 @@ def plan_joint(
     out: Annotated[Optional[Path], typer.Option("--out", help="联建方案 .xlsx/.csv / proposal table")] = None,
 ) -> None:
     """联建方案：按属地、行业相近、单位数与党员数上下限生成联合党组织 / joint party-unit proposals."""
-    from .pipeline import run_joint
+    from lianxin_geo.pipeline import run_joint
 
     ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
     plan = run_joint(ws, reoptimize=reoptimize, cross_town=cross_town, include_zero_member_in_building=zero_in_building,
@@ -365,7 +365,7 @@ def plan_routes(
     out: Annotated[Optional[Path], typer.Option("--out", help="路线单 .xlsx/.csv/.md / route sheets")] = None,
 ) -> None:
     """指导员联系路线：每人约10个组织，按镇街与行业分组并规划走访路线 / instructor workloads and routes."""
-    from .pipeline import run_assessment, run_joint, run_routes
+    from lianxin_geo.pipeline import run_assessment, run_joint, run_routes
 
     ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
     g = _graph(graph)
@@ -402,7 +402,7 @@ def plan_coverage(
     out: Annotated[Optional[Path], typer.Option("--out", help="覆盖与选址 .xlsx/.csv / coverage tables")] = None,
 ) -> None:
     """阵地覆盖：服务范围、覆盖缺口、新址建议与面积达标 / service-center coverage, gaps, siting, venues."""
-    from .pipeline import run_coverage
+    from lianxin_geo.pipeline import run_coverage
 
     ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
     plan = run_coverage(ws, k=new_sites, graph=_graph(graph), time_limit_s=time_limit)
@@ -452,8 +452,8 @@ def export(
     json_: JsonOpt = False,
 ) -> None:
     """导出一种格式：html 地图、png/pdf 静态图、xlsx 表格、pptx 幻灯片、gpkg/geojson 图层 / export one format."""
-    from . import export as ex
-    from .pipeline import run_plans
+    from lianxin_geo.present import export as ex
+    from lianxin_geo.pipeline import run_plans
 
     ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
     say = _progress(json_)
@@ -507,7 +507,7 @@ def run_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """一次完成全部工作：校验、定位、评估、三个方案和全部导出 / everything for a district into one folder."""
-    from .export import FORMATS, run_all
+    from lianxin_geo.present.export import FORMATS, run_all
 
     wanted = tuple(x.strip() for x in formats.split(",") if x.strip())
     bad = [x for x in wanted if x not in FORMATS]

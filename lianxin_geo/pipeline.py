@@ -35,7 +35,7 @@ class Plans:
 
 def run_assessment(ws) -> Any:
     """Assess every organization of the workspace."""
-    from .assess import assess
+    from lianxin_geo.assessment.assessor import assess
 
     return assess(ws.orgs, centers=ws.centers, parks=ws.parks, buildings=ws.buildings, district=ws.district,
                   profile=ws.profile)
@@ -52,8 +52,8 @@ def run_joint(ws, *, assessment=None, reoptimize: bool = False, cross_town: bool
               include_zero_member_in_building: bool | None = None, profile=None, seed: int = 0,
               time_limit_s: float = 30.0, progress: Progress = None) -> Any:
     """Propose joint party units for the assessment's joint candidates (R6)."""
-    from ._assess_rules import A_JOINT_CANDIDATE
-    from .joint import plan_joint_units
+    from lianxin_geo.assessment.rules import A_JOINT_CANDIDATE
+    from lianxin_geo.plan.joint.plan import plan_joint_units
 
     assessment = assessment if assessment is not None else run_assessment(ws)
     orgs = ws.orgs.copy()
@@ -88,8 +88,8 @@ def run_routes(ws, *, assessment=None, joint=None, include_new_units: bool | Non
                time_limit_s: float = 30.0, cross_town: bool = False, replan: bool = False, seed: int = 0,
                profile=None, progress: Progress = None) -> Any:
     """Plan instructor workloads and routes (R11, R12)."""
-    from ._assess_rules import A_FORM_OWN, A_LEAVE_JOINT, A_WORK_COVERAGE
-    from .instructors import default_needs_instructor, plan_instructor_routes
+    from lianxin_geo.assessment.rules import A_FORM_OWN, A_LEAVE_JOINT, A_WORK_COVERAGE
+    from lianxin_geo.plan.routes.instructors import default_needs_instructor, plan_instructor_routes
 
     assessment = assessment if assessment is not None else run_assessment(ws)
     profile = profile if profile is not None else ws.profile
@@ -113,7 +113,7 @@ def run_routes(ws, *, assessment=None, joint=None, include_new_units: bool | Non
 def run_coverage(ws, *, k: int = 0, graph=None, candidates: pd.DataFrame | None = None, time_limit_s: float = 30.0,
                  hex_resolution: int = 8, profile=None, seed: int = 0) -> Any:
     """Service-center coverage, gaps and (with ``k > 0``) new-site proposals."""
-    from .coverage import plan_coverage
+    from lianxin_geo.plan.coverage.plan import plan_coverage
 
     return plan_coverage(ws.orgs, centers=ws.centers, district=ws.district, buildings=ws.buildings, parks=ws.parks,
                          candidates=candidates, k=k, profile=profile if profile is not None else ws.profile,

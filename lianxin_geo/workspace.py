@@ -14,9 +14,9 @@ from typing import Callable
 
 import pandas as pd
 
-from .boundaries import demo_district, demo_seats, load_boundaries
-from .district import District
-from .model import DEMO_FLAG, LEDGER_KINDS
+from lianxin_geo.ingest.boundaries import demo_district, demo_seats, load_boundaries
+from lianxin_geo.core.district import District
+from lianxin_geo.core.model import DEMO_FLAG, LEDGER_KINDS
 
 __all__ = ["Workspace", "load_workspace", "DEFAULT_DEMO_ORGS", "DEFAULT_DEMO_SEED"]
 
@@ -44,7 +44,7 @@ class Workspace:
     buildings, parks, centers
         Accepted records with ``jurisdiction_code`` from their coordinates.
     located
-        The :class:`~lianxin_geo.locate.LocateResult` of the organizations.
+        The :class:`~lianxin_geo.location.locator.LocateResult` of the organizations.
     demo_kinds
         The ledger kinds that come from the synthetic demo.
     """
@@ -68,7 +68,7 @@ class Workspace:
     @property
     def data_notes(self) -> list[str]:
         """Honesty notes for every map, table and export made from this workspace."""
-        from .model import APPROX_NOTE, DEMO_NOTE
+        from lianxin_geo.core.model import APPROX_NOTE, DEMO_NOTE
 
         out = []
         if self.demo_kinds:
@@ -124,10 +124,10 @@ def load_workspace(
     progress
         Called with a short Chinese message before each step.
     """
-    from .demo import generate_demo
-    from .ledger import read_ledger
-    from .locate import locate
-    from .policy import load_profile
+    from lianxin_geo.ingest.demo import generate_demo
+    from lianxin_geo.ingest.ledger import read_ledger
+    from lianxin_geo.location.locator import locate
+    from lianxin_geo.core.policy import load_profile
 
     say = progress or (lambda _msg: None)
     say("读取政策配置")
@@ -186,7 +186,7 @@ def load_workspace(
 
 def _to_headers(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Internal keys -> Chinese headers, so demo frames go through the same reader as user files."""
-    from .model import SCHEMAS
+    from lianxin_geo.core.model import SCHEMAS
 
     schema = SCHEMAS[kind]
     cols = {c.key: c.header for c in schema.columns}

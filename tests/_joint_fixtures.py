@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
-from lianxin_geo.district import District
+from lianxin_geo.core.district import District
 
 
 def two_town_district() -> District:

@@ -81,7 +81,7 @@ def test_max_units_changes_the_number_of_units():
 
 
 def test_town_filter_changes_the_shown_count():
-    from lianxin_geo.maps import MapFilters, filter_orgs
+    from lianxin_geo.present.maps import MapFilters, filter_orgs
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     ms = at.multiselect(key="ov_towns")
@@ -144,7 +144,7 @@ def test_routes_and_coverage_generate():
     assert not at.exception
     plan_keys, data = at.session_state["ex_html"]
     html = data.decode("utf-8")
-    from lianxin_geo._assets import external_urls
+    from lianxin_geo.present.assets import external_urls
 
     assert external_urls(html) == []
     assert "示意边界" in html

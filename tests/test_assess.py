@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from lianxin_geo.assess import (
+from lianxin_geo.assessment.assessor import (
     STATUS_JOINT, STATUS_NONE, STATUS_OWN, STATUS_WORK, assess, write_assessment_xlsx,
 )
-from lianxin_geo.district import District
-from lianxin_geo.policy import load_profile
+from lianxin_geo.core.district import District
+from lianxin_geo.core.policy import load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 SHENGLI, SHIYUAN, GAOLIYING, RENHE = "110113001", "110113010", "110113101", "110113003"
@@ -269,7 +269,7 @@ def test_profile_edit_flips_a_verdict(ledger, district, tmp_path):
     before = assess(orgs, centers=centers, district=district)
     gl = before.venues.set_index("name").loc["高丽营镇"]
     assert not gl["compliant"]
-    src = ROOT / "lianxin_geo" / "policies" / "shunyi-2017.toml"
+    src = ROOT / "lianxin_geo" / "core" / "policies" / "shunyi-2017.toml"
     text = src.read_text(encoding="utf-8").replace("required_m2_town = { value = 1200,", "required_m2_town = { value = 1000,")
     f = tmp_path / "my-town.toml"
     f.write_text(text, encoding="utf-8")

@@ -12,16 +12,16 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo import crs
-from lianxin_geo._paths import data_dir
-from lianxin_geo.boundaries import (
+from lianxin_geo.core import crs
+from lianxin_geo.core.paths import data_dir
+from lianxin_geo.ingest.boundaries import (
     _derive_shunyi,
     demo_district,
     derive_jurisdictions,
     load_boundaries,
     write_boundaries_geojson,
 )
-from lianxin_geo.errors import BoundaryError
+from lianxin_geo.core.errors import BoundaryError
 
 
 def _area_km2(geom: shapely.Geometry) -> float:

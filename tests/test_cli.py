@@ -106,7 +106,7 @@ def test_assess_json_and_policy_file_changes_the_result(capsys, tmp_path):
     base = run_json(capsys, "assess")
     assert set(base) >= {"district", "jurisdictions", "actions", "venues", "funding"}
     assert 0 <= base["district"]["org_coverage_rate"] <= 1
-    from lianxin_geo.policy import load_profile
+    from lianxin_geo.core.policy import load_profile
 
     src = Path(load_profile("shunyi-2017").path).read_text(encoding="utf-8")
     edited = tmp_path / "mine.toml"
@@ -121,7 +121,7 @@ def test_assess_json_and_policy_file_changes_the_result(capsys, tmp_path):
 @pytest.fixture(scope="module")
 def small_orgs(tmp_path_factory) -> Path:
     """A 600-org synthetic ledger written as a user would have it (xlsx, Chinese headers)."""
-    from lianxin_geo.demo import write_demo
+    from lianxin_geo.ingest.demo import write_demo
 
     folder = tmp_path_factory.mktemp("small")
     return write_demo(folder, n_orgs=600, seed=11)["orgs"]

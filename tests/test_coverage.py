@@ -1,4 +1,4 @@
-"""Tests of service-center coverage, gaps, siting and venue compliance (lianxin_geo.coverage)."""
+"""Tests of service-center coverage, gaps, siting and venue compliance (lianxin_geo.plan.coverage.plan)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo._hexgrid import HexGrid, hex_edge_m
-from lianxin_geo.coverage import (
+from lianxin_geo.plan.coverage.hexgrid import HexGrid, hex_edge_m
+from lianxin_geo.plan.coverage.plan import (
     CoverageParams,
     candidate_sites,
     coverage_matrix,
@@ -24,7 +24,7 @@ from lianxin_geo.coverage import (
     service_reach,
     venue_compliance,
 )
-from lianxin_geo.district import District
+from lianxin_geo.core.district import District
 
 LAT0 = 40.10
 M_LAT = 1 / 111_195.0  # degrees per metre of latitude (mean Earth radius)
@@ -320,7 +320,7 @@ def test_default_candidates_pool(district):
 
 
 def test_plan_on_a_road_graph_reports_network_source(district):
-    from lianxin_geo._distance import RoutingWarning
+    from lianxin_geo.core.distance import RoutingWarning
 
     orgs, centers, cands = crafted(district)
     g = nx.MultiDiGraph()
@@ -339,7 +339,7 @@ def test_plan_on_a_road_graph_reports_network_source(district):
 
 
 def test_ledger_shaped_input_gcj02_town_names_no_ids(district):
-    from lianxin_geo.crs import from_wgs84
+    from lianxin_geo.core.crs import from_wgs84
 
     orgs, centers, _ = crafted(district)
     led = orgs.drop(columns=["id", "jurisdiction_code"]).iloc[:6].copy()  # the six covered orgs

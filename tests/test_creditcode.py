@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo._creditcode import (
+from lianxin_geo.ingest.creditcode import (
     CHARSET,
     WEIGHTS,
     check_char,

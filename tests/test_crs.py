@@ -1,4 +1,4 @@
-"""Property tests of lianxin_geo.crs: WGS-84 / GCJ-02 / BD-09 conversions."""
+"""Property tests of lianxin_geo.core.crs: WGS-84 / GCJ-02 / BD-09 conversions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo import crs
+from lianxin_geo.core import crs
 
 EARTH_R = 6_371_008.8
 

@@ -1,4 +1,4 @@
-"""Tests of the seeded synthetic demo generator (lianxin_geo.demo)."""
+"""Tests of the seeded synthetic demo generator (lianxin_geo.ingest.demo)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo import demo as demo_mod
-from lianxin_geo._creditcode import CHARSET, check_char, is_valid_credit_code
-from lianxin_geo.boundaries import demo_district
-from lianxin_geo.crs import to_wgs84
-from lianxin_geo.demo import (
+from lianxin_geo.ingest import demo as demo_mod
+from lianxin_geo.ingest.creditcode import CHARSET, check_char, is_valid_credit_code
+from lianxin_geo.ingest.boundaries import demo_district
+from lianxin_geo.core.crs import to_wgs84
+from lianxin_geo.ingest.demo import (
     DEFAULT_SEED,
     ORG_TITLE,
     DemoData,
@@ -25,8 +25,8 @@ from lianxin_geo.demo import (
     to_ledger_frame,
     write_demo,
 )
-from lianxin_geo.errors import LianxinError
-from lianxin_geo.model import (
+from lianxin_geo.core.errors import LianxinError
+from lianxin_geo.core.model import (
     BUILDING_SCHEMA,
     CENTER_LEVELS,
     DEMO_FLAG,
@@ -271,7 +271,7 @@ def test_buildings_parks_centers(default_demo, district):
 
 
 def test_centers_have_gaps_against_the_profile_standard(default_demo, district):
-    from lianxin_geo.policy import load_profile
+    from lianxin_geo.core.policy import load_profile
 
     prof = load_profile()
     c = default_demo.centers
@@ -292,7 +292,7 @@ def test_centers_have_gaps_against_the_profile_standard(default_demo, district):
 
 
 def test_profile_drives_the_area_standard():
-    from lianxin_geo.policy import load_profile
+    from lianxin_geo.core.policy import load_profile
 
     prof = load_profile().with_values({"venues.required_m2_street": 3000.0})
     c = generate_demo(10, seed=3, profile=prof).centers
@@ -329,7 +329,7 @@ def test_bad_arguments_raise_chinese_errors():
 
 # ------------------------------------------------------------------ files
 def test_write_demo_files_are_deterministic_and_read_back(tmp_path, district):
-    ledger = pytest.importorskip("lianxin_geo.ledger")
+    ledger = pytest.importorskip("lianxin_geo.ingest.ledger")
     a = write_demo(tmp_path / "a", n_orgs=300, seed=9)
     b = write_demo(tmp_path / "b", n_orgs=300, seed=9)
     assert set(a) == {"orgs", "buildings", "parks", "centers", "boundaries", "outline", "readme"}
@@ -366,7 +366,7 @@ def test_write_demo_files_are_deterministic_and_read_back(tmp_path, district):
 
 
 def test_write_demo_flaws_are_rejected_or_flagged(tmp_path, district):
-    ledger = pytest.importorskip("lianxin_geo.ledger")
+    ledger = pytest.importorskip("lianxin_geo.ingest.ledger")
     data = generate_demo(200, seed=4, flaws=True)
     assert len(data.flaws) == 8
     assert set(data.flaws["row"]) == set(range(192, 200))

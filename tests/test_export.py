@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo import export
-from lianxin_geo._staticmap import nice_scale_km
+from lianxin_geo.present import export
+from lianxin_geo.present.staticmap import nice_scale_km
 
 EVIL = '=HYPERLINK("x")'
 DPI = 60
@@ -73,7 +73,7 @@ def test_plans_dataclass_and_mapping_checked():
 
 # ---------------------------------------------------------------- HTML
 def test_html_is_self_contained_and_labelled(run):
-    from lianxin_geo._assets import external_urls
+    from lianxin_geo.present.assets import external_urls
 
     html = run["files"]["html"].read_text(encoding="utf-8")
     assert external_urls(html) == []
@@ -121,7 +121,7 @@ def test_png_dpi_and_focus(run, tmp_path):
 def test_cjk_font_is_bundled_and_used():
     from matplotlib import font_manager
 
-    from lianxin_geo import _staticmap
+    from lianxin_geo.present import staticmap as _staticmap
 
     family = _staticmap.ensure_font()
     assert _staticmap.FONT_PATH.is_file() and _staticmap.FONT_PATH.stat().st_size < 5_000_000
@@ -134,7 +134,7 @@ def test_cjk_font_is_bundled_and_used():
         assert "glyf" in font  # TrueType outlines: embeds cleanly in PDF
     import pandas as pd
 
-    from lianxin_geo._paths import data_dir
+    from lianxin_geo.core.paths import data_dir
 
     names = pd.read_csv(data_dir() / "boundaries" / "shunyi_towns.csv", dtype=str)
     text = "".join(names.astype(str).to_numpy().ravel()) + "两新党建覆盖率指导员联建阵地顺义区（）、：；"
@@ -235,7 +235,7 @@ def test_pptx_slides_and_east_asian_fonts(run):
     slides = list(prs.slides)
     titles = [next(s.shapes.__iter__()).text_frame.text for s in slides]
     # title, key figures, map, 1 town, joint units, routes, then the venue table over as many slides as it needs
-    from lianxin_geo._pptx import _VENUE_ROWS_PER_SLIDE
+    from lianxin_geo.present.deck import _VENUE_ROWS_PER_SLIDE
 
     failing = int((~run["a"].venues["compliant"].astype(bool)).sum())
     venue_pages = max(1, -(-failing // _VENUE_ROWS_PER_SLIDE))
@@ -262,7 +262,7 @@ def test_set_run_font_schema_order():
     from pptx import Presentation
     from pptx.oxml.ns import qn
 
-    from lianxin_geo._pptx import set_run_font
+    from lianxin_geo.present.deck import set_run_font
 
     prs = Presentation()
     slide = prs.slides.add_slide(prs.slide_layouts[6])
@@ -302,7 +302,7 @@ def test_gcj02_copy_shifts_every_vertex(run):
     import pyogrio
     import shapely
 
-    from lianxin_geo.crs import wgs84_to_gcj02
+    from lianxin_geo.core.crs import wgs84_to_gcj02
 
     w = pyogrio.read_dataframe(run["files"]["gpkg"], layer="jurisdictions")
     g = pyogrio.read_dataframe(run["files"]["gpkg_gcj02"], layer="jurisdictions")

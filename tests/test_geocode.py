@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo._gazetteer import build_gazetteer, community_core, normalize_key, strip_prefixes
-from lianxin_geo.boundaries import demo_district
-from lianxin_geo.geocode import AmapGeocoder, GeocodeMatch, geocode_address, geocode_frame
-from lianxin_geo.model import PRECISIONS
+from lianxin_geo.location.gazetteer import build_gazetteer, community_core, normalize_key, strip_prefixes
+from lianxin_geo.ingest.boundaries import demo_district
+from lianxin_geo.location.geocode import AmapGeocoder, GeocodeMatch, geocode_address, geocode_frame
+from lianxin_geo.core.model import PRECISIONS
 
 SHENGLI, GUANGMING, RENHE, HOUSHAYU, TIANZHU, YANGZHEN, WANGQUAN, GAOLIYING = (
     "110113001", "110113002", "110113003", "110113004", "110113005", "110113006", "110113013", "110113101")
@@ -336,7 +336,7 @@ def test_amap_adapter_is_off_by_default(monkeypatch):
 
 
 def test_amap_answer_is_parsed_and_converted_to_wgs84():
-    from lianxin_geo.crs import wgs84_to_gcj02
+    from lianxin_geo.core.crs import wgs84_to_gcj02
 
     glon, glat = wgs84_to_gcj02(116.6421, 40.0871)
     answer = {"status": "1", "geocodes": [{"formatted_address": "北京市顺义区XX大厦", "level": "兴趣点",

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo.industry import (
+from lianxin_geo.core.industry import (
     DIVISIONS, SECTIONS, industry_group, normalize_industries, normalize_industry, similar_groups,
     similarity_matrix,
 )
-from lianxin_geo.policy import load_profile
+from lianxin_geo.core.policy import load_profile
 
 
 def test_reference_table_is_complete():

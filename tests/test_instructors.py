@@ -15,15 +15,15 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo import crs
-from lianxin_geo.district import District
-from lianxin_geo.instructors import (
+from lianxin_geo.core import crs
+from lianxin_geo.core.district import District
+from lianxin_geo.plan.routes.instructors import (
     InstructorParams,
     default_needs_instructor,
     plan_instructor_routes,
     plan_workloads,
 )
-from lianxin_geo.routing import haversine_m, haversine_matrix
+from lianxin_geo.plan.routes.routing import haversine_m, haversine_matrix
 
 A, B = "110113901", "110113902"
 PARAMS = InstructorParams(orgs_per_instructor=10, min_orgs=8, max_orgs=12, visit_minutes=30, speed_kmh=30,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo._joint_solver import solve_joint_units
-from lianxin_geo.joint import plan_joint_units
-from lianxin_geo.joint_validate import validate_proposal
+from lianxin_geo.plan.joint.solver import solve_joint_units
+from lianxin_geo.plan.joint.plan import plan_joint_units
+from lianxin_geo.plan.joint.rules import validate_proposal
 
 
 

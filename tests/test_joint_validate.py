@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lianxin_geo.joint_validate import (
+from lianxin_geo.plan.joint.rules import (
     VIOLATION_CODES,
     check_units,
     default_eligible,

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo.crs import wgs84_to_gcj02
-from lianxin_geo.district import District
-from lianxin_geo.errors import LedgerError
-from lianxin_geo.ledger import derive_id, detect_kind, read_frame, read_ledger
-from lianxin_geo.model import DEMO_FLAG, ORG_SCHEMA
+from lianxin_geo.core.crs import wgs84_to_gcj02
+from lianxin_geo.core.district import District
+from lianxin_geo.core.errors import LedgerError
+from lianxin_geo.ingest.ledger import derive_id, detect_kind, read_frame, read_ledger
+from lianxin_geo.core.model import DEMO_FLAG, ORG_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -54,7 +54,7 @@ def _voronoi_district() -> District:
 @cache
 def shunyi() -> District:
     try:
-        from lianxin_geo.boundaries import demo_district
+        from lianxin_geo.ingest.boundaries import demo_district
     except ImportError:  # pragma: no cover - before boundaries.py existed
         return _voronoi_district()
     return demo_district()

@@ -12,11 +12,11 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo.boundaries import demo_district
-from lianxin_geo.crs import gcj02_to_wgs84, wgs84_to_gcj02
-from lianxin_geo.geocode import GeocodeMatch
-from lianxin_geo.locate import OUTSIDE_NOTE, LocateResult, locate
-from lianxin_geo.model import PRECISIONS
+from lianxin_geo.ingest.boundaries import demo_district
+from lianxin_geo.core.crs import gcj02_to_wgs84, wgs84_to_gcj02
+from lianxin_geo.location.geocode import GeocodeMatch
+from lianxin_geo.location.locator import OUTSIDE_NOTE, LocateResult, locate
+from lianxin_geo.core.model import PRECISIONS
 
 SHENGLI, GUANGMING, RENHE, HOUSHAYU, YANGZHEN = "110113001", "110113002", "110113003", "110113004", "110113006"
 

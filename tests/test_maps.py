@@ -15,9 +15,10 @@ from hypothesis import strategies as hst
 
 folium = pytest.importorskip("folium")
 
-from lianxin_geo import _assets, maps  # noqa: E402
-from lianxin_geo.crs import wgs84_to_gcj02  # noqa: E402
-from lianxin_geo.district import District  # noqa: E402
+from lianxin_geo.present import maps  # noqa: E402
+from lianxin_geo.present import assets as _assets
+from lianxin_geo.core.crs import wgs84_to_gcj02  # noqa: E402
+from lianxin_geo.core.district import District  # noqa: E402
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -141,10 +142,10 @@ def test_offline_no_external_asset(ws):
 
 
 def test_app_assets_point_at_local_route(ws):
-    m = maps.build_map(ws, layers=("orgs",), asset_base="../lianxin_geo._assets.assets")
+    m = maps.build_map(ws, layers=("orgs",), asset_base="../lianxin_geo.present.assets.assets")
     links = [u for el in _assets._walk(m) for attr in ("default_js", "default_css")
              for _, u in getattr(el, attr, None) or []]
-    assert links and all(u.startswith("../lianxin_geo._assets.assets/") for u in links)
+    assert links and all(u.startswith("../lianxin_geo.present.assets.assets/") for u in links)
     for u in links:
         assert (_assets.STATIC_DIR / u.split("assets/", 1)[1]).is_file()
     for lic in ("leaflet/LICENSE", "markercluster/LICENSE"):

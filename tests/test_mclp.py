@@ -1,4 +1,4 @@
-"""Tests of the maximal covering location solver on arrays (lianxin_geo._mclp)."""
+"""Tests of the maximal covering location solver on arrays (lianxin_geo.plan.coverage.mclp)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo._mclp import reduce_mclp, solve_mclp
+from lianxin_geo.plan.coverage.mclp import reduce_mclp, solve_mclp
 
 
 def brute_force(a: np.ndarray, w: np.ndarray, k: int, covered: np.ndarray) -> float:

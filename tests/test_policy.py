@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lianxin_geo.errors import PolicyError
-from lianxin_geo.policy import PROFILE_SCHEMA, list_profiles, load_profile
+from lianxin_geo.core.errors import PolicyError
+from lianxin_geo.core.policy import PROFILE_SCHEMA, list_profiles, load_profile
 
-POLICIES = Path(__file__).resolve().parents[1] / "lianxin_geo" / "policies"
+POLICIES = Path(__file__).resolve().parents[1] / "lianxin_geo" / "core" / "policies"
 
 CONTRACT = {
     "thresholds.own_org_min_members": 3,

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo import crs
-from lianxin_geo.errors import GraphError
-from lianxin_geo.routing import (
+from lianxin_geo.core import crs
+from lianxin_geo.core.errors import GraphError
+from lianxin_geo.plan.routes.routing import (
     read_vrplib,
     CVRPInputError,
     CVRPResult,

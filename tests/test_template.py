@@ -7,9 +7,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lianxin_geo.ledger import detect_kind, read_ledger
-from lianxin_geo.model import SCHEMAS
-from lianxin_geo.template import SHEET_NAMES, write_template
+from lianxin_geo.ingest.ledger import detect_kind, read_ledger
+from lianxin_geo.core.model import SCHEMAS
+from lianxin_geo.ingest.template import SHEET_NAMES, write_template
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "data" / "templates" / "ledger_template.xlsx"

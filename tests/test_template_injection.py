@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 from lianxin_geo.cli import main
-from lianxin_geo.maps import esc
+from lianxin_geo.present.maps import esc
 
 
 def _payloads(tmp: Path) -> list[str]:
@@ -77,7 +77,7 @@ def test_html_export_keeps_names_byte_for_byte_and_runs_nothing(tmp_path, capsys
 
 
 def test_app_map_renders_hostile_names(tmp_path):
-    from lianxin_geo import maps
+    from lianxin_geo.present import maps
     from lianxin_geo.workspace import load_workspace
 
     names = _payloads(tmp_path)

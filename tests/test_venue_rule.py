@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from lianxin_geo._venue_rule import (
+from lianxin_geo.assessment.venues import (
     STATUS_BELOW,
     STATUS_MISSING,
     STATUS_OK,

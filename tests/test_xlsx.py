@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo._xlsx import DANGEROUS_PREFIXES, Sheet, is_dangerous, write_workbook
+from lianxin_geo.present.xlsx import DANGEROUS_PREFIXES, Sheet, is_dangerous, write_workbook
 
 PAYLOADS = ["=1+1", "+1+1", "-1+1", "@SUM(A1:A2)", "\t=1", "\r=1", "=HYPERLINK(\"http://x\",\"点击\")",
             "=cmd|' /C calc'!A0", "-", "＝1+1"]

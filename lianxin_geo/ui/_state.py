@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from .. import maps
+from lianxin_geo.present import maps
 
 __all__ = [
     "KINDS",
@@ -51,7 +51,7 @@ _UPLOAD_DIR = Path(tempfile.gettempdir()) / f"lianxin-geo-uploads-{os.getuid() i
 
 def asset_base() -> str:
     """URL prefix of the vendored Leaflet files, served by this app (no CDN)."""
-    from .._assets import streamlit_asset_base
+    from lianxin_geo.present.assets import streamlit_asset_base
 
     return streamlit_asset_base()
 
@@ -110,7 +110,7 @@ def workspace_key() -> tuple:
 @st.cache_resource(show_spinner="正在读取、校验并定位台账…", max_entries=8)
 def _load(key: tuple, _paths: dict[str, str | None], _policy: str | None, boundaries_crs: str,
           demo_orgs: int) -> Any:
-    from ..workspace import DEFAULT_DEMO_ORGS, load_workspace
+    from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, load_workspace
 
     ws = load_workspace(orgs=_paths.get("orgs"), buildings=_paths.get("buildings"), parks=_paths.get("parks"),
                         centers=_paths.get("centers"), boundaries=_paths.get("boundaries"), policy=_policy,
@@ -134,7 +134,7 @@ def profile() -> Any:
 
 @st.cache_resource(show_spinner="正在评估覆盖情况…", max_entries=8)
 def _assess(key: tuple, _ws: Any) -> Any:
-    from ..pipeline import run_assessment
+    from lianxin_geo.pipeline import run_assessment
 
     return run_assessment(_ws)
 
@@ -142,7 +142,7 @@ def _assess(key: tuple, _ws: Any) -> Any:
 def assessment() -> Any:
     """The assessment of the workspace (``None`` if the assess module is unavailable)."""
     try:
-        import lianxin_geo.assess  # noqa: F401
+        import lianxin_geo.assessment.assessor  # noqa: F401
     except ImportError:
         return None
     try:
@@ -160,7 +160,7 @@ def _changed_profile(ws: Any, changes: dict[str, Any]) -> Any:
 
 @st.cache_resource(show_spinner="正在生成联建方案…", max_entries=16)
 def _joint(key: tuple, _ws: Any, changes: tuple, reoptimize: bool, cross_town: bool, time_limit_s: float) -> Any:
-    from ..pipeline import run_joint
+    from lianxin_geo.pipeline import run_joint
 
     ws = _ws
     prof = _changed_profile(ws, dict(changes))
@@ -176,7 +176,7 @@ def joint_plan(changes: dict[str, Any], *, reoptimize: bool, cross_town: bool, t
 
 @st.cache_resource(show_spinner="正在规划指导员路线…", max_entries=16)
 def _routes(key: tuple, _ws: Any, _a: Any, changes: tuple, cross_town: bool, time_limit_s: float) -> Any:
-    from ..pipeline import run_routes
+    from lianxin_geo.pipeline import run_routes
 
     ws = _ws
     prof = _changed_profile(ws, dict(changes))
@@ -194,7 +194,7 @@ def route_plan(changes: dict[str, Any], *, cross_town: bool = False, time_limit_
 
 @st.cache_resource(show_spinner="正在计算阵地覆盖与选址…", max_entries=16)
 def _coverage(key: tuple, _ws: Any, changes: tuple, k: int, hex_resolution: int) -> Any:
-    from ..pipeline import run_coverage
+    from lianxin_geo.pipeline import run_coverage
 
     ws = _ws
     prof = _changed_profile(ws, dict(changes))
@@ -255,7 +255,7 @@ def rates_frame(a: Any) -> pd.DataFrame | None:
 
 
 def safe_build_map(ws: Any, **kwargs: Any) -> Any:
-    """:func:`lianxin_geo.maps.build_map` with this app's asset route; a base-map error becomes a message."""
+    """:func:`lianxin_geo.present.maps.build_map` with this app's asset route; a base-map error becomes a message."""
     try:
         return maps.build_map(ws, asset_base=asset_base(), **kwargs)
     except ValueError as exc:
@@ -265,7 +265,7 @@ def safe_build_map(ws: Any, **kwargs: Any) -> Any:
 
 
 def _section_name(letter: str) -> str:
-    from ..industry import section_label
+    from lianxin_geo.core.industry import section_label
 
     try:
         return section_label(letter) or letter

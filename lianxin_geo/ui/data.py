@@ -56,7 +56,7 @@ def render() -> None:
     if st.button("恢复为演示数据"):
         ss["sources"] = {k: None for k in ss["sources"]}
     st.subheader("政策配置")
-    from lianxin_geo.policy import list_profiles
+    from lianxin_geo.core.policy import list_profiles
 
     names = list_profiles()
     cur = ss.get("policy") or names[0]
@@ -71,7 +71,7 @@ def render() -> None:
     try:
         ws = _state.workspace()
     except Exception as exc:  # a user's file: say what is wrong, keep the demo usable
-        from lianxin_geo.errors import LianxinError
+        from lianxin_geo.core.errors import LianxinError
 
         if not isinstance(exc, (LianxinError, FileNotFoundError, ValueError)):
             raise

@@ -1,4 +1,4 @@
-"""导出: every export of :mod:`lianxin_geo.export`, with the plans generated on the other pages."""
+"""导出: every export of :mod:`lianxin_geo.present.export`, with the plans generated on the other pages."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ _FORMATS: dict[str, tuple[str, str, str]] = {
 @st.cache_data(show_spinner="正在生成导出文件…", max_entries=16)
 def _export(key: tuple, plan_keys: tuple, fmt: str, _ws, _a, _plans: dict) -> bytes:
     """Write one export into a private temporary folder and return its bytes (cached per input and plans)."""
-    from lianxin_geo import export
+    from lianxin_geo.present import export
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"out.{fmt}"

@@ -70,7 +70,7 @@ def render() -> None:
 
 
 def _state_escape(text: object) -> str:
-    from lianxin_geo.maps import esc
+    from lianxin_geo.present.maps import esc
 
     return esc(text).replace("*", "\\*").replace("_", "\\_")
 

@@ -1,0 +1,453 @@
+"""Independent checker of joint party-unit proposals (联建方案校验).
+
+This module never imports the optimizer: it re-derives every rule from the
+ledger, the district and the policy profile, measures distances on the WGS-84
+ellipsoid (:class:`pyproj.Geod`), and lists *every* violation of a proposal,
+whoever made it (the optimizer, a planner in Excel, an old plan).
+
+A violation is a plain dict ``{unit_id, rule, code, message}`` with a Chinese
+message naming the unit, the orgs, the values and the limit.
+
+Codes
+-----
+``unknown_org`` (unit names an id not in the ledger), ``duplicate_org`` (org in
+two units), ``ineligible_org`` (org not a joint candidate), ``max_units`` (R7),
+``min_members`` (R8), ``max_members`` (R9), ``mixed_industry`` (R6),
+``cross_town`` (R25 属地), ``radius`` (地域相邻, R6), ``hub_not_member``,
+``missing_coordinates``, ``zero_member_outside_building`` (R23/R24),
+``empty_unit``.
+
+The helpers that turn a profile and a ledger into rule parameters
+(:func:`joint_params`, :func:`org_groups`, :func:`groups_similar`,
+:func:`default_eligible`, :func:`town_adjacency`, :func:`radius_per_org`) live
+here too, so that the planner and the checker read the rules the same way
+while computing independently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lianxin_geo.core.model import PARTY_JOINT, PARTY_OWN
+
+__all__ = [
+    "JointParams",
+    "joint_params",
+    "org_groups",
+    "groups_similar",
+    "default_eligible",
+    "existing_joint_mask",
+    "town_adjacency",
+    "radius_per_org",
+    "check_units",
+    "validate_proposal",
+    "VIOLATION_CODES",
+]
+
+#: code -> (rule id, short Chinese title)
+VIOLATION_CODES: dict[str, tuple[str, str]] = {
+    "unknown_org": ("数据", "未知单位编号"),
+    "duplicate_org": ("R1", "单位重复编入"),
+    "ineligible_org": ("R6", "不属于联建对象"),
+    "max_units": ("R7", "单位数超过上限"),
+    "min_members": ("R8", "正式党员合计不足"),
+    "max_members": ("R9", "党员数超过上限"),
+    "mixed_industry": ("R6", "行业不相同或不相近"),
+    "cross_town": ("R25", "跨镇街联建"),
+    "radius": ("R6", "距离牵头单位过远"),
+    "hub_not_member": ("R6", "牵头单位不在本联建单位中"),
+    "missing_coordinates": ("R6", "缺少坐标无法核验距离"),
+    "zero_member_outside_building": ("R24", "无党员单位不在同一楼宇/园区"),
+    "empty_unit": ("R6", "联建单位为空"),
+}
+
+_SECTION = re.compile(r"^\s*([A-Ta-t])(?:\d|\s|$|[^A-Za-z])")
+
+
+class JointParams(dict):
+    """Rule parameters of joint units, read from a profile (a plain dict with attribute access)."""
+
+    __getattr__ = dict.__getitem__
+
+
+def joint_params(profile=None, *, cross_town: bool | None = None,
+                 include_zero_member_in_building: bool | None = None) -> JointParams:
+    """Return the joint-unit rule values of ``profile`` (default: the default profile).
+
+    Parameters
+    ----------
+    profile
+        A :class:`lianxin_geo.core.policy.Profile`, a profile name or path, or ``None`` for the default.
+    cross_town, include_zero_member_in_building
+        Override the profile's switches when not ``None``.
+    """
+    if profile is None or isinstance(profile, str):
+        from lianxin_geo.core.policy import load_profile
+
+        profile = load_profile(profile)
+    p = JointParams(
+        max_units=int(profile.get("joint.max_units")),
+        min_members=int(profile.get("joint.min_members_total")),
+        max_members=int(profile.get("joint.max_members")),
+        radius_town=float(profile.get("joint.max_radius_m_town")),
+        radius_street=float(profile.get("joint.max_radius_m_street")),
+        allow_cross_town=bool(profile.get("joint.allow_cross_town")),
+        allow_similar=bool(profile.get("joint.allow_similar_industry")),
+        include_zero=bool(profile.get("joint.include_zero_member_in_building")),
+        own_org_min=int(profile.get("thresholds.own_org_min_members")),
+        startup_branch=float(profile.get("funding.startup_branch")),
+        startup_years=int(profile.get("funding.startup_years")),
+        include_joint_startup=bool(profile.get("funding.include_joint_startup")),
+        similar=[list(map(str, s)) for s in (profile.get("industry.similar"))],
+        profile_name=str(getattr(profile, "name", "")),
+    )
+    if cross_town is not None:
+        p["allow_cross_town"] = bool(cross_town)
+    if include_zero_member_in_building is not None:
+        p["include_zero"] = bool(include_zero_member_in_building)
+    p["profile"] = profile
+    return p
+
+
+# --------------------------------------------------------------------------- industry groups
+def _industry_module():
+    try:
+        from lianxin_geo.core import industry
+    except ImportError:
+        return None
+    return industry
+
+
+def org_groups(orgs: pd.DataFrame, profile=None) -> pd.Series:
+    """Industry-group label of every org (``未分类`` when the industry is unknown).
+
+    Uses :func:`lianxin_geo.core.industry.industry_group` when that module exists, else the
+    GB/T 4754 section letter at the start of the ``industry`` text.
+    """
+    text = orgs["industry"] if "industry" in orgs.columns else pd.Series([None] * len(orgs), index=orgs.index)
+    mod = _industry_module()
+    labels = None
+    if mod is not None and profile is not None:
+        extra = {k: orgs[k] for k in ("kind", "park", "building") if k in orgs.columns}
+        social = orgs["social_type"] if "social_type" in orgs.columns else None
+        try:
+            labels = mod.industry_group(text, profile, social, **extra)
+        except TypeError:
+            labels = mod.industry_group(text, profile)
+    if labels is None:
+        out = []
+        for v in text.tolist():
+            s = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+            mt = _SECTION.match(s)
+            out.append(mt.group(1).upper() if mt else (s.strip() or None))
+        labels = out
+    ser = pd.Series(list(labels), index=orgs.index, dtype=object)
+    return ser.map(lambda v: "未分类" if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else str(v))
+
+
+def _letter(label: str) -> str:
+    mt = _SECTION.match(label)
+    return mt.group(1).upper() if mt else label
+
+
+def groups_similar(a: str, b: str, profile=None, *, similar: Sequence[Sequence[str]] | None = None) -> bool:
+    """True when two group labels are equal or listed as similar (相近) by the profile."""
+    if a == b:
+        return True
+    if "未分类" in (a, b):
+        return False
+    mod = _industry_module()
+    if mod is not None and profile is not None and hasattr(mod, "similar_groups"):
+        try:
+            return b in set(mod.similar_groups(a, profile)) or a in set(mod.similar_groups(b, profile))
+        except Exception:  # noqa: BLE001 - fall back to the profile's own list
+            pass
+    lists = similar if similar is not None else (profile.get("industry.similar"))
+    la, lb = _letter(a), _letter(b)
+    for s in lists:
+        names = {str(v) for v in s}
+        if (a in names or la in names) and (b in names or lb in names):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- eligibility
+def _int_col(orgs: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in orgs.columns:
+        return np.zeros(len(orgs))
+    return pd.to_numeric(orgs[col], errors="coerce").astype(float).fillna(0).to_numpy()
+
+
+def _text_col(orgs: pd.DataFrame, col: str) -> pd.Series:
+    if col not in orgs.columns:
+        return pd.Series([""] * len(orgs), index=orgs.index, dtype=object)
+    return orgs[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
+                         else str(v).strip())
+
+
+def existing_joint_mask(orgs: pd.DataFrame) -> np.ndarray:
+    """Orgs already in a joint org (party_status 联合建立 with a joint_org_id)."""
+    return ((_text_col(orgs, "party_status") == PARTY_JOINT) & (_text_col(orgs, "joint_org_id") != "")).to_numpy()
+
+
+def default_eligible(orgs: pd.DataFrame, params: Mapping[str, Any], *, reoptimize: bool = False) -> np.ndarray:
+    """Joint candidates: the ``joint_candidate`` column when present, else the ledger rule.
+
+    Rule: party_status is not 单独建立 and ``0 < members < own_org_min_members``; with the
+    zero-member switch on, also zero-member orgs in a building or park. Members of existing
+    joint orgs are candidates only when ``reoptimize``.
+    """
+    members = _int_col(orgs, "members")
+    status = _text_col(orgs, "party_status")
+    if "joint_candidate" in orgs.columns:
+        base = orgs["joint_candidate"].map(lambda v: bool(v) if v is not None and v is not pd.NA
+                                           and not (isinstance(v, float) and np.isnan(v)) else False)
+        elig = base.to_numpy(dtype=bool)
+    else:
+        elig = ((status != PARTY_OWN).to_numpy() & (members > 0) & (members < params["own_org_min"]))
+    if params.get("include_zero"):
+        in_site = ((_text_col(orgs, "building") != "") | (_text_col(orgs, "park") != "")).to_numpy()
+        elig = elig | ((members <= 0) & in_site & (status != PARTY_OWN).to_numpy())
+    if not reoptimize:
+        elig = elig & ~existing_joint_mask(orgs)
+    return elig
+
+
+def town_adjacency(district) -> set[frozenset[str]]:
+    """Pairs of jurisdiction codes whose polygons touch or intersect."""
+    import shapely
+
+    if district is None:
+        return set()
+    jur = district.jurisdictions
+    codes = jur["code"].astype(str).tolist()
+    geoms = np.asarray(jur.geometry.values)
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="intersects")
+    return {frozenset((codes[i], codes[j])) for i, j in zip(a.tolist(), b.tolist()) if i != j}
+
+
+def radius_per_org(orgs: pd.DataFrame, district, params: Mapping[str, Any]) -> np.ndarray:
+    """Distance limit of every org: the street value in 街道, the town value elsewhere."""
+    kinds: dict[str, str] = {}
+    if district is not None:
+        kinds = dict(zip(district.jurisdictions["code"].astype(str), district.jurisdictions["kind"].astype(str)))
+    codes = _text_col(orgs, "jurisdiction_code")
+    return np.array([params["radius_street"] if kinds.get(c, "") == "街道" else params["radius_town"]
+                     for c in codes.tolist()], dtype=float)
+
+
+# --------------------------------------------------------------------------- checking
+def _v(unit_id, code: str, message: str) -> dict[str, str]:
+    rule = VIOLATION_CODES[code][0]
+    return {"unit_id": "" if unit_id is None else str(unit_id), "rule": rule, "code": code, "message": message}
+
+
+def _geod_dist(lon1, lat1, lon2, lat2) -> np.ndarray:
+    from pyproj import Geod
+
+    g = Geod(ellps="WGS84")
+    _, _, d = g.inv(np.asarray(lon1, float), np.asarray(lat1, float), np.asarray(lon2, float), np.asarray(lat2, float))
+    return np.atleast_1d(np.asarray(d, dtype=float))
+
+
+def _unit_list(proposal) -> list[Mapping[str, Any]]:
+    if isinstance(proposal, Mapping):
+        return list(proposal.get("units", []))
+    if hasattr(proposal, "to_json"):
+        return list(proposal.to_json().get("units", []))
+    return list(proposal)
+
+
+def check_units(
+    units: Iterable[Mapping[str, Any]],
+    orgs: pd.DataFrame,
+    *,
+    groups: Sequence[str] | pd.Series,
+    eligible: Sequence[bool] | np.ndarray,
+    radius_m: Sequence[float] | np.ndarray | float,
+    max_units: int,
+    min_members: int,
+    max_members: int,
+    allow_similar: bool,
+    similar: Any = None,
+    allow_cross_town: bool,
+    adjacent: set[frozenset[str]] | None = None,
+    profile=None,
+) -> list[dict[str, str]]:
+    """List every violation of ``units`` against explicit rule values.
+
+    Parameters
+    ----------
+    units
+        Dicts with ``unit_id``, ``org_ids`` and optionally ``hub_id`` (default: the member with
+        most members, then employees).
+    orgs
+        Ledger rows with ``id``, ``lon``, ``lat``, ``jurisdiction_code``, ``members`` (and
+        ``employees``, ``building``, ``park`` when present).
+    groups, eligible, radius_m
+        Per-org industry group, joint-candidate flag and distance limit (aligned with ``orgs``).
+    max_units, min_members, max_members
+        R7 cap, R8 floor, R9 ceiling.
+    allow_similar, similar
+        Whether similar industries may mix and the profile's similar lists.
+    allow_cross_town, adjacent
+        Whether adjacent towns may mix and which code pairs are adjacent.
+    profile
+        Passed to the industry module's ``similar_groups`` when it exists.
+
+    Returns
+    -------
+    list of dict
+        ``[{unit_id, rule, code, message}]``; empty when the proposal is valid.
+    """
+    ids = orgs["id"].astype(str).tolist()
+    pos = {k: i for i, k in enumerate(ids)}
+    lon = pd.to_numeric(orgs["lon"], errors="coerce").astype(float).to_numpy()
+    lat = pd.to_numeric(orgs["lat"], errors="coerce").astype(float).to_numpy()
+    members = _int_col(orgs, "members").astype(int)
+    employees = _int_col(orgs, "employees")
+    towns = _text_col(orgs, "jurisdiction_code").tolist()
+    bld = _text_col(orgs, "building").tolist()
+    prk = _text_col(orgs, "park").tolist()
+    grp = list(groups)
+    elig = np.asarray(eligible, dtype=bool)
+    rad = np.broadcast_to(np.asarray(radius_m, dtype=float), (len(orgs),))
+    adjacent = adjacent or set()
+    names = _text_col(orgs, "name").tolist()
+
+    def label(i: int) -> str:
+        return f"{ids[i]}（{names[i]}）" if names[i] else ids[i]
+
+    out: list[dict[str, str]] = []
+    seen: dict[str, str] = {}
+    for u in units:
+        uid = u.get("unit_id", "")
+        raw_ids = [str(k) for k in (u.get("org_ids") or [])]
+        if not raw_ids:
+            out.append(_v(uid, "empty_unit", f"联建单位 {uid} 没有成员单位"))
+            continue
+        idx: list[int] = []
+        for k in raw_ids:
+            if k not in pos:
+                out.append(_v(uid, "unknown_org", f"联建单位 {uid} 含未知单位编号 {k}：台账中没有该单位，请核对编号"))
+                continue
+            if k in seen:
+                out.append(_v(uid, "duplicate_org",
+                              f"单位 {label(pos[k])} 同时编入联建单位 {seen[k]} 和 {uid}：一个单位只能编入一个联合党组织"))
+            else:
+                seen[k] = str(uid)
+            if not elig[pos[k]]:
+                out.append(_v(uid, "ineligible_org",
+                              f"单位 {label(pos[k])} 不属于联建对象（正式党员 {members[pos[k]]} 名或已单独建立/已在联合党组织中）"))
+            if pos[k] not in idx:
+                idx.append(pos[k])
+        if not idx:
+            continue
+        n_orgs = len(idx)
+        if n_orgs > max_units:
+            out.append(_v(uid, "max_units", f"联建单位 {uid} 含 {n_orgs} 家单位，超过上限 {max_units} 家"))
+        total = int(members[idx].sum())
+        if total < min_members:
+            out.append(_v(uid, "min_members", f"联建单位 {uid} 正式党员合计 {total} 名，不足 {min_members} 名，不能成立党支部"))
+        if total > max_members:
+            out.append(_v(uid, "max_members", f"联建单位 {uid} 党员合计 {total} 名，超过上限 {max_members} 名，应分设或升格"))
+        # industry
+        ug = sorted({grp[i] for i in idx})
+        if len(ug) > 1:
+            ok = allow_similar and all(groups_similar(a, b, profile, similar=similar)
+                                       for ai, a in enumerate(ug) for b in ug[ai + 1:])
+            if not ok:
+                why = "行业不相同" if not allow_similar else "行业既不相同也不相近"
+                out.append(_v(uid, "mixed_industry", f"联建单位 {uid} 含多个行业（{'、'.join(ug)}），{why}"))
+        # towns
+        ut = sorted({towns[i] for i in idx})
+        if len(ut) > 1:
+            ok = allow_cross_town and all(frozenset((a, b)) in adjacent for ai, a in enumerate(ut) for b in ut[ai + 1:])
+            if not ok:
+                why = "未开启跨镇街联建" if not allow_cross_town else "镇街之间不相邻"
+                out.append(_v(uid, "cross_town", f"联建单位 {uid} 跨越多个镇街（{'、'.join(ut)}），{why}"))
+        # hub and radius
+        hub_id = u.get("hub_id")
+        if hub_id is None or str(hub_id) == "":
+            hub = min(idx, key=lambda i: (-members[i], -employees[i], i))
+        elif str(hub_id) not in pos or pos[str(hub_id)] not in idx:
+            out.append(_v(uid, "hub_not_member", f"联建单位 {uid} 的牵头单位 {hub_id} 不在成员单位中"))
+            continue
+        else:
+            hub = pos[str(hub_id)]
+        ok_xy = np.isfinite(lon[idx]) & np.isfinite(lat[idx])
+        if not np.isfinite(lon[hub]) or not np.isfinite(lat[hub]) or not ok_xy.all():
+            bad = [label(i) for i in idx if not (np.isfinite(lon[i]) and np.isfinite(lat[i]))]
+            out.append(_v(uid, "missing_coordinates", f"联建单位 {uid} 中 {'、'.join(bad)} 缺少坐标，无法核验距离"))
+        others = [i for i in idx if i != hub and np.isfinite(lon[i]) and np.isfinite(lat[i])]
+        if others and np.isfinite(lon[hub]) and np.isfinite(lat[hub]):
+            d = _geod_dist(np.full(len(others), lon[hub]), np.full(len(others), lat[hub]), lon[others], lat[others])
+            for i, di in zip(others, d.tolist()):
+                if di > rad[i] + 1e-6:
+                    out.append(_v(uid, "radius", f"单位 {label(i)} 距牵头单位 {label(hub)} {di:.0f} 米，超过上限 {rad[i]:.0f} 米"))
+        for i in idx:
+            if members[i] <= 0 and i != hub:
+                same = (bld[i] != "" and bld[i] == bld[hub]) or (prk[i] != "" and prk[i] == prk[hub])
+                if not same:
+                    out.append(_v(uid, "zero_member_outside_building",
+                                  f"无党员单位 {label(i)} 与牵头单位不在同一楼宇/园区，不能编入联建单位 {uid}"))
+    return out
+
+
+def validate_proposal(
+    proposal,
+    orgs: pd.DataFrame,
+    *,
+    district=None,
+    profile=None,
+    cross_town: bool | None = None,
+    include_zero_member_in_building: bool | None = None,
+    reoptimize: bool = False,
+) -> list[dict[str, str]]:
+    """Check a proposal against the ledger, the district and a policy profile.
+
+    Parameters
+    ----------
+    proposal
+        A ``JointPlan``, its ``to_json()`` dict, or a list of unit dicts
+        (``unit_id``, ``org_ids``, optional ``hub_id``).
+    orgs
+        The org ledger (columns as in :func:`lianxin_geo.plan.joint.plan.plan_joint_units`).
+    district
+        Gives the 街道/镇 kind of each town (distance limit) and town adjacency.
+    profile
+        Policy profile (object, name or path); ``None`` for the default.
+    cross_town, include_zero_member_in_building
+        Override the profile switches (as the planner did).
+    reoptimize
+        When True, members of existing joint orgs count as candidates.
+
+    Returns
+    -------
+    list of dict
+        ``[{unit_id, rule, code, message}]`` — empty when the proposal breaks no rule.
+    """
+    params = joint_params(profile, cross_town=cross_town,
+                          include_zero_member_in_building=include_zero_member_in_building)
+    orgs = orgs.reset_index(drop=True)
+    return check_units(
+        _unit_list(proposal),
+        orgs,
+        groups=org_groups(orgs, params["profile"]),
+        eligible=default_eligible(orgs, params, reoptimize=reoptimize),
+        radius_m=radius_per_org(orgs, district, params),
+        max_units=params["max_units"],
+        min_members=params["min_members"],
+        max_members=params["max_members"],
+        allow_similar=params["allow_similar"],
+        similar=params["similar"],
+        allow_cross_town=params["allow_cross_town"],
+        adjacent=town_adjacency(district) if params["allow_cross_town"] else set(),
+        profile=params["profile"],
+    )

@@ -1,0 +1,521 @@
+"""Routing: distances (road network or great circle × circuity), a general CVRP solver, navigation links.
+
+The instructor planner (:func:`plan_instructor_routes`, implemented in
+:mod:`lianxin_geo.plan.routes.instructors`) is built on :func:`solve_cvrp` and re-exported here.
+
+Solvers take arrays and return plain results::
+
+    routes, cost, status = solve_cvrp(coords, demands, capacity, round_distances=True, time_limit_s=2)
+
+Distances
+    :func:`distance_matrix` returns metres on a road graph when one is given
+    (snapped to its largest strongly connected component), otherwise great-circle
+    metres × a circuity factor (``distance.circuity`` of the policy profile, 1.3
+    by default). Online download of a graph (:func:`fetch_road_graph`) only runs
+    behind an explicit ``online=True``.
+
+Navigation links
+    :func:`amap_route_url` / :func:`baidu_route_url` build links for the map apps
+    planners carry, after converting WGS-84 to GCJ-02 (AMap) / BD-09 (Baidu) with
+    :mod:`lianxin_geo.core.crs`. Formats are documented in ``docs/routing.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+from urllib.parse import quote
+
+import numpy as np
+
+from lianxin_geo.core import crs as _crs
+from lianxin_geo.plan.routes.cvrp import BACKENDS, available_backends
+from lianxin_geo.core.distance import (
+    RoadGraph,
+    RoutingWarning,
+    haversine_m,
+    haversine_matrix,
+    load_graph_file,
+    prepare_road_graph,
+    road_distance_matrix,
+    sparse_neighbor_matrix,
+)
+from lianxin_geo.core.errors import GraphError, LianxinError
+
+__all__ = [
+    "read_vrplib",
+    "CVRPInputError",
+    "CVRPResult",
+    "DistanceMatrix",
+    "RoadGraph",
+    "RoutingWarning",
+    "amap_route_url",
+    "amap_leg_urls",
+    "available_backends",
+    "baidu_route_url",
+    "baidu_leg_urls",
+    "distance_matrix",
+    "fetch_road_graph",
+    "haversine_m",
+    "haversine_matrix",
+    "load_road_graph",
+    "plan_instructor_routes",
+    "route_cost",
+    "solve_cvrp",
+    "sparse_neighbor_matrix",
+]
+
+
+class CVRPInputError(LianxinError, ValueError):
+    """The arrays given to :func:`solve_cvrp` are inconsistent (shapes, demands, capacity)."""
+
+
+# ============================================================== CVRP
+@dataclass(frozen=True)
+class CVRPResult:
+    """Result of :func:`solve_cvrp`.
+
+    Unpacks and indexes as ``(routes, cost, status)``.
+
+    Attributes
+    ----------
+    routes
+        One list of node indices per vehicle in visiting order, depot excluded.
+    cost
+        Total cost from the caller's metric (sum of rounded arcs when ``round_distances``).
+    status
+        ``OPTIMAL`` (trivial instances only), ``FEASIBLE`` (stopped by the limit),
+        ``INFEASIBLE`` or ``NO_SOLUTION``.
+    solver
+        Back end that produced the routes (``pyvrp``, ``ortools``, ``vroom``).
+    seconds
+        Wall-clock seconds spent, matrix included.
+    """
+
+    routes: list[list[int]]
+    cost: float
+    status: str
+    solver: str
+    seconds: float
+
+    def _tuple(self) -> tuple[list[list[int]], float, str]:
+        return (self.routes, self.cost, self.status)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._tuple())
+
+    def __getitem__(self, i: int) -> Any:
+        return self._tuple()[i]
+
+    def __len__(self) -> int:
+        return 3
+
+    @property
+    def ok(self) -> bool:
+        """True when the routes are a feasible solution."""
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+
+def route_cost(matrix: np.ndarray, routes: Sequence[Sequence[int]], *, depot: int = 0) -> float:
+    """Total cost of closed routes ``depot → r[0] → … → r[-1] → depot`` on ``matrix``."""
+    total = 0.0
+    for r in routes:
+        if len(r) == 0:
+            continue
+        path = np.concatenate([[depot], np.asarray(r, dtype=int), [depot]])
+        total += float(np.sum(matrix[path[:-1], path[1:]]))
+    return total
+
+
+def _build_matrix(coords: Any, metric: Any, n_hint: int | None) -> np.ndarray:
+    if isinstance(metric, str):
+        if coords is None:
+            raise CVRPInputError("缺少坐标 coords：metric 为 'euclidean'/'haversine' 时必须提供 n×2 坐标数组")
+        xy = np.asarray(coords, dtype=float)
+        if xy.ndim != 2 or xy.shape[1] != 2:
+            raise CVRPInputError(f"坐标 coords 的形状应为 (n, 2)，实际为 {xy.shape}：每行一个点 (x, y) 或 (经度, 纬度)")
+        if not np.all(np.isfinite(xy)):
+            bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
+            raise CVRPInputError(f"坐标 coords 含空值或无穷大（第 {bad[:10].tolist()} 行）：请先剔除缺坐标的点")
+        if metric == "euclidean":
+            d = xy[:, None, :] - xy[None, :, :]
+            return np.sqrt(np.sum(d * d, axis=2))
+        if metric == "haversine":
+            return haversine_matrix(xy[:, 0], xy[:, 1])
+        raise CVRPInputError(f"未知的距离度量 metric={metric!r}：请用 'euclidean'、'haversine' 或 n×n 距离矩阵")
+    m = np.asarray(metric, dtype=float)
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise CVRPInputError(f"距离矩阵应为 n×n 方阵，实际形状 {m.shape}")
+    if n_hint is not None and m.shape[0] != n_hint:
+        raise CVRPInputError(f"距离矩阵为 {m.shape[0]}×{m.shape[0]}，但需求 demands 有 {n_hint} 个：两者长度应一致")
+    if not np.all(np.isfinite(m)) or (m < 0).any():
+        raise CVRPInputError("距离矩阵含负值、空值或无穷大：请检查不可达的点对（例如路网不连通）")
+    return m
+
+
+def _int_matrix(m: np.ndarray, round_distances: bool) -> np.ndarray:
+    if round_distances:
+        return np.rint(m).astype(np.int64)
+    top = float(m.max(initial=0.0))
+    if top <= 0:
+        return np.zeros(m.shape, dtype=np.int64)
+    # scale so the largest arc is about 1e5..1e6 units (e.g. ×1000 for coordinates up to ~1000,
+    # ×10 for metres up to ~100 km): plenty of precision, and solver penalties stay in range
+    scale = 10.0 ** math.floor(math.log10(1e6 / top))
+    return np.rint(m * scale).astype(np.int64)
+
+
+def solve_cvrp(
+    coords: Any,
+    demands: Sequence[int] | np.ndarray,
+    capacity: int,
+    *,
+    depot: int = 0,
+    metric: str | np.ndarray = "euclidean",
+    round_distances: bool = False,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    solver: str = "pyvrp",
+    num_vehicles: int | None = None,
+    max_iterations: int | None = None,
+) -> CVRPResult:
+    """Solve a capacitated vehicle routing problem with a single depot.
+
+    Parameters
+    ----------
+    coords
+        ``(n, 2)`` array of points, depot included (x/y for ``euclidean``,
+        lon/lat in degrees for ``haversine``). May be ``None`` when ``metric`` is a matrix.
+    demands
+        ``n`` non-negative integer demands (the depot's must be 0).
+    capacity
+        Vehicle capacity (positive integer); the fleet is unlimited unless ``num_vehicles`` is given.
+    depot
+        Index of the depot node.
+    metric
+        ``"euclidean"``, ``"haversine"`` (cost in metres) or an ``n×n`` cost matrix
+        (may be asymmetric).
+    round_distances
+        Round every arc cost to the nearest integer (the CVRPLIB convention); the
+        reported cost is then the sum of rounded arcs. Otherwise float costs are
+        scaled to integers for the solver and the cost is recomputed from the float matrix.
+    time_limit_s
+        Wall-clock limit of the search, always applied.
+    seed
+        Seed of the search (PyVRP); same seed and an iteration-bounded run give the same answer.
+    solver
+        ``"pyvrp"`` (default, best measured), ``"ortools"`` or ``"vroom"``.
+    num_vehicles
+        Upper bound on the number of routes (``None``: as many as needed).
+    max_iterations
+        Optional iteration bound in addition to the time limit (for reproducible runs).
+
+    Returns
+    -------
+    CVRPResult
+        Routes, cost, status, solver and seconds; ``routes, cost, status = solve_cvrp(...)`` works.
+
+    Raises
+    ------
+    CVRPInputError
+        On inconsistent shapes, negative or fractional demands, a demand above the
+        capacity, a bad depot index, or a matrix with negative/non-finite entries.
+    """
+    t0 = time.perf_counter()
+    dem = np.asarray(demands)
+    if dem.ndim != 1:
+        raise CVRPInputError(f"需求 demands 应为一维数组，实际形状 {dem.shape}")
+    n = dem.size
+    if n == 0:
+        raise CVRPInputError("需求 demands 为空：至少需要仓库（起点）一个节点")
+    try:
+        dem_f = dem.astype(float)
+    except (TypeError, ValueError) as exc:
+        raise CVRPInputError("需求 demands 必须是整数") from exc
+    if not np.all(np.isfinite(dem_f)) or np.any(dem_f != np.round(dem_f)):
+        raise CVRPInputError("需求 demands 必须是有限的整数（不能有小数或空值）")
+    dem = dem_f.astype(np.int64)
+    if (dem < 0).any():
+        bad = np.flatnonzero(dem < 0)
+        raise CVRPInputError(f"需求 demands 不能为负：第 {bad[:10].tolist()} 个节点为负值")
+    if not isinstance(capacity, (int, np.integer)) or isinstance(capacity, bool) or int(capacity) <= 0:
+        raise CVRPInputError(f"容量 capacity 必须是正整数，实际为 {capacity!r}")
+    capacity = int(capacity)
+    if not (0 <= int(depot) < n):
+        raise CVRPInputError(f"仓库下标 depot={depot} 超出范围 0..{n - 1}")
+    depot = int(depot)
+    if dem[depot] != 0:
+        raise CVRPInputError(f"仓库（第 {depot} 个节点）的需求应为 0，实际为 {int(dem[depot])}")
+    over = np.flatnonzero(dem > capacity)
+    if over.size:
+        raise CVRPInputError(
+            f"第 {over[:10].tolist()} 个节点的需求（最大 {int(dem[over].max())}）超过车辆容量 {capacity}："
+            "请提高容量或拆分需求"
+        )
+    if num_vehicles is not None:
+        if int(num_vehicles) < 1:
+            raise CVRPInputError(f"车辆数 num_vehicles 必须 ≥ 1，实际为 {num_vehicles}")
+        if int(num_vehicles) * capacity < int(dem.sum()):
+            raise CVRPInputError(
+                f"总需求 {int(dem.sum())} 超过 {num_vehicles} 辆车 × 容量 {capacity} = {int(num_vehicles) * capacity}："
+                "请增加车辆数或容量"
+            )
+    if float(time_limit_s) <= 0:
+        raise CVRPInputError(f"时间限制 time_limit_s 必须为正数，实际为 {time_limit_s}")
+    if isinstance(metric, str) and coords is not None and np.asarray(coords).shape[0] != n:
+        raise CVRPInputError(f"坐标 coords 有 {np.asarray(coords).shape[0]} 行，但需求 demands 有 {n} 个：两者长度应一致")
+    m = _build_matrix(coords, metric, n)
+    cost_m = np.rint(m) if round_distances else m
+    customers = [i for i in range(n) if i != depot]
+    if solver not in BACKENDS:
+        raise CVRPInputError(f"未知求解器 solver={solver!r}：可选 {sorted(BACKENDS)}")
+
+    if not customers:
+        return CVRPResult([], 0.0, "OPTIMAL", solver, time.perf_counter() - t0)
+    if len(customers) == 1:
+        routes = [customers]
+        return CVRPResult(routes, route_cost(cost_m, routes, depot=depot), "OPTIMAL", solver,
+                          time.perf_counter() - t0)
+
+    im = _int_matrix(cost_m, round_distances)
+    fn = BACKENDS[solver]
+    routes, status = fn(im, dem, capacity, depot=depot, time_limit_s=float(time_limit_s), seed=int(seed),
+                        max_iterations=max_iterations,
+                        num_vehicles=None if num_vehicles is None else int(num_vehicles))
+    status = _verify(routes, dem, capacity, depot, n, status, num_vehicles)
+    return CVRPResult(routes, route_cost(cost_m, routes, depot=depot), status, solver, time.perf_counter() - t0)
+
+
+def _verify(routes, dem, capacity, depot, n, status, num_vehicles) -> str:
+    """Independent check: every customer exactly once, no route above capacity."""
+    if status == "NO_SOLUTION":
+        return status
+    seen = np.zeros(n, dtype=int)
+    for r in routes:
+        for i in r:
+            seen[i] += 1
+        if int(dem[list(r)].sum()) > capacity:
+            return "INFEASIBLE"
+    seen[depot] = 1
+    if not np.all(seen == 1):
+        return "INFEASIBLE"
+    if num_vehicles is not None and len(routes) > num_vehicles:
+        return "INFEASIBLE"
+    return status
+
+
+# ============================================================== distances
+@dataclass(frozen=True)
+class DistanceMatrix:
+    """A distance matrix in metres and where it came from.
+
+    Attributes
+    ----------
+    matrix
+        n×n metres.
+    source
+        ``"road"`` (every point on the road graph), ``"road+great_circle"`` (some
+        points fell back) or ``"great_circle"``.
+    circuity
+        Factor applied to great-circle legs.
+    on_road
+        Mask of points routed on the graph (all False without a graph).
+    """
+
+    matrix: np.ndarray
+    source: str
+    circuity: float
+    on_road: np.ndarray
+
+
+def distance_matrix(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    *,
+    graph: Any = None,
+    circuity: float = 1.3,
+    max_snap_m: float = 1000.0,
+) -> DistanceMatrix:
+    """Distances in metres between WGS-84 points.
+
+    Parameters
+    ----------
+    lon, lat
+        Coordinates (degrees, WGS-84), no NaN.
+    graph
+        ``None`` (great circle × ``circuity``), a networkx road graph from osmnx, a
+        prepared :class:`RoadGraph`, or a path to a ``.graphml``/``.osm`` file.
+    circuity
+        Factor turning straight-line distance into an estimate of road distance
+        (``distance.circuity`` of the profile); also used for the access legs to the graph.
+    max_snap_m
+        Points farther than this from the graph fall back to great circle × circuity (with a warning).
+
+    Raises
+    ------
+    GraphError
+        When the graph cannot be read or has no connected roads.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    if lon.shape != lat.shape or lon.ndim != 1:
+        raise ValueError(f"经度与纬度数组形状应相同且为一维：{lon.shape} 与 {lat.shape}")
+    if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
+        raise ValueError("坐标含空值：请先剔除缺少坐标的点（报告为“缺少坐标”）")
+    if circuity < 1.0:
+        raise ValueError(f"绕行系数 circuity 应 ≥ 1，实际为 {circuity}")
+    if graph is None:
+        return DistanceMatrix(haversine_matrix(lon, lat) * circuity, "great_circle", circuity,
+                              np.zeros(lon.size, dtype=bool))
+    road = as_road_graph(graph)
+    m, on_road = road_distance_matrix(road, lon, lat, circuity=circuity, max_snap_m=max_snap_m)
+    source = "road" if on_road.all() else "road+great_circle"
+    return DistanceMatrix(m, source, circuity, on_road)
+
+
+def as_road_graph(graph: Any) -> RoadGraph:
+    """Accept a :class:`RoadGraph`, a networkx graph or a file path and return a :class:`RoadGraph`."""
+    if isinstance(graph, RoadGraph):
+        return graph
+    if isinstance(graph, (str, Path)):
+        return prepare_road_graph(load_graph_file(graph))
+    if hasattr(graph, "number_of_nodes"):
+        return prepare_road_graph(graph)
+    raise GraphError(f"无法识别的路网对象 {type(graph).__name__}：请提供 .graphml/.osm 文件路径或 osmnx 路网")
+
+
+def load_road_graph(path: str | Path) -> RoadGraph:
+    """Read a ``.graphml``/``.osm`` road graph and keep its largest strongly connected component."""
+    return prepare_road_graph(load_graph_file(path))
+
+
+def fetch_road_graph(polygon: Any, *, online: bool = False, network_type: str = "drive") -> RoadGraph:
+    """Download a road graph for ``polygon`` (WGS-84 shapely polygon) with osmnx.
+
+    This is the only function of the package that may reach the internet, and only
+    with ``online=True``; save the graph (``osmnx.save_graphml``) and pass the file
+    afterwards so planning runs offline.
+
+    Raises
+    ------
+    GraphError
+        Without ``online=True``, or when the download fails.
+    """
+    if not online:
+        raise GraphError("下载路网需要联网：请显式传入 online=True（CLI：--online），或提供本地 .graphml/.osm 路网文件")
+    import osmnx as ox
+
+    try:
+        g = ox.graph_from_polygon(polygon, network_type=network_type, retain_all=False)
+    except Exception as exc:  # noqa: BLE001
+        raise GraphError(f"下载 OpenStreetMap 路网失败（{exc}）：请检查网络，或改用本地路网文件") from exc
+    return prepare_road_graph(g)
+
+
+# ============================================================== navigation links
+def _fmt(v: float) -> str:
+    return f"{v:.6f}"
+
+
+def _q(name: str) -> str:
+    return quote(str(name), safe="")
+
+
+def _stops(lon: Sequence[float], lat: Sequence[float], names: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    if lon.size < 2:
+        raise ValueError("导航链接至少需要起点和终点两个点")
+    nm = [str(x) for x in names] if names is not None else [f"第{i + 1}站" for i in range(lon.size)]
+    return lon, lat, nm
+
+
+def amap_route_url(lon: Sequence[float], lat: Sequence[float], names: Sequence[str] | None = None, *,
+                   src: str = "lianxin-geo") -> str:
+    """AMap (高德) driving link through all stops, WGS-84 in, GCJ-02 in the URL.
+
+    Format: ``https://uri.amap.com/navigation?from=lon,lat,name&to=lon,lat,name&via=lon,lat,name;...
+    &mode=car&policy=1&src=...&coordinate=gaode&callnative=0`` (the first stop is ``from``,
+    the last ``to``, the others ``via`` in order; names URL-encoded).
+    """
+    lon, lat, nm = _stops(lon, lat, names)
+    glon, glat = _crs.wgs84_to_gcj02(lon, lat)
+    pts = [f"{_fmt(a)},{_fmt(b)},{_q(n)}" for a, b, n in zip(glon, glat, nm)]
+    url = f"https://uri.amap.com/navigation?from={pts[0]}&to={pts[-1]}"
+    if len(pts) > 2:
+        url += "&via=" + ";".join(pts[1:-1])
+    return url + f"&mode=car&policy=1&src={_q(src)}&coordinate=gaode&callnative=0"
+
+
+def amap_leg_urls(lon: Sequence[float], lat: Sequence[float], names: Sequence[str] | None = None, *,
+                  src: str = "lianxin-geo") -> list[str]:
+    """One AMap link per leg (stop i → stop i+1); works in every app version."""
+    lon, lat, nm = _stops(lon, lat, names)
+    return [amap_route_url(lon[i:i + 2], lat[i:i + 2], nm[i:i + 2], src=src) for i in range(lon.size - 1)]
+
+
+def baidu_route_url(lon: Sequence[float], lat: Sequence[float], names: Sequence[str] | None = None, *,
+                    src: str = "lianxin-geo") -> str:
+    """Baidu (百度) driving link through all stops, WGS-84 in, BD-09 in the URL.
+
+    Format: ``https://api.map.baidu.com/direction?origin=latlng:lat,lng|name:...&destination=latlng:lat,lng|name:...
+    &waypoints=lat,lng|lat,lng&mode=driving&coord_type=bd09ll&output=html&src=...`` (names URL-encoded;
+    ``waypoints`` only when there are intermediate stops).
+    """
+    lon, lat, nm = _stops(lon, lat, names)
+    blon, blat = _crs.wgs84_to_bd09(lon, lat)
+    url = (f"https://api.map.baidu.com/direction?origin=latlng:{_fmt(blat[0])},{_fmt(blon[0])}|name:{_q(nm[0])}"
+           f"&destination=latlng:{_fmt(blat[-1])},{_fmt(blon[-1])}|name:{_q(nm[-1])}")
+    if lon.size > 2:
+        url += "&waypoints=" + "|".join(f"{_fmt(b)},{_fmt(a)}" for a, b in zip(blon[1:-1], blat[1:-1]))
+    return url + f"&mode=driving&coord_type=bd09ll&output=html&src={_q(src)}"
+
+
+def baidu_leg_urls(lon: Sequence[float], lat: Sequence[float], names: Sequence[str] | None = None, *,
+                   src: str = "lianxin-geo") -> list[str]:
+    """One Baidu link per leg (stop i → stop i+1)."""
+    lon, lat, nm = _stops(lon, lat, names)
+    return [baidu_route_url(lon[i:i + 2], lat[i:i + 2], nm[i:i + 2], src=src) for i in range(lon.size - 1)]
+
+
+# ============================================================== instructor routes (lazy re-export)
+def __getattr__(name: str) -> Any:
+    if name in ("plan_instructor_routes", "InstructorPlan"):
+        from lianxin_geo.plan.routes import instructors
+
+        return getattr(instructors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def read_vrplib(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, int, int | None]:
+    """Read a CVRPLIB ``.vrp`` file (EUC_2D): ``(coords, demands, capacity, known_optimum)``.
+
+    Node 1 (row 0) is the depot, as in the standard sets. ``known_optimum`` comes from a
+    ``# known optimum: N`` header line when the file has one (the project's benchmark files do).
+    """
+    xy, dem, cap, opt, sec = [], [], 0, None, None
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("# known optimum"):
+            opt = int(line.split(":")[1].split()[0])
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("CAPACITY"):
+            cap = int(line.split(":")[1])
+        elif line.startswith("NODE_COORD_SECTION"):
+            sec = "c"
+        elif line.startswith("DEMAND_SECTION"):
+            sec = "d"
+        elif line.startswith(("DEPOT_SECTION", "EOF")):
+            sec = None
+        elif sec == "c":
+            _, x, y = line.split()
+            xy.append((float(x), float(y)))
+        elif sec == "d":
+            _, q = line.split()
+            dem.append(int(q))
+    return np.array(xy), np.array(dem), cap, opt

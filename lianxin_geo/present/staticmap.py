@@ -1,0 +1,488 @@
+"""Static maps with matplotlib: no browser, no tiles, no network.
+
+Every map carries a title, the date, a legend, a north arrow, a scale bar and
+the workspace's data notes (synthetic demo data, approximate boundaries). Text
+is drawn with the CJK font the project ships in ``lianxin_geo/fonts`` (a
+subset of WenQuanYi Micro Hei, TrueType outlines so it embeds cleanly in PDF),
+registered with :func:`matplotlib.font_manager.fontManager.addfont`: Chinese
+labels never depend on a system font.
+
+The figure is a plain :class:`matplotlib.figure.Figure` (Agg canvas), never
+``pyplot``, so drawing is thread-safe enough for the app and leaves no global
+figure state behind.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from lianxin_geo.core.jsonable import plan_json
+
+__all__ = [
+    "FONT_PATH",
+    "WHATS",
+    "ensure_font",
+    "font_family",
+    "draw_map",
+    "save_figure",
+    "nice_scale_km",
+    "iter_focus_codes",
+]
+
+FONT_PATH = Path(__file__).resolve().parent / "fonts" / "wqy-microhei-subset.ttf"
+
+#: What a static map shows: key -> Chinese title part.
+WHATS: dict[str, str] = {
+    "overview": "组织覆盖总览",
+    "joint": "联建方案",
+    "routes": "指导员走访路线",
+    "coverage": "阵地覆盖与缺口",
+}
+
+What = Literal["overview", "joint", "routes", "coverage"]
+
+_STATUS_ORDER = ("单独建立", "联合建立", "仅工作覆盖", "未覆盖", "未定位")
+_PALETTE = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#1b9e77",
+            "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
+_RATE_RAMP = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
+
+
+@cache
+def ensure_font() -> str:
+    """Register the bundled CJK font with matplotlib and return its family name.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the font file is missing from the installation (a broken install).
+    """
+    from matplotlib import font_manager
+
+    if not FONT_PATH.is_file():
+        raise FileNotFoundError(f"缺少内置中文字体 {FONT_PATH}：请重新安装 lianxin-geo（bundled CJK font missing）")
+    font_manager.fontManager.addfont(str(FONT_PATH))
+    return font_manager.FontProperties(fname=str(FONT_PATH)).get_name()
+
+
+def font_family() -> list[str]:
+    """Font family list for matplotlib text: the bundled CJK font first, DejaVu Sans as fallback."""
+    return [ensure_font(), "DejaVu Sans"]
+
+
+def nice_scale_km(span_km: float) -> float:
+    """A round scale-bar length (1, 2, 5 × 10ⁿ km) of about a fifth of ``span_km``."""
+    if not math.isfinite(span_km) or span_km <= 0:
+        return 1.0
+    target = span_km / 5.0
+    exp = math.floor(math.log10(target))
+    for m in (5, 2, 1):
+        if m * 10 ** exp <= target:
+            return float(m * 10 ** exp)
+    return float(10 ** exp)
+
+
+# ---------------------------------------------------------------- geometry helpers
+def _rings(geom: Any) -> list[np.ndarray]:
+    """Exterior and interior rings of a (multi)polygon as coordinate arrays."""
+    out: list[np.ndarray] = []
+    if geom is None or geom.is_empty:
+        return out
+    parts = getattr(geom, "geoms", [geom])
+    for p in parts:
+        if p.geom_type != "Polygon":
+            continue
+        out.append(np.asarray(p.exterior.coords))
+        out.extend(np.asarray(r.coords) for r in p.interiors)
+    return out
+
+
+def _path_of(geom: Any):
+    from matplotlib.path import Path as MPath
+
+    verts, codes = [], []
+    for ring in _rings(geom):
+        if len(ring) < 3:
+            continue
+        verts.append(ring[:, :2])
+        c = np.full(len(ring), MPath.LINETO, dtype=np.uint8)
+        c[0] = MPath.MOVETO
+        c[-1] = MPath.CLOSEPOLY
+        codes.append(c)
+    if not verts:
+        return None
+    return MPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _xy(frame: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if frame is None or len(frame) == 0 or "lon" not in frame or "lat" not in frame:
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+    x = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(float)
+    y = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(float)
+    return x, y, np.isfinite(x) & np.isfinite(y)
+
+
+def _rate_color(rate: float | None, target: float | None) -> str:
+    if rate is None or not math.isfinite(rate):
+        return "#eeeeee"
+    if target is not None and target > 0 and rate >= target:
+        return _RATE_RAMP[-1]
+    t = rate / target if target else rate
+    return _RATE_RAMP[min(int(max(t, 0.0) * (len(_RATE_RAMP) - 1)), len(_RATE_RAMP) - 2)]
+
+
+def _statuses(orgs: pd.DataFrame, assessment: Any) -> pd.Series:
+    from lianxin_geo.present.maps import org_status
+
+    return org_status(orgs, assessment)
+
+
+# ---------------------------------------------------------------- furniture
+def _north_arrow(ax: Any, family: list[str]) -> None:
+    ax.annotate("", xy=(0.95, 0.97), xytext=(0.95, 0.88), xycoords="axes fraction",
+                arrowprops={"facecolor": "black", "edgecolor": "black", "width": 4, "headwidth": 12,
+                            "headlength": 12}, zorder=20)
+    ax.text(0.95, 0.855, "北 N", transform=ax.transAxes, ha="center", va="top", fontsize=10,
+            fontfamily=family, zorder=20)
+
+
+def _scale_bar(ax: Any, lat0: float, family: list[str]) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    km_per_deg = 111.320 * math.cos(math.radians(lat0))
+    span_km = (x1 - x0) * km_per_deg
+    length_km = nice_scale_km(span_km)
+    dx = length_km / km_per_deg
+    bx = x0 + (x1 - x0) * 0.04
+    by = y0 + (y1 - y0) * 0.05
+    h = (y1 - y0) * 0.008
+    ax.add_patch(_rect(bx, by, dx / 2, h, "black"))
+    ax.add_patch(_rect(bx + dx / 2, by, dx / 2, h, "white"))
+    label = f"{length_km:g} 公里" if length_km >= 1 else f"{length_km * 1000:g} 米"
+    ax.text(bx, by + 2.5 * h, "0", fontsize=8, ha="center", va="bottom", fontfamily=family, zorder=20)
+    ax.text(bx + dx, by + 2.5 * h, label, fontsize=8, ha="center", va="bottom", fontfamily=family, zorder=20)
+
+
+def _rect(x: float, y: float, w: float, h: float, color: str):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), w, h, facecolor=color, edgecolor="black", linewidth=0.8, zorder=20)
+
+
+# ---------------------------------------------------------------- layers
+def _draw_boundaries(ax: Any, district: Any, *, rates: Mapping[str, float] | None, target: float | None,
+                     labels: bool, family: list[str], highlight: str | None = None) -> None:
+    from matplotlib.patches import PathPatch
+
+    jur = district.jurisdictions
+    for rec in jur.itertuples(index=False):
+        path = _path_of(rec.geometry)
+        if path is None:
+            continue
+        code = str(rec.code)
+        face = _rate_color(rates.get(code), target) if rates is not None else "#f7f7f2"
+        approx = bool(getattr(rec, "approximate", False))
+        ax.add_patch(PathPatch(path, facecolor=face, edgecolor="#555555",
+                               linewidth=2.0 if highlight == code else 0.6,
+                               linestyle=(0, (4, 2)) if approx else "solid", alpha=0.55 if rates is not None else 1.0,
+                               zorder=1))
+    outline = getattr(district, "outline", None)
+    opath = _path_of(outline) if outline is not None else None
+    if opath is not None:
+        ax.add_patch(PathPatch(opath, facecolor="none", edgecolor="#222222", linewidth=1.4, zorder=2))
+    if labels:
+        from lianxin_geo.core.district import town_short_name
+
+        for rec in jur.itertuples(index=False):
+            if rec.geometry is None or rec.geometry.is_empty:
+                continue
+            p = rec.geometry.representative_point()
+            ax.text(p.x, p.y, town_short_name(str(rec.name)), fontsize=7, ha="center", va="center",
+                    fontfamily=family, color="#333333", zorder=15, clip_on=True,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.6, "edgecolor": "none"})
+
+
+def _draw_orgs(ax: Any, orgs: pd.DataFrame, status: pd.Series, *, size: float, alpha: float = 0.85) -> list:
+    from matplotlib.lines import Line2D
+
+    from lianxin_geo.present.maps import STATUS_COLORS
+
+    x, y, ok = _xy(orgs)
+    st = status.reindex(orgs.index).astype(str).to_numpy() if len(orgs) else np.zeros(0, dtype=object)
+    handles = []
+    for s in _STATUS_ORDER:
+        m = ok & (st == s)
+        if not m.any():
+            continue
+        ax.scatter(x[m], y[m], s=size, c=STATUS_COLORS.get(s, "#7f7f7f"), linewidths=0, alpha=alpha, zorder=5)
+        handles.append(Line2D([], [], marker="o", linestyle="none", color=STATUS_COLORS.get(s, "#7f7f7f"),
+                              label=f"{s}（{int(m.sum())}）"))
+    return handles
+
+
+def _draw_centers(ax: Any, centers: pd.DataFrame) -> list:
+    from matplotlib.lines import Line2D
+
+    x, y, ok = _xy(centers)
+    if not ok.any():
+        return []
+    ax.scatter(x[ok], y[ok], s=36, marker="^", c="#c00000", edgecolors="white", linewidths=0.6, zorder=8)
+    return [Line2D([], [], marker="^", linestyle="none", color="#c00000", label=f"党群活动服务中心（{int(ok.sum())}）")]
+
+
+def _lut(orgs: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    x, y, ok = _xy(orgs)
+    if "id" not in orgs:
+        return {}
+    return {str(i): (a, b) for i, a, b, k in zip(orgs["id"].astype(str), x, y, ok) if k}
+
+
+def _draw_units(ax: Any, joint: Any, orgs: pd.DataFrame) -> list:
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    doc = plan_json(joint)
+    where = _lut(orgs)
+    segs, colors, hubs, hub_c = [], [], [], []
+    units = doc.get("units", [])
+    for n, u in enumerate(units):
+        pts = [where[str(o)] for o in u.get("org_ids", []) if str(o) in where]
+        if not pts:
+            continue
+        color = _PALETTE[n % len(_PALETTE)]
+        hub = where.get(str(u.get("hub_id"))) or (float(np.mean([p[0] for p in pts])), float(np.mean([p[1] for p in pts])))
+        for p in pts:
+            segs.append([hub, p])
+            colors.append(color)
+        hubs.append(hub)
+        hub_c.append(color)
+    if segs:
+        ax.add_collection(LineCollection(segs, colors=colors, linewidths=1.0, alpha=0.85, zorder=6))
+        hx = np.array([h[0] for h in hubs])
+        hy = np.array([h[1] for h in hubs])
+        ax.scatter(hx, hy, s=40, c=hub_c, edgecolors="black", linewidths=0.8, zorder=9)
+    return [Line2D([], [], color="#377eb8", marker="o", markeredgecolor="black",
+                   label=f"联建单元（{len(units)}，连线至牵头单位）")] if units else []
+
+
+def _draw_routes(ax: Any, routes: Any, orgs: pd.DataFrame, *, numbered: bool) -> list:
+    from matplotlib.lines import Line2D
+
+    doc = plan_json(routes)
+    where = _lut(orgs)
+    rlist = doc.get("routes", [])
+    for n, r in enumerate(rlist):
+        base = r.get("base") or {}
+        bxy = (float(base["lon"]), float(base["lat"])) if isinstance(base, Mapping) and "lon" in base else None
+        pts = [where[str(o)] for o in r.get("org_ids", []) if str(o) in where]
+        seq = ([bxy] if bxy else []) + pts + ([bxy] if bxy else [])
+        if len(seq) < 2:
+            continue
+        color = _PALETTE[n % len(_PALETTE)]
+        ax.plot([p[0] for p in seq], [p[1] for p in seq], color=color, linewidth=1.2, alpha=0.9, zorder=6)
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=10, c=color, zorder=7, linewidths=0)
+        if bxy:
+            ax.scatter([bxy[0]], [bxy[1]], s=50, marker="s", c="white", edgecolors=color, linewidths=1.5, zorder=9)
+        if numbered:
+            for k, p in enumerate(pts, start=1):
+                ax.text(p[0], p[1], str(k), fontsize=6, ha="center", va="center", color="black", zorder=10,
+                        clip_on=True)
+    if not rlist:
+        return []
+    return [Line2D([], [], color="#e41a1c", label=f"指导员路线（{len(rlist)} 条）"),
+            Line2D([], [], marker="s", linestyle="none", markerfacecolor="white", markeredgecolor="#e41a1c",
+                   label="出发点（阵地/镇街驻地）")]
+
+
+def _draw_coverage(ax: Any, coverage: Any) -> list:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, PathPatch
+
+    handles: list = []
+    polys = None
+    if hasattr(coverage, "gap_polygons"):
+        try:
+            polys = coverage.gap_polygons()
+        except Exception:  # noqa: BLE001 - a plan without a grid: draw centres instead
+            polys = None
+    if polys is not None and len(polys):
+        vmax = max(float(pd.to_numeric(polys["orgs"], errors="coerce").max() or 1.0), 1.0)
+        for o, geom in zip(pd.to_numeric(polys["orgs"], errors="coerce").fillna(0), polys.geometry):
+            path = _path_of(geom)
+            if path is not None:
+                ax.add_patch(PathPatch(path, facecolor="#e31a1c", edgecolor="#b10026", linewidth=0.3,
+                                       alpha=0.2 + 0.6 * float(o) / vmax, zorder=3))
+        handles.append(Patch(facecolor="#e31a1c", edgecolor="#b10026", alpha=0.6,
+                             label=f"覆盖缺口（{len(polys)} 个六边形网格）"))
+    else:
+        gaps = pd.DataFrame(plan_json(coverage).get("gaps", []))
+        x, y, ok = _xy(gaps)
+        if ok.any():
+            ax.scatter(x[ok], y[ok], s=30, c="#e31a1c", alpha=0.5, zorder=3)
+            handles.append(Line2D([], [], marker="o", linestyle="none", color="#e31a1c", label="覆盖缺口"))
+    sites = pd.DataFrame(plan_json(coverage).get("proposed_sites", []))
+    x, y, ok = _xy(sites)
+    if ok.any():
+        ax.scatter(x[ok], y[ok], s=160, marker="*", c="#ffd700", edgecolors="black", linewidths=0.8, zorder=11)
+        handles.append(Line2D([], [], marker="*", linestyle="none", markersize=12, markerfacecolor="#ffd700",
+                              markeredgecolor="black", label=f"建议新增阵地（{int(ok.sum())}）"))
+    return handles
+
+
+# ---------------------------------------------------------------- the map
+def draw_map(
+    workspace: Any,
+    *,
+    what: What = "overview",
+    plans: Mapping[str, Any] | None = None,
+    assessment: Any = None,
+    title: str | None = None,
+    focus: str | None = None,
+    size_in: tuple[float, float] = (11.69, 8.27),
+    notes: Sequence[str] | None = None,
+    target: float | None = None,
+    date: _dt.date | None = None,
+) -> Any:
+    """Draw one static map of the workspace and return the ``matplotlib.figure.Figure``.
+
+    Parameters
+    ----------
+    workspace
+        A :class:`~lianxin_geo.workspace.Workspace`.
+    what
+        ``overview`` (boundaries shaded by organization coverage rate, orgs by
+        status, centers, proposed sites), ``joint`` (units), ``routes`` (instructor
+        routes) or ``coverage`` (gaps and proposed sites).
+    plans
+        ``{"joint": ..., "routes": ..., "coverage": ...}`` (objects or ``to_json()``).
+    assessment
+        The :class:`~lianxin_geo.assessment.assessor.Assessment`: colours orgs and towns.
+    title
+        Map title; default names the district and ``what``.
+    focus
+        A jurisdiction code: zoom to that town/street (and outline it).
+    size_in
+        Figure size in inches (default A4 landscape).
+    notes
+        Data notes printed under the map; default ``workspace.data_notes``.
+    target
+        Coverage-rate target for the town shading; default the profile's
+        ``targets.enterprise``.
+    date
+        Date printed on the map (default today).
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if what not in WHATS:
+        raise ValueError(f"未知地图类型 what={what!r}：可选 {', '.join(WHATS)}")
+    family = font_family()
+    plans = dict(plans or {})
+    district = workspace.district
+    orgs = workspace.orgs
+    fig = Figure(figsize=size_in)
+    ax = fig.add_axes((0.02, 0.11, 0.74, 0.80))
+    if focus is not None:
+        jur = district.jurisdictions
+        sel = jur[jur["code"].astype(str) == str(focus)]
+        if sel.empty:
+            raise ValueError(f"focus={focus!r} 不是本区的镇街代码")
+        minx, miny, maxx, maxy = sel.geometry.iloc[0].bounds
+        pad = max(maxx - minx, maxy - miny) * 0.08
+        minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
+    else:
+        minx, miny, maxx, maxy = district.bounds
+    lat0 = (miny + maxy) / 2
+    if target is None:
+        try:
+            target = float(workspace.profile.get("targets.enterprise"))
+        except Exception:  # noqa: BLE001 - a profile without targets: no target shading
+            target = None
+    rates = None
+    if assessment is not None and what == "overview":
+        j = assessment.jurisdictions
+        if "org_coverage_rate" in j:
+            rates = {str(c): (None if pd.isna(v) else float(v)) for c, v in zip(j["code"], j["org_coverage_rate"])}
+    _draw_boundaries(ax, district, rates=rates, target=target, labels=True, family=family, highlight=focus)
+    handles: list = []
+    if rates is not None:
+        tg = f"{target:.0%}" if target else "目标"
+        handles.append(Patch(facecolor=_RATE_RAMP[-1], alpha=0.55, label=f"组织覆盖率达到目标{tg}"))
+        bands = ("达到目标的75%以上", "达到目标的50%–75%", "达到目标的25%–50%", "不到目标的25%")
+        for color, label in zip(_RATE_RAMP[-2::-1], bands):
+            handles.append(Patch(facecolor=color, alpha=0.55, label=f"覆盖率{label}"))
+    if getattr(district, "approximate", False):
+        handles.append(Line2D([], [], color="#555555", linestyle=(0, (4, 2)), label="镇街边界（示意，非官方）"))
+    else:
+        handles.append(Line2D([], [], color="#555555", label="镇街边界"))
+    status = _statuses(orgs, assessment) if len(orgs) else pd.Series(dtype=object)
+    n_orgs = int(len(orgs))
+    size = 4.0 if focus is None and n_orgs > 3000 else (8.0 if focus is None else 16.0)
+    if what in ("overview", "coverage"):
+        handles += _draw_orgs(ax, orgs, status, size=size, alpha=0.85 if what == "overview" else 0.5)
+    elif len(orgs):
+        x, y, ok = _xy(orgs)
+        ax.scatter(x[ok], y[ok], s=size * 0.6, c="#bbbbbb", linewidths=0, zorder=4)
+        handles.append(Line2D([], [], marker="o", linestyle="none", color="#bbbbbb", label=f"两新组织（{int(ok.sum())}）"))
+    if what in ("overview", "coverage", "routes"):
+        handles += _draw_centers(ax, workspace.centers)
+    if what == "joint" and plans.get("joint") is not None:
+        handles += _draw_units(ax, plans["joint"], orgs)
+    if what == "routes" and plans.get("routes") is not None:
+        handles += _draw_routes(ax, plans["routes"], orgs, numbered=focus is not None)
+    if what in ("coverage", "overview") and plans.get("coverage") is not None:
+        handles += _draw_coverage(ax, plans["coverage"]) if what == "coverage" else \
+            _draw_coverage(ax, {"proposed_sites": plan_json(plans["coverage"]).get("proposed_sites", [])})
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    ax.set_aspect(1.0 / math.cos(math.radians(lat0)), adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_color("#888888")
+    _north_arrow(ax, family)
+    _scale_bar(ax, lat0, family)
+    dname = getattr(district, "name", "") or ""
+    if focus is not None:
+        names = dict(getattr(district, "town_names", {}) or {})
+        dname = f"{dname} {names.get(str(focus), str(focus))}"
+    heading = title or f"{dname} 两新党建 · {WHATS[what]}"
+    fig.text(0.02, 0.955, heading, fontsize=16, fontfamily=family, va="center")
+    day = (date or _dt.date.today()).isoformat()
+    fig.text(0.98, 0.955, f"制图日期：{day}", fontsize=9, fontfamily=family, ha="right", va="center",
+             color="#444444")
+    if handles:
+        leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.775, 0.91), fontsize=8, frameon=True,
+                         title="图例", prop={"family": family, "size": 8})
+        leg.get_title().set_fontfamily(family)
+    notes = list(workspace.data_notes if notes is None else notes)
+    lines = ["数据说明：" + n for n in notes] + ["坐标：WGS-84；无底图；距离按直线×绕行系数估算"]
+    fig.text(0.02, 0.085, "\n".join(lines), fontsize=8, fontfamily=family, va="top", color="#7a0000",
+             linespacing=1.5)
+    return fig
+
+
+def save_figure(fig: Any, path: str | Path, *, dpi: int = 150) -> Path:
+    """Save ``fig`` as PNG or PDF (by the suffix) with the bundled font embedded; return the path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fmt = out.suffix.lower().lstrip(".") or "png"
+    meta = {"Title": "两新党建地图"} if fmt == "pdf" else {"Software": "lianxin-geo"}
+    fig.savefig(out, dpi=dpi, format=fmt, facecolor="white", metadata=meta)
+    return out
+
+
+def iter_focus_codes(assessment: Any, *, limit: int) -> list[str]:
+    """Jurisdiction codes that need attention (largest coverage gap first), at most ``limit``."""
+    j = assessment.jurisdictions
+    gap = pd.to_numeric(j.get("enterprise_gap", 0), errors="coerce").fillna(0) + \
+        pd.to_numeric(j.get("social_gap", 0), errors="coerce").fillna(0)
+    order = gap.sort_values(ascending=False, kind="stable")
+    return [str(j.loc[i, "code"]) for i in order.index if order[i] > 0 and pd.notna(j.loc[i, "code"])][:limit]
