@@ -29,6 +29,7 @@ from typing import Any, Iterable, Mapping
 from lianxin_geo.core.errors import PolicyError
 
 __all__ = [
+    "as_profile",
     "DEFAULT_PROFILE",
     "PROFILE_SCHEMA",
     "PROJECT_DEFAULT",
@@ -286,6 +287,13 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
     raw, path = _read_raw(name_or_path, chain=())
     origin = path.name if path is not None else str(name_or_path)
     return _build(raw, origin=origin, path=path)
+
+
+def as_profile(profile: "Profile | str | os.PathLike[str] | None" = None) -> Profile:
+    """The one profile resolver: a :class:`Profile` as it is, a name or path loaded, ``None`` the default."""
+    if isinstance(profile, Profile):
+        return profile
+    return load_profile(profile)
 
 
 def _resolve(name_or_path: str | os.PathLike[str] | None, *, relative_to: Path | None = None) -> Path:

@@ -27,10 +27,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from lianxin_geo.core.files import DANGEROUS_PREFIXES, is_dangerous
+
 __all__ = ["Sheet", "write_workbook", "cell_value", "is_dangerous", "frame_rows", "DANGEROUS_PREFIXES"]
 
-#: First characters that make spreadsheet programs treat text as a formula.
-DANGEROUS_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _GROUP_FILL = PatternFill("solid", fgColor="BDD7EE")
@@ -71,11 +71,6 @@ class Sheet:
     header_groups: Sequence[tuple[str, int]] | None = None
     widths: Sequence[float] | None = None
     number_formats: Mapping[int, str] = field(default_factory=dict)
-
-
-def is_dangerous(text: str) -> bool:
-    """True when a spreadsheet program could read ``text`` as a formula."""
-    return text.startswith(DANGEROUS_PREFIXES)
 
 
 def cell_value(value: Any) -> Any:
