@@ -1,0 +1,49 @@
+"""Shared fixtures: a small synthetic district built from boxes, and one session-wide 600-org demo workspace.
+
+Use ``box_district`` when a test needs towns with known edges (each town is a box; see :func:`make_box_district`),
+``demo_ws`` when it needs a realistic workspace (600 synthetic orgs on the Shunyi skeleton; never modify it: copy
+what you change). Tests that load the full 5,000-org demo are marked ``slow``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from lianxin_geo.core.district import District
+
+#: Towns of :func:`make_box_district`: code, name, kind, (minx, miny, maxx, maxy) in degrees.
+BOX_TOWNS: tuple[tuple[str, str, str, tuple[float, float, float, float]], ...] = (
+    ("110113001", "甲街道", "街道", (116.59, 40.09, 116.61, 40.13)),
+    ("110113101", "乙镇", "镇", (116.61, 40.09, 116.63, 40.13)),
+    ("110113102", "丙镇", "镇", (116.59, 40.13, 116.63, 40.15)),
+)
+
+
+def make_box_district(towns: Sequence[tuple[str, str, str, tuple[float, float, float, float]]] = BOX_TOWNS,
+                      *, code: str = "110113", name: str = "测试区", approximate: bool = True) -> District:
+    """A district whose towns are boxes (they share edges where the boxes touch)."""
+    geoms = [shapely.box(*b) for _, _, _, b in towns]
+    jur = gpd.GeoDataFrame(
+        {"code": [t[0] for t in towns], "name": [t[1] for t in towns], "mca_name": [t[1] for t in towns],
+         "kind": [t[2] for t in towns], "approximate": [approximate] * len(towns)},
+        geometry=geoms, crs="EPSG:4326")
+    return District(code=code, name=name, jurisdictions=jur, outline=shapely.union_all(geoms),
+                    approximate=approximate)
+
+
+@pytest.fixture(scope="session")
+def box_district() -> District:
+    """Three box towns: 甲街道 (west), 乙镇 (east), 丙镇 (north of both)."""
+    return make_box_district()
+
+
+@pytest.fixture(scope="session")
+def demo_ws():
+    """A 600-org synthetic workspace on the Shunyi skeleton, built once per session (do not modify)."""
+    from lianxin_geo.workspace import load_workspace
+
+    return load_workspace(demo_orgs=600)
