@@ -14,9 +14,13 @@ from typing import Callable
 
 import pandas as pd
 
-from lianxin_geo.ingest.boundaries import demo_district, demo_seats, load_boundaries
 from lianxin_geo.core.district import District
-from lianxin_geo.core.model import DEMO_FLAG, LEDGER_KINDS
+from lianxin_geo.core.model import APPROX_NOTE, DEMO_FLAG, DEMO_NOTE, LEDGER_KINDS, SCHEMAS
+from lianxin_geo.core.policy import Profile, load_profile
+from lianxin_geo.ingest.boundaries import demo_district, demo_seats, load_boundaries
+from lianxin_geo.ingest.demo import generate_demo
+from lianxin_geo.ingest.ledger import LedgerResult, read_ledger
+from lianxin_geo.location.locator import LocateResult, locate
 
 __all__ = ["Workspace", "load_workspace", "DEFAULT_DEMO_ORGS", "DEFAULT_DEMO_SEED"]
 
@@ -50,13 +54,13 @@ class Workspace:
     """
 
     district: District
-    profile: object
-    ledgers: dict
+    profile: Profile
+    ledgers: dict[str, LedgerResult]
     orgs: pd.DataFrame
     buildings: pd.DataFrame
     parks: pd.DataFrame
     centers: pd.DataFrame
-    located: object
+    located: LocateResult
     demo_kinds: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
 
@@ -68,8 +72,6 @@ class Workspace:
     @property
     def data_notes(self) -> list[str]:
         """Honesty notes for every map, table and export made from this workspace."""
-        from lianxin_geo.core.model import APPROX_NOTE, DEMO_NOTE
-
         out = []
         if self.demo_kinds:
             names = {"orgs": "组织", "buildings": "楼宇", "parks": "园区", "centers": "阵地"}
@@ -124,11 +126,6 @@ def load_workspace(
     progress
         Called with a short Chinese message before each step.
     """
-    from lianxin_geo.ingest.demo import generate_demo
-    from lianxin_geo.ingest.ledger import read_ledger
-    from lianxin_geo.location.locator import locate
-    from lianxin_geo.core.policy import load_profile
-
     say = progress or (lambda _msg: None)
     say("读取政策配置")
     profile = load_profile(policy)
@@ -146,7 +143,7 @@ def load_workspace(
     demo = None
     if use_demo and any(v is None for v in given.values()):
         say("生成演示数据（合成）")
-        demo = generate_demo(demo_orgs, seed=demo_seed, district=base)
+        demo = generate_demo(demo_orgs, seed=demo_seed, district=base, profile=profile)
     ledgers = {}
     demo_kinds = []
     for kind in LEDGER_KINDS:
@@ -186,8 +183,6 @@ def load_workspace(
 
 def _to_headers(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Internal keys -> Chinese headers, so demo frames go through the same reader as user files."""
-    from lianxin_geo.core.model import SCHEMAS
-
     schema = SCHEMAS[kind]
     cols = {c.key: c.header for c in schema.columns}
     out = pd.DataFrame({cols[k]: frame[k] for k in schema.keys if k in frame})

@@ -12,19 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo.ingest import demo as demo_mod
-from lianxin_geo.ingest.creditcode import CHARSET, check_char, is_valid_credit_code
-from lianxin_geo.ingest.boundaries import demo_district
 from lianxin_geo.core.crs import to_wgs84
-from lianxin_geo.ingest.demo import (
-    DEFAULT_SEED,
-    ORG_TITLE,
-    DemoData,
-    buildings_csv_text,
-    generate_demo,
-    to_ledger_frame,
-    write_demo,
-)
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.model import (
     BUILDING_SCHEMA,
@@ -35,6 +23,21 @@ from lianxin_geo.core.model import (
     PARK_LEVELS,
     SIX_HAS,
 )
+from lianxin_geo.core.policy import load_profile
+from lianxin_geo.ingest.boundaries import demo_district
+from lianxin_geo.ingest.creditcode import CHARSET, check_char, is_valid_credit_code
+from lianxin_geo.ingest.demo import (
+    DEFAULT_SEED,
+    ORG_TITLE,
+    DemoData,
+    buildings_csv_text,
+    generate_demo,
+    to_ledger_frame,
+    write_demo,
+)
+from lianxin_geo.ingest.demo import write as demo_write
+from lianxin_geo.ingest.demo.skeleton import _community_short
+from lianxin_geo.ingest.ledger import read_ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -204,7 +207,7 @@ def test_address_only_rows_name_a_building_park_or_community(default_demo, distr
     nocoord = o[o["lon"].isna()]
     assert nocoord["lat"].isna().all() and nocoord["crs"].isna().all()
     places = set(default_demo.buildings["name"]) | set(default_demo.parks["name"])
-    cores = {demo_mod._community_short(n) for n in district.communities["name"]}
+    cores = {_community_short(n) for n in district.communities["name"]}
     names_place = nocoord["address"].map(lambda a: any(p in a for p in places | cores))
     assert names_place.mean() > 0.95
     assert o["address"].str.startswith("顺义区").all()
@@ -271,8 +274,6 @@ def test_buildings_parks_centers(default_demo, district):
 
 
 def test_centers_have_gaps_against_the_profile_standard(default_demo, district):
-    from lianxin_geo.core.policy import load_profile
-
     prof = load_profile()
     c = default_demo.centers
     d = c[c["level"] == "区级"]
@@ -292,12 +293,21 @@ def test_centers_have_gaps_against_the_profile_standard(default_demo, district):
 
 
 def test_profile_drives_the_area_standard():
-    from lianxin_geo.core.policy import load_profile
-
     prof = load_profile().with_values({"venues.required_m2_street": 3000.0})
     c = generate_demo(10, seed=3, profile=prof).centers
     street = c.loc[c["level"] == "街道级", "floor_area"]
     assert len(street) and (street >= 0.45 * 3000 - 10).all()
+
+
+def test_profile_name_and_thresholds_drive_the_orgs():
+    by_name = generate_demo(300, seed=3, profile="shunyi-2017")
+    pd.testing.assert_frame_equal(by_name.orgs, generate_demo(300, seed=3).orgs)
+    prof = load_profile().with_values({"thresholds.own_org_min_members": 5})
+    o = generate_demo(3000, seed=3, profile=prof).orgs
+    assert (o.loc[o["party_status"] == "单独建立", "members"] >= 5).all()
+    few = o["clear_reason"] == "正式党员不足5名"
+    assert few.any() and o.loc[few, "members"].between(1, 4).all()
+    assert not o["clear_reason"].eq("正式党员不足3名").any()
 
 
 def test_every_record_is_flagged_as_demo(default_demo):
@@ -329,7 +339,6 @@ def test_bad_arguments_raise_chinese_errors():
 
 # ------------------------------------------------------------------ files
 def test_write_demo_files_are_deterministic_and_read_back(tmp_path, district):
-    ledger = pytest.importorskip("lianxin_geo.ingest.ledger")
     a = write_demo(tmp_path / "a", n_orgs=300, seed=9)
     b = write_demo(tmp_path / "b", n_orgs=300, seed=9)
     assert set(a) == {"orgs", "buildings", "parks", "centers", "boundaries", "outline", "readme"}
@@ -339,7 +348,7 @@ def test_write_demo_files_are_deterministic_and_read_back(tmp_path, district):
     data = generate_demo(300, seed=9)
     n_missing_codes = int(data.orgs["credit_code"].isna().sum())
     for kind in ("orgs", "buildings", "parks", "centers"):
-        res = ledger.read_ledger(a[kind], kind, district=district)
+        res = read_ledger(a[kind], kind, district=district)
         assert res.rows_in == len(data.frames()[kind])
         assert len(res.rejected) == 0, kind
         errors = [i for i in res.issues if i.severity == "error"]
@@ -366,12 +375,14 @@ def test_write_demo_files_are_deterministic_and_read_back(tmp_path, district):
 
 
 def test_write_demo_flaws_are_rejected_or_flagged(tmp_path, district):
-    ledger = pytest.importorskip("lianxin_geo.ingest.ledger")
     data = generate_demo(200, seed=4, flaws=True)
     assert len(data.flaws) == 8
     assert set(data.flaws["row"]) == set(range(192, 200))
+    town_row = data.orgs.iloc[int(data.flaws.loc[data.flaws["column"] == "town", "row"].iat[0])]
+    lon, lat = to_wgs84(np.array([town_row["lon"]]), np.array([town_row["lat"]]), town_row["crs"])
+    assert district.assign(lon, lat)[0] != district.resolve_town(town_row["town"])
     files = write_demo(tmp_path, n_orgs=200, seed=4, flaws=True)
-    res = ledger.read_ledger(files["orgs"], "orgs", district=district)
+    res = read_ledger(files["orgs"], "orgs", district=district)
     assert res.rows_in == 200
     excel_row = {int(r) + 3: col for r, col in zip(data.flaws["row"], data.flaws["column"])}  # title + header rows
     rejected = set(res.rejected["row"].astype(int))
@@ -384,7 +395,7 @@ def test_write_demo_flaws_are_rejected_or_flagged(tmp_path, district):
 
 
 def test_write_demo_switches_to_csv_for_large_ledgers(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo_mod, "CSV_THRESHOLD", 50)
+    monkeypatch.setattr(demo_write, "CSV_THRESHOLD", 50)
     calls = []
     files = write_demo(tmp_path, n_orgs=60, seed=2, progress=lambda m, f: calls.append(f))
     assert files["orgs"].name == "orgs.csv"

@@ -181,26 +181,7 @@ def evaluate(df: pd.DataFrame, p: RuleParams) -> tuple[pd.DataFrame, pd.DataFram
     status = np.where(own, STATUS_OWN, np.where(joint, STATUS_JOINT, np.where(work, STATUS_WORK, STATUS_NONE)))
     ptype = df["party_org_type"].to_numpy(dtype=object)
     jid = df["joint_org_id"].to_numpy(dtype=object)
-    reasons = np.empty(n, dtype=object)
-    rules = np.empty(n, dtype=object)
-    for i in range(n):
-        if own[i]:
-            reasons[i] = f"已单独建立党组织（{ptype[i] or '类型未填'}）"
-            rules[i] = "R1"
-        elif joint[i]:
-            reasons[i] = f"已由联合党组织{(' ' + jid[i]) if jid[i] else ''}覆盖（正式党员 {m[i]} 名）"
-            rules[i] = "R6"
-        elif work[i]:
-            parts = []
-            if instr[i]:
-                parts.append(f"已选派党建指导员（{df['instructor'].iat[i]}）")
-            if mass[i]:
-                parts.append(f"已建立群团组织（{df['mass_org'].iat[i]}）")
-            reasons[i] = "未建党组织；" + "，".join(parts) + "，实现党的工作覆盖"
-            rules[i] = "R11"
-        else:
-            reasons[i] = "未建党组织，也未选派党建指导员或建立群团组织"
-            rules[i] = "R1"
+    reasons, rules = _status_reasons(df, own=own, joint=joint, work=work, instr=instr, mass=mass)
 
     rows: list[tuple[int, str, str, tuple[str, str, str]]] = []
 
@@ -274,22 +255,74 @@ def evaluate(df: pd.DataFrame, p: RuleParams) -> tuple[pd.DataFrame, pd.DataFram
             p.cite("five_clear_required", "R20"),
             lambda i: "未建党组织，缺少“五个清”信息：" + "、".join(missing_lists[i]))
     # R7 / R8 / R9 on joint orgs as a whole
-    has_j = joint & (jid != "")
-    if has_j.any():
-        sub = pd.DataFrame({"jid": jid[has_j], "m": m[has_j], "t": total[has_j]})
-        agg = sub.groupby("jid").agg(units=("m", "size"), formal=("m", "sum"), tot=("t", "sum"))
-        units = agg["units"].reindex(jid).to_numpy()
-        formal = agg["formal"].reindex(jid).to_numpy()
-        tot = agg["tot"].reindex(jid).to_numpy()
-        add(has_j & (units > p.joint_max_units), A_JOINT_TOO_MANY, p.cite("joint_max_units", "R7"),
-            lambda i: f"联合党组织 {jid[i]} 覆盖 {int(units[i])} 家单位，超过 {p.joint_max_units} 家，应优化设置")
-        add(has_j & (formal < p.joint_min_members_total), A_JOINT_TOO_FEW, p.cite("joint_min_members_total", "R8"),
-            lambda i: f"联合党组织 {jid[i]} 正式党员合计 {int(formal[i])} 名，不足 {p.joint_min_members_total} 名")
-        add(has_j & (tot > p.joint_max_members), A_JOINT_TOO_BIG, p.cite("joint_max_members", "R9"),
-            lambda i: f"联合党组织 {jid[i]} 党员合计 {int(tot[i])} 名，超过 {p.joint_max_members} 名，应拆分或升格")
+    _joint_org_checks(add, p, joint=joint, jid=jid, m=m, total=total)
 
-    ids = df["id"].to_numpy(dtype=object)
-    rows.sort(key=lambda r: r[0])
+    actions = _actions_frame(rows, df["id"].to_numpy(dtype=object))
+    out = pd.DataFrame(
+        {
+            "status": status.astype(object),
+            "status_reason": reasons,
+            "status_rule": rules,
+            "new_org_type": _new_org_type(total, p),
+            "five_clear_missing": pd.Series(missing_lists, dtype=object),
+        },
+        index=df.index,
+    )
+    return out, actions
+
+
+def _status_reasons(df: pd.DataFrame, *, own: np.ndarray, joint: np.ndarray, work: np.ndarray, instr: np.ndarray,
+                    mass: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The reason (Chinese) and rule id of each org's coverage status."""
+    n = len(df)
+    m = df["members"].to_numpy(dtype=np.int64)
+    ptype = df["party_org_type"].to_numpy(dtype=object)
+    jid = df["joint_org_id"].to_numpy(dtype=object)
+    reasons = np.empty(n, dtype=object)
+    rules = np.empty(n, dtype=object)
+    for i in range(n):
+        if own[i]:
+            reasons[i] = f"已单独建立党组织（{ptype[i] or '类型未填'}）"
+            rules[i] = "R1"
+        elif joint[i]:
+            reasons[i] = f"已由联合党组织{(' ' + jid[i]) if jid[i] else ''}覆盖（正式党员 {m[i]} 名）"
+            rules[i] = "R6"
+        elif work[i]:
+            parts = []
+            if instr[i]:
+                parts.append(f"已选派党建指导员（{df['instructor'].iat[i]}）")
+            if mass[i]:
+                parts.append(f"已建立群团组织（{df['mass_org'].iat[i]}）")
+            reasons[i] = "未建党组织；" + "，".join(parts) + "，实现党的工作覆盖"
+            rules[i] = "R11"
+        else:
+            reasons[i] = "未建党组织，也未选派党建指导员或建立群团组织"
+            rules[i] = "R1"
+    return reasons, rules
+
+
+def _joint_org_checks(add: Any, p: RuleParams, *, joint: np.ndarray, jid: np.ndarray, m: np.ndarray,
+                      total: np.ndarray) -> None:
+    """R7 / R8 / R9 on existing joint party organizations as a whole (units, formal and all members)."""
+    has_j = joint & (jid != "")
+    if not has_j.any():
+        return
+    sub = pd.DataFrame({"jid": jid[has_j], "m": m[has_j], "t": total[has_j]})
+    agg = sub.groupby("jid").agg(units=("m", "size"), formal=("m", "sum"), tot=("t", "sum"))
+    units = agg["units"].reindex(jid).to_numpy()
+    formal = agg["formal"].reindex(jid).to_numpy()
+    tot = agg["tot"].reindex(jid).to_numpy()
+    add(has_j & (units > p.joint_max_units), A_JOINT_TOO_MANY, p.cite("joint_max_units", "R7"),
+        lambda i: f"联合党组织 {jid[i]} 覆盖 {int(units[i])} 家单位，超过 {p.joint_max_units} 家，应优化设置")
+    add(has_j & (formal < p.joint_min_members_total), A_JOINT_TOO_FEW, p.cite("joint_min_members_total", "R8"),
+        lambda i: f"联合党组织 {jid[i]} 正式党员合计 {int(formal[i])} 名，不足 {p.joint_min_members_total} 名")
+    add(has_j & (tot > p.joint_max_members), A_JOINT_TOO_BIG, p.cite("joint_max_members", "R9"),
+        lambda i: f"联合党组织 {jid[i]} 党员合计 {int(tot[i])} 名，超过 {p.joint_max_members} 名，应拆分或升格")
+
+
+def _actions_frame(rows: list[tuple[int, str, str, tuple[str, str, str]]], ids: np.ndarray) -> pd.DataFrame:
+    """The long action frame (``row``, ``org_id``, ``action``, ``reason``, ``rule``, ``doc``, ``clause``), by row."""
+    rows = sorted(rows, key=lambda r: r[0])
     actions = pd.DataFrame(
         {
             "row": [r[0] for r in rows],
@@ -304,14 +337,4 @@ def evaluate(df: pd.DataFrame, p: RuleParams) -> tuple[pd.DataFrame, pd.DataFram
     for c in ("org_id", "action", "reason", "rule", "doc", "clause"):
         actions[c] = actions[c].astype(object)
     actions["row"] = actions["row"].astype("int64")
-    out = pd.DataFrame(
-        {
-            "status": status.astype(object),
-            "status_reason": reasons,
-            "status_rule": rules,
-            "new_org_type": _new_org_type(total, p),
-            "five_clear_missing": pd.Series(missing_lists, dtype=object),
-        },
-        index=df.index,
-    )
-    return out, actions
+    return actions

@@ -39,6 +39,16 @@ DANGEROUS_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n", "ï¼
 TEMP_PREFIX = ".lianxin-tmp-"
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: The process's umask, read once at import (``os.umask`` can only be read by setting it).
+_UMASK = _read_umask()
+
+
 def is_dangerous(text: str) -> bool:
     """True when a spreadsheet program could read ``text`` as a formula."""
     return text.startswith(DANGEROUS_PREFIXES)
@@ -72,6 +82,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=final.suffix, dir=final.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a written file gets the usual permissions
     try:
         yield tmp
         with open(tmp, "rb+") as fh:

@@ -23,15 +23,13 @@ import csv
 import re
 import unicodedata
 from functools import cache
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
 from lianxin_geo.core.paths import package_file
-
-if TYPE_CHECKING:  # pragma: no cover
-    from lianxin_geo.core.policy import Profile
+from lianxin_geo.core.policy import Profile, as_profile
 
 __all__ = [
     "SECTIONS",
@@ -191,14 +189,6 @@ def normalize_industries(values: Sequence[object] | pd.Series | np.ndarray) -> t
     return sec, div
 
 
-def _profile(profile: "Profile | None") -> "Profile":
-    if profile is None:
-        from lianxin_geo.core.policy import load_profile
-
-        return load_profile()
-    return profile
-
-
 def _as_array(values: object, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, "", dtype=object)
@@ -243,7 +233,7 @@ def industry_group(
         out = industry_group([text_or_array], profile, wrap(social_type), kind=wrap(kind), park=wrap(park),
                              building=wrap(building))
         return out[0]
-    prof = _profile(profile)
+    prof = as_profile(profile)
     texts = pd.Series(text_or_array, dtype=object) if not isinstance(text_or_array, pd.Series) else text_or_array
     n = len(texts)
     sec, div = normalize_industries(texts)
@@ -317,7 +307,7 @@ def similar_groups(group: str | None, profile: "Profile | None" = None) -> list[
     """
     if not group:
         return []
-    prof = _profile(profile)
+    prof = as_profile(profile)
     grouping = prof.get("industry.grouping")
     key = _key(group, grouping)
     similar: list[str] = []
@@ -347,7 +337,7 @@ def similarity_matrix(labels: Sequence[str | None], profile: "Profile | None" = 
     Meant for the unique group labels of a plan (a few dozen), not for rows.
     ``None`` is similar to nothing (not even itself).
     """
-    prof = _profile(profile)
+    prof = as_profile(profile)
     n = len(labels)
     m = np.zeros((n, n), dtype=bool)
     for i, a in enumerate(labels):

@@ -39,6 +39,7 @@ import pandas as pd
 
 from lianxin_geo.location.gazetteer import Gazetteer, build_gazetteer, clean_text, normalize_key
 from lianxin_geo.core.district import District
+from lianxin_geo.core.crs import gcj02_to_wgs84
 
 __all__ = [
     "FUZZY_THRESHOLD",
@@ -472,8 +473,6 @@ class AmapGeocoder:
     @staticmethod
     def parse(data: Mapping[str, object]) -> GeocodeMatch | None:
         """Turn an AMap geocode JSON answer into a :class:`GeocodeMatch` (WGS-84), or None."""
-        from lianxin_geo.core.crs import gcj02_to_wgs84
-
         if str(data.get("status")) != "1":
             return None
         items = data.get("geocodes") or []

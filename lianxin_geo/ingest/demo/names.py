@@ -201,7 +201,9 @@ GIVEN_CHARS: tuple[str, ...] = tuple(
     "力 鹏 宇 晨 欣 慧 志 海 春 雪".split()
 )
 MASS_ORG_PARTS: tuple[str, ...] = ("工会", "团支部", "妇联")
+#: Reasons of an org without a party org; the second is filled with the profile's
+#: ``thresholds.own_org_min_members`` (``str.format(own_min=...)``).
 FIVE_CLEAR_REASONS: tuple[str, ...] = (
-    "无正式党员", "正式党员不足3名", "党员组织关系不在本单位", "新成立单位，正在筹建", "出资人对党建认识不足，正在做工作",
+    "无正式党员", "正式党员不足{own_min}名", "党员组织关系不在本单位", "新成立单位，正在筹建", "出资人对党建认识不足，正在做工作",
 )
 OPERATION_STATES: tuple[str, ...] = ("经营正常", "经营正常，业务增长", "经营困难，业务收缩", "经营平稳")
