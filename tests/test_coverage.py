@@ -1,7 +1,8 @@
-"""Tests of service-center coverage, gaps, siting and venue compliance (lianxin_geo.plan.coverage.plan)."""
+"""Tests of service-center coverage, gaps, siting and venue compliance (lianxin_geo.plan.coverage)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -14,17 +15,23 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo.plan.coverage.hexgrid import HexGrid, hex_edge_m
-from lianxin_geo.plan.coverage.plan import (
+from lianxin_geo.core.crs import from_wgs84
+from lianxin_geo.core.distance import RoutingWarning
+from lianxin_geo.core.district import District
+from lianxin_geo.core.errors import GraphError
+from lianxin_geo.plan.coverage import (
     CoverageParams,
+    CoveragePlan,
+    HexGrid,
+    VenueReport,
     candidate_sites,
     coverage_matrix,
+    hex_edge_m,
     network_coverage_matrix,
     plan_coverage,
     service_reach,
     venue_compliance,
 )
-from lianxin_geo.core.district import District
 
 LAT0 = 40.10
 M_LAT = 1 / 111_195.0  # degrees per metre of latitude (mean Earth radius)
@@ -36,7 +43,7 @@ ORIGIN = (116.60, LAT0)
 PARAMS = CoverageParams(
     reach_m_street=1000.0, reach_m_town=3000.0, district_center_own_town_only=True, circuity=1.0,
     required_m2_district=1500.0, required_m2_town=1200.0, required_m2_street=800.0,
-    six_has=("has_site", "has_flag"),
+    park_center_required=True, six_has=("has_site", "has_flag"),
 )
 
 
@@ -319,9 +326,8 @@ def test_default_candidates_pool(district):
     assert pool["kind"].tolist() == ["楼宇", "园区", "自选"]
 
 
-def test_plan_on_a_road_graph_reports_network_source(district):
-    from lianxin_geo.core.distance import RoutingWarning
-
+def road_plan(district):
+    """An east-west road through both centers, and the plan measured along it."""
     orgs, centers, cands = crafted(district)
     g = nx.MultiDiGraph()
     for i in range(25):  # an east-west road along y = 3000 m, a node every 500 m
@@ -336,11 +342,28 @@ def test_plan_on_a_road_graph_reports_network_source(district):
     # the six orgs on the road are covered exactly as along the road (2.5 km east of Z2 is within 3 km)
     assert plan.orgs["covered"].tolist()[:6] == [True] * 6
     assert plan.district["orgs_covered"] == 6
+    return g, plan
+
+
+def test_plan_on_a_road_graph_reports_network_source(district):
+    road_plan(district)
+
+
+def test_plan_reads_a_road_graph_file_like_the_graph(district, tmp_path):
+    g, plan = road_plan(district)
+    path = tmp_path / "road.graphml"
+    nx.write_graphml(g, path)
+    orgs, centers, _ = crafted(district)
+    with pytest.warns(RoutingWarning, match="路网"):
+        from_file = plan_coverage(orgs, centers=centers, district=district, params=PARAMS, graph=str(path))
+    assert from_file.stats["distance_source"] == "road_graph"
+    assert from_file.orgs["covered"].tolist() == plan.orgs["covered"].tolist()
+    assert from_file.centers["orgs_in_reach"].tolist() == plan.centers["orgs_in_reach"].tolist()
+    with pytest.raises(GraphError):
+        plan_coverage(orgs, centers=centers, district=district, params=PARAMS, graph=42)
 
 
 def test_ledger_shaped_input_gcj02_town_names_no_ids(district):
-    from lianxin_geo.core.crs import from_wgs84
-
     orgs, centers, _ = crafted(district)
     led = orgs.drop(columns=["id", "jurisdiction_code"]).iloc[:6].copy()  # the six covered orgs
     g_lon, g_lat = from_wgs84(led["lon"].to_numpy(float), led["lat"].to_numpy(float), "GCJ02")
@@ -365,3 +388,24 @@ def test_tables_for_export_have_chinese_sheets_and_headers(district):
     assert sheets["建议新址"]["候选点编号"].tolist() == ["S-south", "S-east"]
     assert sheets["中心面积"].set_index("编号").loc["Z1", "“六有”缺项"] == "有党旗"
     assert len(sheets["未覆盖组织"]) == 9
+
+
+def test_plan_is_a_typed_frozen_result(district):
+    orgs, centers, cands = crafted(district)
+    plan = plan_coverage(orgs, centers=centers, district=district, candidates=cands, k=2, params=PARAMS)
+    assert isinstance(plan, CoveragePlan) and isinstance(plan.venues, VenueReport)
+    for name in ("orgs", "centers", "jurisdictions", "gaps", "proposed_sites", "buildings_uncovered"):
+        assert isinstance(getattr(plan, name), pd.DataFrame), name
+    for name in ("jurisdictions", "centers", "parks_without_center"):
+        assert isinstance(getattr(plan.venues, name), pd.DataFrame), name
+    assert isinstance(plan.district, dict) and isinstance(plan.stats, dict)
+    assert {"id", "reach_m"} <= set(plan.centers.columns)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.gaps = plan.gaps.head(0)  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.venues.centers = plan.venues.centers.head(0)  # type: ignore[misc]
+    # the uncovered orgs as a frame are what the JSON lists
+    unc = plan.uncovered_orgs()
+    assert unc["org_id"].tolist() == [o["org_id"] for o in plan.to_json()["orgs_uncovered"]]
+    assert unc.columns.tolist() == ["org_id", "jurisdiction_code", "lon", "lat", "new_site", "reason"]
+    assert plan.mclp is not None and len(plan.mclp.selected) == 2 and plan.grid is not None

@@ -34,6 +34,8 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 
+from lianxin_geo.core.errors import require
+
 __all__ = ["MCLPResult", "solve_mclp", "reduce_mclp", "ReducedMCLP"]
 
 Method = Literal["auto", "exact", "greedy", "local"]
@@ -298,8 +300,7 @@ def _solve_exact(
 
     Returns (selection, value, dual bound, status).
     """
-    import highspy
-
+    highspy = require("highspy", extra="solvers", purpose="精确求解新址选址（MCLP，HiGHS）")
     n, m = mat.shape
     # constraint matrix (m + 1 rows) column-wise: x_i has -1 in rows j it covers and +1 in row m;
     # y_j has +1 in row j.
