@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from urllib.parse import parse_qs, urlsplit
@@ -16,14 +17,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lianxin_geo.core import crs
+from lianxin_geo.core.distance import haversine_m, haversine_matrix
 from lianxin_geo.core.district import District
-from lianxin_geo.plan.routes.instructors import (
+from lianxin_geo.core.policy import load_profile
+from lianxin_geo.plan.routes import (
     InstructorParams,
+    InstructorPlan,
     default_needs_instructor,
     plan_instructor_routes,
     plan_workloads,
 )
-from lianxin_geo.plan.routes.routing import haversine_m, haversine_matrix
+from lianxin_geo.plan.routes.result import ROUTE_COLUMNS, STOP_COLUMNS, TOWN_COLUMNS
 
 A, B = "110113901", "110113902"
 PARAMS = InstructorParams(orgs_per_instructor=10, min_orgs=8, max_orgs=12, visit_minutes=30, speed_kmh=30,
@@ -87,7 +91,12 @@ def _grid() -> nx.MultiDiGraph:
 
 
 def all_ids(plan) -> list[str]:
-    return [i for r in plan.routes for i in r.org_ids]
+    return [i for ids in plan.routes["org_ids"] for i in ids]
+
+
+def route_towns(plan) -> dict[str, set[str]]:
+    """Town codes of each route's orgs (``stops.jurisdiction_code``)."""
+    return {k: set(v) for k, v in plan.stops.groupby("instructor_id")["jurisdiction_code"]}
 
 
 # ---------------------------------------------------------------- who needs an instructor
@@ -121,7 +130,7 @@ def test_every_needing_org_assigned_once_or_reported(district: District) -> None
 def test_band_and_instructor_count(district: District) -> None:
     plan = plan_instructor_routes(make_orgs(), centers=centers(), district=district, **FAST)
     sizes = {A: [], B: []}
-    for r in plan.routes:
+    for r in plan.routes.itertuples():
         sizes[r.jurisdiction_code].append(len(r.org_ids))
     assert all(s <= PARAMS.max_orgs for v in sizes.values() for s in v)
     assert len(sizes[A]) == math.ceil(37 / 10) and sum(sizes[A]) == 37
@@ -138,22 +147,23 @@ def test_routes_stay_in_town_unless_cross_town(district: District) -> None:
     orgs.loc[orgs["jurisdiction_code"] == B, "lat"] = np.linspace(40.045, 40.055, 12)
     bases = pd.DataFrame({"jurisdiction_code": [B], "lon": [116.695], "lat": [40.095], "name": ["乙街道远端驻点"]})
     kept = plan_instructor_routes(orgs, centers=centers(), district=district, bases=bases, **FAST)
-    assert all(len(set(r.org_towns)) == 1 and r.org_towns[0] == r.jurisdiction_code for r in kept.routes)
+    towns = route_towns(kept)
+    assert all(towns[r.instructor_id] == {r.jurisdiction_code} for r in kept.routes.itertuples())
     crossed = plan_instructor_routes(orgs, centers=centers(), district=district, bases=bases, cross_town=True, **FAST)
-    assert any(len(set(r.org_towns)) == 2 for r in crossed.routes)
+    assert any(len(t) == 2 for t in route_towns(crossed).values())
     assert sorted(all_ids(crossed)) == sorted(orgs["id"])
-    assert all(len(r.org_ids) <= PARAMS.max_orgs for r in crossed.routes)
+    assert all(len(ids) <= PARAMS.max_orgs for ids in crossed.routes["org_ids"])
 
 
 def test_base_choice(district: District) -> None:
     plan = plan_instructor_routes(make_orgs(), centers=centers(), district=district, **FAST)
-    base = {r.jurisdiction_code: r.base for r in plan.routes}
-    assert base[A]["name"] == "甲镇党群活动服务中心"  # 镇级 preferred over 社区
-    assert base[B]["kind"] == "镇街驻地"  # no center in B: the town seat
-    assert shapely.contains_xy(district.jurisdictions.geometry.iloc[1], base[B]["lon"], base[B]["lat"])
+    base = {r.jurisdiction_code: r for r in plan.routes.itertuples()}
+    assert base[A].base_name == "甲镇党群活动服务中心"  # 镇级 preferred over 社区
+    assert base[B].base_kind == "镇街驻地"  # no center in B: the town seat
+    assert shapely.contains_xy(district.jurisdictions.geometry.iloc[1], base[B].base_lon, base[B].base_lat)
     user = pd.DataFrame({"jurisdiction_code": [A], "lon": [116.58], "lat": [40.08], "name": ["自定驻点"]})
     plan2 = plan_instructor_routes(make_orgs(), centers=centers(), district=district, bases=user, **FAST)
-    assert {r.base["name"] for r in plan2.routes if r.jurisdiction_code == A} == {"自定驻点"}
+    assert set(plan2.routes.loc[plan2.routes["jurisdiction_code"] == A, "base_name"]) == {"自定驻点"}
 
 
 def test_extra_sites_replan_and_needs_column(district: District) -> None:
@@ -163,7 +173,7 @@ def test_extra_sites_replan_and_needs_column(district: District) -> None:
                           "jurisdiction_code": [A, A]})
     plan = plan_instructor_routes(orgs, centers=None, district=district, extra_sites=extra, **FAST)
     assert {"J1", "J2"} <= set(all_ids(plan)) and "O000" not in all_ids(plan)
-    no_new = InstructorParams(**{**PARAMS.__dict__, "include_new_units": False})
+    no_new = dataclasses.replace(PARAMS, include_new_units=False)
     plan = plan_instructor_routes(orgs, centers=None, district=district, extra_sites=extra,
                                   time_limit_s=1.0, max_iterations=500, params=no_new)
     assert not {"J1", "J2"} & set(all_ids(plan))
@@ -195,46 +205,47 @@ def test_route_numbers_and_json_shape(district: District) -> None:
     assert out["stats"]["distance_source"] == "great_circle"
     # length and minutes recomputed from coordinates
     orgs = make_orgs().set_index("id")
-    for r in plan.routes:
-        lon = np.r_[r.base["lon"], orgs.loc[r.org_ids, "lon"].to_numpy(), r.base["lon"]]
-        lat = np.r_[r.base["lat"], orgs.loc[r.org_ids, "lat"].to_numpy(), r.base["lat"]]
+    for r in plan.routes.itertuples():
+        lon = np.r_[r.base_lon, orgs.loc[list(r.org_ids), "lon"].to_numpy(), r.base_lon]
+        lat = np.r_[r.base_lat, orgs.loc[list(r.org_ids), "lat"].to_numpy(), r.base_lat]
         m = haversine_matrix(lon, lat) * 1.3
         km = sum(m[i, i + 1] for i in range(len(lon) - 1)) / 1000
         assert r.length_km == pytest.approx(km, rel=1e-6)
         assert r.minutes == pytest.approx(km / 30 * 60 + 30 * len(r.org_ids))
-    assert out["stats"]["total_km"] == pytest.approx(sum(r.length_km for r in plan.routes), abs=1e-3)
+    assert out["stats"]["total_km"] == pytest.approx(plan.routes["length_km"].sum(), abs=1e-3)
 
 
 def test_nav_links_carry_converted_coordinates(district: District) -> None:
     plan = plan_instructor_routes(make_orgs(12, 0), centers=centers(), district=district, **FAST)
-    r = plan.routes[0]
-    q = parse_qs(urlsplit(r.nav["amap"]).query)
+    r = next(plan.routes.itertuples())
+    stops = plan.route_stops(r.instructor_id)
+    q = parse_qs(urlsplit(r.amap).query)
     via = [tuple(map(float, p.split(",")[:2])) for p in q["via"][0].split(";")]
-    glon, glat = crs.wgs84_to_gcj02(np.array(r.lon), np.array(r.lat))
+    glon, glat = crs.wgs84_to_gcj02(stops["lon"].to_numpy(), stops["lat"].to_numpy())
     assert np.allclose(np.array(via), np.column_stack([glon, glat]), atol=2e-6)
-    qb = parse_qs(urlsplit(r.nav["baidu"]).query)
+    qb = parse_qs(urlsplit(r.baidu).query)
     o_lat, o_lon = map(float, qb["origin"][0].split("|")[0].removeprefix("latlng:").split(","))
-    blon, blat = crs.wgs84_to_bd09(r.base["lon"], r.base["lat"])
+    blon, blat = crs.wgs84_to_bd09(r.base_lon, r.base_lat)
     assert (o_lat, o_lon) == pytest.approx((blat, blon), abs=2e-6)
-    assert len(r.nav["amap_legs"]) == len(r.org_ids) + 1
+    assert len(r.amap_legs) == len(r.baidu_legs) == len(r.org_ids) + 1
 
 
 def test_route_sheet_and_markdown(district: District) -> None:
     plan = plan_instructor_routes(make_orgs(), centers=centers(), district=district, **FAST)
     sheet = plan.route_sheet()
-    assert len(sheet) == sum(len(r.org_ids) + 2 for r in plan.routes)
+    assert len(sheet) == sum(len(ids) + 2 for ids in plan.routes["org_ids"])
     last = sheet.groupby("指导员编号").tail(1).set_index("指导员编号")
-    for r in plan.routes:
+    for r in plan.routes.itertuples():
         assert last.loc[r.instructor_id, "累计里程(公里)"] == pytest.approx(r.length_km, abs=0.01)
         assert last.loc[r.instructor_id, "预计到达(分钟)"] == pytest.approx(r.minutes, abs=0.1)
     md = plan.to_markdown()
-    assert all(r.instructor_id in md for r in plan.routes) and "高德导航" in md
+    assert all(i in md for i in plan.routes["instructor_id"]) and "高德导航" in md
 
 
 def test_same_seed_same_answer(district: District) -> None:
     runs = [plan_instructor_routes(make_orgs(), centers=centers(), district=district, seed=4, **FAST)
             for _ in range(2)]
-    assert [r.org_ids for r in runs[0].routes] == [r.org_ids for r in runs[1].routes]
+    assert runs[0].routes["org_ids"].tolist() == runs[1].routes["org_ids"].tolist()
 
 
 def test_road_graph_is_used(district: District) -> None:
@@ -261,3 +272,63 @@ def test_plan_workloads_invariants(n: int, target: int, seed: int) -> None:
     assert sorted(i for r in routes for i in r) == list(range(1, n + 1))
     assert len(routes) == math.ceil(n / target)
     assert all(len(r) <= target + 2 for r in routes)
+
+
+# ---------------------------------------------------------------- params and typed result
+def test_params_from_profile_follow_profile_edits() -> None:
+    base = InstructorParams.from_profile()
+    prof = load_profile()
+    assert base.orgs_per_instructor == prof.get("instructors.orgs_per_instructor")
+    assert base.circuity == prof.get("distance.circuity") and base.profile is not None
+    edited = prof.with_values({"instructors.min_orgs": 6, "instructors.orgs_per_instructor": 7,
+                               "instructors.max_orgs": 9, "distance.circuity": 1.5})
+    p = InstructorParams.from_profile(edited)
+    assert (p.min_orgs, p.orgs_per_instructor, p.max_orgs, p.circuity) == (6, 7, 9, 1.5)
+    assert p.speed_kmh == base.speed_kmh and p != base
+    assert InstructorParams.from_profile(edited, speed_kmh=45, max_orgs=None).speed_kmh == 45.0
+    assert InstructorParams.from_profile(edited, max_orgs=None).max_orgs == 9  # None keeps the profile's value
+    with pytest.raises(TypeError, match="max_orgz"):
+        InstructorParams.from_profile(max_orgz=3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.max_orgs = 3  # type: ignore[misc]
+
+
+def test_profile_edit_changes_the_plan(district: District) -> None:
+    orgs = make_orgs(30, 0)
+    tight = load_profile().with_values({"instructors.min_orgs": 4, "instructors.orgs_per_instructor": 5,
+                                        "instructors.max_orgs": 6})
+    plan = plan_instructor_routes(orgs, centers=centers(), district=district, profile=tight, time_limit_s=1.0,
+                                  max_iterations=300)
+    assert len(plan.routes) == 6 and plan.params.orgs_per_instructor == 5 and plan.stats["max_orgs"] == 6
+    with pytest.raises(TypeError, match="只能给一个"):
+        plan_instructor_routes(orgs, centers=None, district=district, profile=tight, params=PARAMS)
+
+
+def test_typed_result_tables_agree(district: District) -> None:
+    orgs = make_orgs()
+    orgs.loc[3, ["lon", "lat"]] = np.nan
+    plan = plan_instructor_routes(orgs, centers=centers(), district=district, **FAST)
+    assert isinstance(plan, InstructorPlan) and plan.params == PARAMS
+    assert tuple(plan.routes.columns) == ROUTE_COLUMNS and tuple(plan.stops.columns) == STOP_COLUMNS
+    assert tuple(plan.towns.columns) == TOWN_COLUMNS and list(plan.unassigned.columns) == ["org_id", "reason"]
+    assert plan.routes["instructor_id"].is_unique and len(plan.stops) == plan.routes["stops"].sum() == 50
+    for r in plan.routes.itertuples():
+        s = plan.route_stops(r.instructor_id)
+        assert tuple(s["org_id"]) == r.org_ids and s["order"].tolist() == list(range(1, r.stops + 1))
+        assert r.length_km == pytest.approx(s["leg_km"].sum() + r.return_km, rel=1e-12)
+        assert r.instructor_id.startswith(r.jurisdiction_code + "-")
+    doc = plan.to_json()
+    assert [r["org_ids"] for r in doc["routes"]] == [list(ids) for ids in plan.routes["org_ids"]]
+    assert [r["org_names"] for r in doc["routes"]] == [plan.route_stops(i)["name"].tolist()
+                                                      for i in plan.routes["instructor_id"]]
+    assert doc["unassigned"] == [{"org_id": "O003", "reason": "缺少坐标"}]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.stats = {}  # type: ignore[misc]
+
+
+def test_empty_plan_has_the_columns(district: District) -> None:
+    orgs = make_orgs(3, 0).assign(members=2)
+    plan = plan_instructor_routes(orgs, centers=None, district=district, **FAST)
+    assert plan.routes.empty and tuple(plan.routes.columns) == ROUTE_COLUMNS and plan.stops.empty
+    assert plan.to_json()["routes"] == [] and plan.stats["orgs"] == 0 and plan.route_sheet().empty
+    assert plan.to_markdown().startswith("# 党建工作指导员走访路线")

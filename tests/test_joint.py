@@ -10,13 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo.plan.joint.solver import solve_joint_units
-from lianxin_geo.plan.joint.plan import plan_joint_units
-from lianxin_geo.plan.joint.rules import validate_proposal
-
-
-
 from _joint_fixtures import org, two_town_district
+from lianxin_geo.plan.joint import plan_joint_units, solve_joint_units, validate_proposal
 
 
 RULES = dict(max_units=15, min_members=3, max_members=50, max_radius_m=3000.0)
@@ -81,9 +76,9 @@ def district():
 def test_building_with_twelve_orgs_becomes_one_unit(district):
     rows = [org(f"B{k}", 1, "T2", 116.62 + k * 1e-5, 40.11, building="国际大厦") for k in range(12)]
     plan = plan_joint_units(frame(rows), district=district)
-    assert len(plan.units) == 1 and len(plan.units[0]["org_ids"]) == 12
-    assert plan.units[0]["kind"] == "building" and "国际大厦" in plan.units[0]["reason"]
-    assert plan.violations == [] and plan.unplaced == []
+    assert len(plan.units) == 1 and len(plan.units.at[0, "org_ids"]) == 12
+    assert plan.units.at[0, "kind"] == "building" and "国际大厦" in plan.units.at[0, "reason"]
+    assert plan.violations.empty and plan.unplaced.empty
 
 
 def test_twenty_orgs_under_cap_fifteen_become_two_units(district):
@@ -91,16 +86,16 @@ def test_twenty_orgs_under_cap_fifteen_become_two_units(district):
             for k in range(20)]
     plan = plan_joint_units(frame(rows), district=district)
     assert len(plan.units) == 2
-    assert all(len(u["org_ids"]) <= 15 for u in plan.units)
-    assert plan.stats["placed"] == 20 and plan.violations == []
+    assert all(len(ids) <= 15 for ids in plan.units["org_ids"])
+    assert plan.stats["placed"] == 20 and plan.violations.empty
 
 
 def test_national_profile_caps_units_at_five(district):
     rows = [org(f"N{k:02d}", 1, "T2", 116.62, 40.11, building="楼") for k in range(12)]
     plan = plan_joint_units(frame(rows), district=district, profile="national-2018")
     assert plan.stats["placed"] == 12
-    assert max(len(u["org_ids"]) for u in plan.units) <= 5 and len(plan.units) == 3
-    assert plan.violations == []
+    assert max(len(ids) for ids in plan.units["org_ids"]) <= 5 and len(plan.units) == 3
+    assert plan.violations.empty
 
 
 def test_isolated_org_is_unplaced_with_the_right_reason(district):
@@ -108,19 +103,19 @@ def test_isolated_org_is_unplaced_with_the_right_reason(district):
             org("Far", 1, "T1", 116.600, 40.125),  # 2.8 km away in a 街道 (1.5 km limit)
             org("Solo", 1, "T2", 116.62, 40.11, industry="C")]
     plan = plan_joint_units(frame(rows), district=district)
-    assert [u["org_ids"] for u in plan.units] == [["A", "B"]]
-    why = {u["org_id"]: u for u in plan.unplaced}
-    assert why["Far"]["reason"] == "1500米范围内同行业单位党员合计不足3名"
-    assert why["Solo"]["reason"] == "本镇同行业党员合计不足3名"
-    assert "指导员" in why["Solo"]["next_option"]
+    assert plan.units["org_ids"].tolist() == [("A", "B")]
+    why = plan.unplaced.set_index("org_id")
+    assert why.at["Far", "reason"] == "1500米范围内同行业单位党员合计不足3名"
+    assert why.at["Solo", "reason"] == "本镇同行业党员合计不足3名"
+    assert "指导员" in why.at["Solo", "next_option"]
 
 
 def test_next_option_points_to_the_neighbouring_town(district):
     rows = [org("A", 2, "T1", 116.6095, 40.100), org("B", 1, "T2", 116.6105, 40.100)]
     plan = plan_joint_units(frame(rows), district=district)
-    assert plan.units == [] and all("跨镇街" in u["next_option"] for u in plan.unplaced)
+    assert plan.units.empty and all("跨镇街" in t for t in plan.unplaced["next_option"])
     plan = plan_joint_units(frame(rows), district=district, cross_town=True)
-    assert len(plan.units) == 1 and plan.units[0]["kind"] == "cross_town" and plan.violations == []
+    assert len(plan.units) == 1 and plan.units.at[0, "kind"] == "cross_town" and plan.violations.empty
 
 
 def test_missing_coordinates_and_existing_joint_orgs(district):
@@ -130,11 +125,11 @@ def test_missing_coordinates_and_existing_joint_orgs(district):
     df.loc[df["id"].isin(["D", "E"]), "party_status"] = "联合建立"
     df.loc[df["id"].isin(["D", "E"]), "joint_org_id"] = "LH-7"
     plan = plan_joint_units(df, district=district)
-    assert plan.kept_units[0]["org_ids"] == ["D", "E"]
-    assert {o for u in plan.units for o in u["org_ids"]} == {"A", "B"}
-    assert {u["org_id"]: u["reason"] for u in plan.unplaced} == {"C": "缺少坐标"}
+    assert plan.kept_units.at[0, "org_ids"] == ("D", "E") and plan.kept_units.at[0, "members"] == 3
+    assert {o for ids in plan.units["org_ids"] for o in ids} == {"A", "B"}
+    assert dict(zip(plan.unplaced["org_id"], plan.unplaced["reason"])) == {"C": "缺少坐标"}
     re = plan_joint_units(df, district=district, reoptimize=True)
-    assert re.kept_units == [] and re.stats["placed"] == 4 and re.violations == []
+    assert re.kept_units.empty and re.stats["placed"] == 4 and re.violations.empty
 
 
 def test_zero_member_orgs_join_their_building_only_with_the_switch(district):
@@ -143,7 +138,7 @@ def test_zero_member_orgs_join_their_building_only_with_the_switch(district):
     off = plan_joint_units(frame(rows), district=district)
     assert off.stats["eligible"] == 2
     on = plan_joint_units(frame(rows), district=district, include_zero_member_in_building=True)
-    assert sorted(on.units[0]["org_ids"]) == ["A", "B", "Z"] and on.violations == []
+    assert sorted(on.units.at[0, "org_ids"]) == ["A", "B", "Z"] and on.violations.empty
 
 
 def test_json_shape_venue_and_funding(district):
@@ -180,10 +175,11 @@ def test_property_every_org_once_no_violation_deterministic(district, rows, cros
             for k, (m, dx, dy, ind, e, b) in enumerate(rows)]
     df = frame(recs) if recs else pd.DataFrame(columns=list(org("x", 1, "T1", 0, 0)))
     plan = plan_joint_units(df, district=district, cross_town=cross, seed=3)
-    ids = [o for u in plan.units for o in u["org_ids"]]
+    ids = [o for u in plan.units["org_ids"] for o in u]
     assert len(ids) == len(set(ids))
-    assert plan.violations == []
+    assert plan.violations.empty
     assert validate_proposal(plan.to_json(), df, district=district, cross_town=cross) == []
+    assert validate_proposal(plan, df, district=district, cross_town=cross) == []
     assert plan.stats["placed"] + len(plan.unplaced) == plan.stats["eligible"]
     again = plan_joint_units(df, district=district, cross_town=cross, seed=3)
     assert again.to_json()["units"] == plan.to_json()["units"]

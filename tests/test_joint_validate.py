@@ -6,17 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lianxin_geo.plan.joint.rules import (
+from _joint_fixtures import org, two_town_district
+from lianxin_geo.plan.joint import (
     VIOLATION_CODES,
+    JointParams,
     check_units,
     default_eligible,
-    joint_params,
+    org_groups,
     town_adjacency,
     validate_proposal,
 )
-
-
-from _joint_fixtures import org, two_town_district
 
 
 @pytest.fixture()
@@ -96,12 +95,13 @@ def test_national_profile_caps_units_at_five(ledger):
 
 
 def test_similar_industries_follow_the_switch(ledger):
-    p = joint_params(None)
+    p = JointParams.from_profile(None)
     df = ledger.copy()
     df.loc[df["id"] == "C", "industry"] = "M"  # I and M are similar in shunyi-2017
-    kw = dict(groups=["I" if x != "C" else "M" for x in df["id"]], eligible=default_eligible(df, p),
-              radius_m=3000.0, max_units=15, min_members=3, max_members=50, allow_cross_town=False,
-              similar=p["similar"])
+    groups = org_groups(df, p.profile)
+    assert groups[df["id"] == "C"].iloc[0] != groups[df["id"] == "A"].iloc[0]
+    kw = dict(groups=groups, eligible=default_eligible(df, p), radius_m=3000.0, max_units=15, min_members=3,
+              max_members=50, allow_cross_town=False, profile=p.profile)
     unit = [{"unit_id": "S", "org_ids": ["A", "C"]}]
     assert check_units(unit, df, allow_similar=True, **kw) == []
     assert [x["code"] for x in check_units(unit, df, allow_similar=False, **kw)] == ["mixed_industry"]
@@ -123,7 +123,7 @@ def test_existing_joint_members_are_not_candidates_unless_reoptimize():
     df = pd.DataFrame(rows)
     df.loc[0, "party_status"] = "联合建立"
     df.loc[0, "joint_org_id"] = "LH-1"
-    p = joint_params(None)
+    p = JointParams.from_profile(None)
     assert default_eligible(df, p).tolist() == [False, True]
     assert default_eligible(df, p, reoptimize=True).tolist() == [True, True]
     df["joint_candidate"] = [True, False]

@@ -14,24 +14,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lianxin_geo.core import crs
-from lianxin_geo.core.errors import GraphError
-from lianxin_geo.plan.routes.routing import (
-    read_vrplib,
-    CVRPInputError,
-    CVRPResult,
+from lianxin_geo.core import crs, distance
+from lianxin_geo.core.distance import (
+    RoadGraph,
     RoutingWarning,
-    amap_leg_urls,
-    amap_route_url,
-    baidu_route_url,
-    distance_matrix,
-    fetch_road_graph,
+    as_road_graph,
     haversine_m,
     haversine_matrix,
     load_road_graph,
+    sparse_neighbor_matrix,
+)
+from lianxin_geo.core.errors import GraphError
+from lianxin_geo.plan.routes import routing
+from lianxin_geo.plan.routes.navigation import amap_leg_urls, amap_route_url, baidu_route_url
+from lianxin_geo.plan.routes.routing import (
+    CVRPInputError,
+    CVRPResult,
+    distance_matrix,
+    fetch_road_graph,
+    read_vrplib,
     route_cost,
     solve_cvrp,
-    sparse_neighbor_matrix,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,7 +282,7 @@ def test_road_distance_follows_the_grid(tmp_path: Path) -> None:
 def test_committed_graph_file_loads() -> None:
     road = load_road_graph(GRAPH_FILE)
     assert road.n_nodes == 12
-    dm = distance_matrix(np.array([116.601, 116.629]), np.array([40.1, 40.119]), graph=GRAPH_FILE)
+    dm = distance_matrix(np.array([116.601, 116.629]), np.array([40.1, 40.119]), graph=GRAPH_FILE, circuity=1.3)
     assert dm.source == "road" and dm.matrix[0, 1] > 0
 
 
@@ -304,19 +307,39 @@ def test_graph_without_roads_is_a_clear_error(tmp_path: Path) -> None:
     g.add_node(1, x=116.6, y=40.1)
     g.add_node(2, x=116.7, y=40.1)
     with pytest.raises(GraphError, match="没有任何道路"):
-        distance_matrix(np.array([116.6]), np.array([40.1]), graph=g)
+        distance_matrix(np.array([116.6]), np.array([40.1]), graph=g, circuity=1.3)
     one_way = nx.MultiDiGraph(crs="epsg:4326")
     one_way.add_node(1, x=116.6, y=40.1)
     one_way.add_node(2, x=116.7, y=40.1)
     one_way.add_edge(1, 2, length=8500.0)
     with pytest.raises(GraphError, match="强连通"):
-        distance_matrix(np.array([116.6]), np.array([40.1]), graph=one_way)
+        distance_matrix(np.array([116.6]), np.array([40.1]), graph=one_way, circuity=1.3)
     with pytest.raises(GraphError, match="找不到路网文件"):
         load_road_graph(tmp_path / "missing.graphml")
     bad = tmp_path / "bad.graphml"
     bad.write_text("not xml", encoding="utf-8")
     with pytest.raises(GraphError, match="无法读取"):
         load_road_graph(bad)
+
+
+def test_one_road_graph_loader_in_core(tmp_path: Path) -> None:
+    # the planners share core.distance's loader; routing re-exports it for old imports
+    assert routing.load_road_graph is distance.load_road_graph and routing.as_road_graph is distance.as_road_graph
+    road = load_road_graph(GRAPH_FILE)
+    assert isinstance(road, RoadGraph) and as_road_graph(road) is road
+    assert as_road_graph(GRAPH_FILE).n_nodes == as_road_graph(str(GRAPH_FILE)).n_nodes == road.n_nodes
+    assert as_road_graph(grid_graph()).n_nodes == 12
+    with pytest.raises(GraphError, match="无法识别的路网对象"):
+        as_road_graph(42)
+    odd = tmp_path / "roads.shp"
+    odd.write_text("x", encoding="utf-8")
+    with pytest.raises(GraphError, match="不支持的路网文件格式"):
+        load_road_graph(odd)
+
+
+def test_circuity_is_required() -> None:
+    with pytest.raises(TypeError):
+        distance_matrix(np.array([116.6, 116.7]), np.array([40.1, 40.1]))  # type: ignore[call-arg]
 
 
 def test_online_download_needs_explicit_switch() -> None:

@@ -1,9 +1,12 @@
 """Distances between points: great circle × circuity, sparse neighbour matrices, road graphs.
 
-Private helpers behind :mod:`lianxin_geo.plan.routes.routing`. Everything here works on plain
+Shared by the planners (instructor routes, coverage). Everything here works on plain
 arrays (WGS-84 longitude/latitude in degrees, distances in metres); the road-graph
 part takes a networkx ``MultiDiGraph`` as produced by osmnx (nodes with ``x``/``y``
 in WGS-84, edges with ``length`` in metres) and never touches the network.
+
+:func:`load_road_graph` (a file) and :func:`as_road_graph` (a file, a networkx graph or a
+prepared :class:`RoadGraph`) are the one way a planner gets a road graph.
 """
 
 from __future__ import annotations
@@ -15,24 +18,30 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from pyproj import Geod
+from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from lianxin_geo.core.errors import GraphError
+from lianxin_geo.core.errors import GraphError, require
 
 __all__ = [
     "EARTH_RADIUS_M",
     "RoadGraph",
     "RoutingWarning",
+    "as_road_graph",
+    "geodesic_m",
     "haversine_m",
     "haversine_matrix",
     "local_xy_m",
     "sparse_neighbor_matrix",
     "load_graph_file",
+    "load_road_graph",
     "prepare_road_graph",
     "road_distance_matrix",
 ]
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+_GEOD = Geod(ellps="WGS84")
 
 
 class RoutingWarning(UserWarning):
@@ -44,6 +53,16 @@ def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
     a = np.sin((lat2 - lat1) / 2.0) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
     return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def geodesic_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Distance in metres on the WGS-84 ellipsoid (:class:`pyproj.Geod`), element-wise, at least 1-d.
+
+    Exact where the rules measure (joint-unit radii); :func:`haversine_m` is the fast sphere.
+    """
+    _, _, d = _GEOD.inv(np.asarray(lon1, float), np.asarray(lat1, float), np.asarray(lon2, float),
+                        np.asarray(lat2, float))
+    return np.atleast_1d(np.asarray(d, dtype=float))
 
 
 def haversine_matrix(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -127,20 +146,19 @@ def load_graph_file(path: str | Path) -> Any:
     if not path.is_file():
         raise GraphError(f"找不到路网文件 {path}：请检查路径，或不提供路网以使用直线距离×绕行系数")
     suffix = path.suffix.lower()
+    if suffix not in {".graphml", ".osm", ".xml"}:
+        raise GraphError(f"不支持的路网文件格式 {path.suffix!r}（{path.name}）：请提供 .graphml 或 .osm 文件")
+    osm = suffix != ".graphml"
+    lib = (require("osmnx", extra="solvers", purpose="读取 OSM XML 路网文件") if osm
+           else require("networkx", extra="solvers", purpose="读取路网文件"))
     try:
-        if suffix == ".graphml":  # plain networkx reader: attributes are converted in prepare_road_graph
-            import networkx as nx
-
-            return nx.read_graphml(path, force_multigraph=True)
-        if suffix in {".osm", ".xml"}:
-            import osmnx as ox  # optional dependency (solvers extra)
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return ox.graph_from_xml(path, simplify=True, retain_all=True)
+        if not osm:  # plain networkx reader: attributes are converted in prepare_road_graph
+            return lib.read_graphml(path, force_multigraph=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return lib.graph_from_xml(path, simplify=True, retain_all=True)
     except Exception as exc:  # noqa: BLE001 - re-raised with the file name and the fix
         raise GraphError(f"路网文件 {path.name} 无法读取（{exc}）：请提供 osmnx 保存的 .graphml 或 OSM XML (.osm) 文件") from exc
-    raise GraphError(f"不支持的路网文件格式 {path.suffix!r}（{path.name}）：请提供 .graphml 或 .osm 文件")
 
 
 def prepare_road_graph(graph: Any, *, weight: str = "length") -> RoadGraph:
@@ -154,8 +172,7 @@ def prepare_road_graph(graph: Any, *, weight: str = "length") -> RoadGraph:
     GraphError
         When the graph has no nodes with coordinates or no edges.
     """
-    import networkx as nx
-
+    nx = require("networkx", extra="solvers", purpose="使用路网")
     if graph is None or graph.number_of_nodes() == 0:
         raise GraphError("路网为空（没有节点）：请提供包含道路的路网文件，或不提供路网以使用直线距离×绕行系数")
     if graph.number_of_edges() == 0:
@@ -192,6 +209,35 @@ def prepare_road_graph(graph: Any, *, weight: str = "length") -> RoadGraph:
     first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
     csr = sp.csr_matrix((w[first], (r[first], c[first])), shape=(n, n))
     return RoadGraph(csr=csr, node_ids=node_ids, lon=lon, lat=lat, dropped_nodes=g.number_of_nodes() - n)
+
+
+def load_road_graph(path: str | Path) -> RoadGraph:
+    """Read a ``.graphml``/``.osm`` road graph and keep its largest strongly connected component.
+
+    Raises
+    ------
+    GraphError
+        When the file is missing, cannot be parsed or has no connected roads.
+    """
+    return prepare_road_graph(load_graph_file(path))
+
+
+def as_road_graph(graph: Any) -> RoadGraph:
+    """Accept a :class:`RoadGraph`, a networkx graph or a file path and return a :class:`RoadGraph`.
+
+    Raises
+    ------
+    GraphError
+        When ``graph`` is none of these, or cannot be read.
+    """
+    if isinstance(graph, RoadGraph):
+        return graph
+    if isinstance(graph, (str, Path)):
+        return load_road_graph(graph)
+    nx = require("networkx", extra="solvers", purpose="使用路网")
+    if isinstance(graph, nx.Graph):
+        return prepare_road_graph(graph)
+    raise GraphError(f"无法识别的路网对象 {type(graph).__name__}：请提供 .graphml/.osm 文件路径或 osmnx 路网")
 
 
 def road_distance_matrix(
@@ -240,8 +286,6 @@ def road_distance_matrix(
     out = gc.copy()
     idx = np.flatnonzero(on_road)
     if idx.size:
-        from scipy.sparse.csgraph import dijkstra
-
         src_nodes, inv = np.unique(nearest[idx], return_inverse=True)
         dist = dijkstra(road.csr, directed=True, indices=src_nodes)  # (n_src, n_nodes)
         sub = dist[inv][:, nearest[idx]]  # node-to-node among snapped points

@@ -1,9 +1,10 @@
 """Independent checker of joint party-unit proposals (联建方案校验).
 
 This module never imports the optimizer: it re-derives every rule from the
-ledger, the district and the policy profile, measures distances on the WGS-84
-ellipsoid (:class:`pyproj.Geod`), and lists *every* violation of a proposal,
-whoever made it (the optimizer, a planner in Excel, an old plan).
+ledger, the district and the rule values (:class:`~lianxin_geo.plan.joint.params.JointParams`),
+measures distances on the WGS-84 ellipsoid (:func:`lianxin_geo.core.distance.geodesic_m`),
+and lists *every* violation of a proposal, whoever made it (the optimizer, a planner in
+Excel, an old plan).
 
 A violation is a plain dict ``{unit_id, rule, code, message}`` with a Chinese
 message naming the unit, the orgs, the values and the limit.
@@ -17,36 +18,41 @@ two units), ``ineligible_org`` (org not a joint candidate), ``max_units`` (R7),
 ``missing_coordinates``, ``zero_member_outside_building`` (R23/R24),
 ``empty_unit``.
 
-The helpers that turn a profile and a ledger into rule parameters
-(:func:`joint_params`, :func:`org_groups`, :func:`groups_similar`,
-:func:`default_eligible`, :func:`town_adjacency`, :func:`radius_per_org`) live
-here too, so that the planner and the checker read the rules the same way
-while computing independently.
+The helpers that turn a ledger into per-org rule inputs (:func:`org_groups`,
+:func:`groups_similar`, :func:`default_eligible`, :func:`existing_joint_mask`,
+:func:`town_adjacency`, :func:`radius_per_org`) live here too, so that the planner
+and the checker read the rules the same way while computing independently.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
+from lianxin_geo.core.distance import geodesic_m
+from lianxin_geo.core.district import District
+from lianxin_geo.core.frames import column, numbers, texts
+from lianxin_geo.core.industry import industry_group, similar_groups
 from lianxin_geo.core.model import PARTY_JOINT, PARTY_OWN
+from lianxin_geo.core.policy import Profile, as_profile
+from lianxin_geo.plan.joint.params import JointParams
+from lianxin_geo.plan.joint.result import JointPlan
 
 __all__ = [
-    "JointParams",
-    "joint_params",
-    "org_groups",
-    "groups_similar",
+    "UNCLASSIFIED",
+    "VIOLATION_CODES",
+    "check_units",
     "default_eligible",
     "existing_joint_mask",
-    "town_adjacency",
+    "groups_similar",
+    "org_groups",
     "radius_per_org",
-    "check_units",
+    "town_adjacency",
     "validate_proposal",
-    "VIOLATION_CODES",
 ]
 
 #: code -> (rule id, short Chinese title)
@@ -66,180 +72,94 @@ VIOLATION_CODES: dict[str, tuple[str, str]] = {
     "empty_unit": ("R6", "联建单位为空"),
 }
 
-_SECTION = re.compile(r"^\s*([A-Ta-t])(?:\d|\s|$|[^A-Za-z])")
-
-
-class JointParams(dict):
-    """Rule parameters of joint units, read from a profile (a plain dict with attribute access)."""
-
-    __getattr__ = dict.__getitem__
-
-
-def joint_params(profile=None, *, cross_town: bool | None = None,
-                 include_zero_member_in_building: bool | None = None) -> JointParams:
-    """Return the joint-unit rule values of ``profile`` (default: the default profile).
-
-    Parameters
-    ----------
-    profile
-        A :class:`lianxin_geo.core.policy.Profile`, a profile name or path, or ``None`` for the default.
-    cross_town, include_zero_member_in_building
-        Override the profile's switches when not ``None``.
-    """
-    if profile is None or isinstance(profile, str):
-        from lianxin_geo.core.policy import load_profile
-
-        profile = load_profile(profile)
-    p = JointParams(
-        max_units=int(profile.get("joint.max_units")),
-        min_members=int(profile.get("joint.min_members_total")),
-        max_members=int(profile.get("joint.max_members")),
-        radius_town=float(profile.get("joint.max_radius_m_town")),
-        radius_street=float(profile.get("joint.max_radius_m_street")),
-        allow_cross_town=bool(profile.get("joint.allow_cross_town")),
-        allow_similar=bool(profile.get("joint.allow_similar_industry")),
-        include_zero=bool(profile.get("joint.include_zero_member_in_building")),
-        own_org_min=int(profile.get("thresholds.own_org_min_members")),
-        startup_branch=float(profile.get("funding.startup_branch")),
-        startup_years=int(profile.get("funding.startup_years")),
-        include_joint_startup=bool(profile.get("funding.include_joint_startup")),
-        similar=[list(map(str, s)) for s in (profile.get("industry.similar"))],
-        profile_name=str(getattr(profile, "name", "")),
-    )
-    if cross_town is not None:
-        p["allow_cross_town"] = bool(cross_town)
-    if include_zero_member_in_building is not None:
-        p["include_zero"] = bool(include_zero_member_in_building)
-    p["profile"] = profile
-    return p
+#: Group label of an org whose industry is unknown (similar to no other group).
+UNCLASSIFIED = "未分类"
 
 
 # --------------------------------------------------------------------------- industry groups
-def _industry_module():
-    try:
-        from lianxin_geo.core import industry
-    except ImportError:
-        return None
-    return industry
+def org_groups(orgs: pd.DataFrame, profile: Profile | str | None = None) -> pd.Series:
+    """Industry-group label of every org (:data:`UNCLASSIFIED` when the industry is unknown).
 
-
-def org_groups(orgs: pd.DataFrame, profile=None) -> pd.Series:
-    """Industry-group label of every org (``未分类`` when the industry is unknown).
-
-    Uses :func:`lianxin_geo.core.industry.industry_group` when that module exists, else the
-    GB/T 4754 section letter at the start of the ``industry`` text.
+    The profile's grouping (:func:`lianxin_geo.core.industry.industry_group`) on ``industry``,
+    with ``social_type``, ``kind``, ``park`` and ``building`` for custom groups.
     """
-    text = orgs["industry"] if "industry" in orgs.columns else pd.Series([None] * len(orgs), index=orgs.index)
-    mod = _industry_module()
-    labels = None
-    if mod is not None and profile is not None:
-        extra = {k: orgs[k] for k in ("kind", "park", "building") if k in orgs.columns}
-        social = orgs["social_type"] if "social_type" in orgs.columns else None
-        try:
-            labels = mod.industry_group(text, profile, social, **extra)
-        except TypeError:
-            labels = mod.industry_group(text, profile)
-    if labels is None:
-        out = []
-        for v in text.tolist():
-            s = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-            mt = _SECTION.match(s)
-            out.append(mt.group(1).upper() if mt else (s.strip() or None))
-        labels = out
-    ser = pd.Series(list(labels), index=orgs.index, dtype=object)
-    return ser.map(lambda v: "未分类" if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else str(v))
+    labels = industry_group(column(orgs, "industry"), as_profile(profile), column(orgs, "social_type"),
+                            kind=column(orgs, "kind"), park=column(orgs, "park"), building=column(orgs, "building"))
+    return pd.Series(labels, index=orgs.index, dtype=object).map(
+        lambda v: UNCLASSIFIED if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else str(v))
 
 
-def _letter(label: str) -> str:
-    mt = _SECTION.match(label)
-    return mt.group(1).upper() if mt else label
-
-
-def groups_similar(a: str, b: str, profile=None, *, similar: Sequence[Sequence[str]] | None = None) -> bool:
-    """True when two group labels are equal or listed as similar (相近) by the profile."""
+def groups_similar(a: str, b: str, profile: Profile | str | None = None) -> bool:
+    """True when two group labels are equal or similar (相近) under the profile's ``industry.similar``."""
     if a == b:
         return True
-    if "未分类" in (a, b):
+    if UNCLASSIFIED in (a, b):
         return False
-    mod = _industry_module()
-    if mod is not None and profile is not None and hasattr(mod, "similar_groups"):
-        try:
-            return b in set(mod.similar_groups(a, profile)) or a in set(mod.similar_groups(b, profile))
-        except Exception:  # noqa: BLE001 - fall back to the profile's own list
-            pass
-    lists = similar if similar is not None else (profile.get("industry.similar"))
-    la, lb = _letter(a), _letter(b)
-    for s in lists:
-        names = {str(v) for v in s}
-        if (a in names or la in names) and (b in names or lb in names):
-            return True
-    return False
+    prof = as_profile(profile)
+    return b in similar_groups(a, prof) or a in similar_groups(b, prof)
 
 
 # --------------------------------------------------------------------------- eligibility
-def _int_col(orgs: pd.DataFrame, col: str) -> np.ndarray:
-    if col not in orgs.columns:
-        return np.zeros(len(orgs))
-    return pd.to_numeric(orgs[col], errors="coerce").astype(float).fillna(0).to_numpy()
+def _counts(orgs: pd.DataFrame, col: str) -> np.ndarray:
+    """A count column as floats, missing as 0."""
+    return np.nan_to_num(numbers(orgs, col, default=0.0), nan=0.0)
 
 
-def _text_col(orgs: pd.DataFrame, col: str) -> pd.Series:
-    if col not in orgs.columns:
-        return pd.Series([""] * len(orgs), index=orgs.index, dtype=object)
-    return orgs[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
-                         else str(v).strip())
+def _flags(frame: pd.DataFrame, col: str) -> np.ndarray:
+    """A yes/no column as booleans, missing as False."""
+    return column(frame, col).map(lambda v: bool(v) if v is not None and v is not pd.NA
+                                  and not (isinstance(v, float) and np.isnan(v)) else False).to_numpy(dtype=bool)
+
+
+def _town_kinds(district: District | None) -> dict[str, str]:
+    """Town code -> kind (街道, 镇, 地区 …)."""
+    if district is None:
+        return {}
+    return dict(zip(district.jurisdictions["code"].astype(str), district.jurisdictions["kind"].astype(str)))
 
 
 def existing_joint_mask(orgs: pd.DataFrame) -> np.ndarray:
     """Orgs already in a joint org (party_status 联合建立 with a joint_org_id)."""
-    return ((_text_col(orgs, "party_status") == PARTY_JOINT) & (_text_col(orgs, "joint_org_id") != "")).to_numpy()
+    return (texts(orgs, "party_status") == PARTY_JOINT) & (texts(orgs, "joint_org_id") != "")
 
 
-def default_eligible(orgs: pd.DataFrame, params: Mapping[str, Any], *, reoptimize: bool = False) -> np.ndarray:
+def default_eligible(orgs: pd.DataFrame, params: JointParams, *, reoptimize: bool = False) -> np.ndarray:
     """Joint candidates: the ``joint_candidate`` column when present, else the ledger rule.
 
     Rule: party_status is not 单独建立 and ``0 < members < own_org_min_members``; with the
     zero-member switch on, also zero-member orgs in a building or park. Members of existing
     joint orgs are candidates only when ``reoptimize``.
     """
-    members = _int_col(orgs, "members")
-    status = _text_col(orgs, "party_status")
+    members = _counts(orgs, "members")
+    own = texts(orgs, "party_status") == PARTY_OWN
     if "joint_candidate" in orgs.columns:
-        base = orgs["joint_candidate"].map(lambda v: bool(v) if v is not None and v is not pd.NA
-                                           and not (isinstance(v, float) and np.isnan(v)) else False)
-        elig = base.to_numpy(dtype=bool)
+        elig = _flags(orgs, "joint_candidate")
     else:
-        elig = ((status != PARTY_OWN).to_numpy() & (members > 0) & (members < params["own_org_min"]))
-    if params.get("include_zero"):
-        in_site = ((_text_col(orgs, "building") != "") | (_text_col(orgs, "park") != "")).to_numpy()
-        elig = elig | ((members <= 0) & in_site & (status != PARTY_OWN).to_numpy())
+        elig = ~own & (members > 0) & (members < params.own_org_min_members)
+    if params.include_zero_member_in_building:
+        in_site = (texts(orgs, "building") != "") | (texts(orgs, "park") != "")
+        elig = elig | ((members <= 0) & in_site & ~own)
     if not reoptimize:
         elig = elig & ~existing_joint_mask(orgs)
     return elig
 
 
-def town_adjacency(district) -> set[frozenset[str]]:
+def town_adjacency(district: District | None) -> set[frozenset[str]]:
     """Pairs of jurisdiction codes whose polygons touch or intersect."""
-    import shapely
-
     if district is None:
         return set()
     jur = district.jurisdictions
     codes = jur["code"].astype(str).tolist()
     geoms = np.asarray(jur.geometry.values)
-    tree = shapely.STRtree(geoms)
-    a, b = tree.query(geoms, predicate="intersects")
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     return {frozenset((codes[i], codes[j])) for i, j in zip(a.tolist(), b.tolist()) if i != j}
 
 
-def radius_per_org(orgs: pd.DataFrame, district, params: Mapping[str, Any]) -> np.ndarray:
+def radius_per_org(orgs: pd.DataFrame, district: District | None, params: JointParams) -> np.ndarray:
     """Distance limit of every org: the street value in 街道, the town value elsewhere."""
-    kinds: dict[str, str] = {}
-    if district is not None:
-        kinds = dict(zip(district.jurisdictions["code"].astype(str), district.jurisdictions["kind"].astype(str)))
-    codes = _text_col(orgs, "jurisdiction_code")
-    return np.array([params["radius_street"] if kinds.get(c, "") == "街道" else params["radius_town"]
-                     for c in codes.tolist()], dtype=float)
+    kinds = _town_kinds(district)
+    return np.array([params.max_radius_m_street if kinds.get(c, "") == "街道" else params.max_radius_m_town
+                     for c in texts(orgs, "jurisdiction_code").tolist()], dtype=float)
 
 
 # --------------------------------------------------------------------------- checking
@@ -248,19 +168,14 @@ def _v(unit_id, code: str, message: str) -> dict[str, str]:
     return {"unit_id": "" if unit_id is None else str(unit_id), "rule": rule, "code": code, "message": message}
 
 
-def _geod_dist(lon1, lat1, lon2, lat2) -> np.ndarray:
-    from pyproj import Geod
-
-    g = Geod(ellps="WGS84")
-    _, _, d = g.inv(np.asarray(lon1, float), np.asarray(lat1, float), np.asarray(lon2, float), np.asarray(lat2, float))
-    return np.atleast_1d(np.asarray(d, dtype=float))
-
-
-def _unit_list(proposal) -> list[Mapping[str, Any]]:
+def _unit_list(proposal: JointPlan | pd.DataFrame | Mapping[str, Any] | Iterable[Mapping[str, Any]]
+               ) -> list[Mapping[str, Any]]:
+    if isinstance(proposal, JointPlan):
+        proposal = proposal.units
+    if isinstance(proposal, pd.DataFrame):
+        return proposal.to_dict(orient="records")
     if isinstance(proposal, Mapping):
         return list(proposal.get("units", []))
-    if hasattr(proposal, "to_json"):
-        return list(proposal.to_json().get("units", []))
     return list(proposal)
 
 
@@ -275,10 +190,9 @@ def check_units(
     min_members: int,
     max_members: int,
     allow_similar: bool,
-    similar: Any = None,
     allow_cross_town: bool,
     adjacent: set[frozenset[str]] | None = None,
-    profile=None,
+    profile: Profile | str | None = None,
 ) -> list[dict[str, str]]:
     """List every violation of ``units`` against explicit rule values.
 
@@ -294,32 +208,32 @@ def check_units(
         Per-org industry group, joint-candidate flag and distance limit (aligned with ``orgs``).
     max_units, min_members, max_members
         R7 cap, R8 floor, R9 ceiling.
-    allow_similar, similar
-        Whether similar industries may mix and the profile's similar lists.
+    allow_similar
+        Whether similar industries may mix.
     allow_cross_town, adjacent
         Whether adjacent towns may mix and which code pairs are adjacent.
     profile
-        Passed to the industry module's ``similar_groups`` when it exists.
+        The profile whose ``industry.similar`` says which groups are similar (``None``: the default).
 
     Returns
     -------
     list of dict
         ``[{unit_id, rule, code, message}]``; empty when the proposal is valid.
     """
+    prof = as_profile(profile)
     ids = orgs["id"].astype(str).tolist()
     pos = {k: i for i, k in enumerate(ids)}
-    lon = pd.to_numeric(orgs["lon"], errors="coerce").astype(float).to_numpy()
-    lat = pd.to_numeric(orgs["lat"], errors="coerce").astype(float).to_numpy()
-    members = _int_col(orgs, "members").astype(int)
-    employees = _int_col(orgs, "employees")
-    towns = _text_col(orgs, "jurisdiction_code").tolist()
-    bld = _text_col(orgs, "building").tolist()
-    prk = _text_col(orgs, "park").tolist()
+    lon, lat = numbers(orgs, "lon"), numbers(orgs, "lat")
+    members = _counts(orgs, "members").astype(int)
+    employees = _counts(orgs, "employees")
+    towns = texts(orgs, "jurisdiction_code").tolist()
+    bld = texts(orgs, "building").tolist()
+    prk = texts(orgs, "park").tolist()
     grp = list(groups)
     elig = np.asarray(eligible, dtype=bool)
     rad = np.broadcast_to(np.asarray(radius_m, dtype=float), (len(orgs),))
     adjacent = adjacent or set()
-    names = _text_col(orgs, "name").tolist()
+    names = texts(orgs, "name").tolist()
 
     def label(i: int) -> str:
         return f"{ids[i]}（{names[i]}）" if names[i] else ids[i]
@@ -360,8 +274,7 @@ def check_units(
         # industry
         ug = sorted({grp[i] for i in idx})
         if len(ug) > 1:
-            ok = allow_similar and all(groups_similar(a, b, profile, similar=similar)
-                                       for ai, a in enumerate(ug) for b in ug[ai + 1:])
+            ok = allow_similar and all(groups_similar(a, b, prof) for ai, a in enumerate(ug) for b in ug[ai + 1:])
             if not ok:
                 why = "行业不相同" if not allow_similar else "行业既不相同也不相近"
                 out.append(_v(uid, "mixed_industry", f"联建单位 {uid} 含多个行业（{'、'.join(ug)}），{why}"))
@@ -387,7 +300,7 @@ def check_units(
             out.append(_v(uid, "missing_coordinates", f"联建单位 {uid} 中 {'、'.join(bad)} 缺少坐标，无法核验距离"))
         others = [i for i in idx if i != hub and np.isfinite(lon[i]) and np.isfinite(lat[i])]
         if others and np.isfinite(lon[hub]) and np.isfinite(lat[hub]):
-            d = _geod_dist(np.full(len(others), lon[hub]), np.full(len(others), lat[hub]), lon[others], lat[others])
+            d = geodesic_m(np.full(len(others), lon[hub]), np.full(len(others), lat[hub]), lon[others], lat[others])
             for i, di in zip(others, d.tolist()):
                 if di > rad[i] + 1e-6:
                     out.append(_v(uid, "radius", f"单位 {label(i)} 距牵头单位 {label(hub)} {di:.0f} 米，超过上限 {rad[i]:.0f} 米"))
@@ -401,22 +314,23 @@ def check_units(
 
 
 def validate_proposal(
-    proposal,
+    proposal: JointPlan | pd.DataFrame | Mapping[str, Any] | Iterable[Mapping[str, Any]],
     orgs: pd.DataFrame,
     *,
-    district=None,
-    profile=None,
+    district: District | None = None,
+    profile: Profile | str | None = None,
     cross_town: bool | None = None,
     include_zero_member_in_building: bool | None = None,
     reoptimize: bool = False,
+    params: JointParams | None = None,
 ) -> list[dict[str, str]]:
-    """Check a proposal against the ledger, the district and a policy profile.
+    """Check a proposal against the ledger, the district and the rules of a policy profile.
 
     Parameters
     ----------
     proposal
-        A ``JointPlan``, its ``to_json()`` dict, or a list of unit dicts
-        (``unit_id``, ``org_ids``, optional ``hub_id``).
+        A :class:`~lianxin_geo.plan.joint.result.JointPlan`, its ``units`` table, its ``to_json()``
+        dict, or unit dicts (``unit_id``, ``org_ids``, optional ``hub_id``).
     orgs
         The org ledger (columns as in :func:`lianxin_geo.plan.joint.plan.plan_joint_units`).
     district
@@ -427,27 +341,32 @@ def validate_proposal(
         Override the profile switches (as the planner did).
     reoptimize
         When True, members of existing joint orgs count as candidates.
+    params
+        The rule values instead of ``profile`` and the two switches (give one or the other).
 
     Returns
     -------
     list of dict
         ``[{unit_id, rule, code, message}]`` — empty when the proposal breaks no rule.
     """
-    params = joint_params(profile, cross_town=cross_town,
-                          include_zero_member_in_building=include_zero_member_in_building)
+    if params is None:
+        params = JointParams.from_profile(profile, allow_cross_town=cross_town,
+                                          include_zero_member_in_building=include_zero_member_in_building)
+    elif profile is not None or cross_town is not None or include_zero_member_in_building is not None:
+        raise TypeError("validate_proposal：params 已含全部规则取值，不能再给 profile、cross_town 或 "
+                        "include_zero_member_in_building")
     orgs = orgs.reset_index(drop=True)
     return check_units(
         _unit_list(proposal),
         orgs,
-        groups=org_groups(orgs, params["profile"]),
+        groups=org_groups(orgs, params.profile),
         eligible=default_eligible(orgs, params, reoptimize=reoptimize),
         radius_m=radius_per_org(orgs, district, params),
-        max_units=params["max_units"],
-        min_members=params["min_members"],
-        max_members=params["max_members"],
-        allow_similar=params["allow_similar"],
-        similar=params["similar"],
-        allow_cross_town=params["allow_cross_town"],
-        adjacent=town_adjacency(district) if params["allow_cross_town"] else set(),
-        profile=params["profile"],
+        max_units=params.max_units,
+        min_members=params.min_members,
+        max_members=params.max_members,
+        allow_similar=params.allow_similar_industry,
+        allow_cross_town=params.allow_cross_town,
+        adjacent=town_adjacency(district) if params.allow_cross_town else set(),
+        profile=params.profile,
     )

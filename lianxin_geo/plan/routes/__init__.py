@@ -1,0 +1,56 @@
+"""Instructor workloads and visiting routes (R11, R12), on a general CVRP solver.
+
+* :func:`plan_instructor_routes` (the ledger adapter) → :class:`InstructorPlan`, with the rule
+  values read once into :class:`InstructorParams`;
+* :func:`plan_workloads` (distance matrix in, balanced routes out) and :func:`solve_cvrp`
+  (PyVRP, OR-Tools or VROOM back ends) are the array cores;
+* :func:`distance_matrix` (road graph or great circle × circuity) and navigation links
+  (:func:`amap_route_url`, :func:`baidu_route_url`, one link per leg with ``*_leg_urls``).
+"""
+
+from lianxin_geo.plan.routes.instructors import (
+    MISSING_COORDS,
+    NO_TOWN,
+    default_needs_instructor,
+    industry_labels,
+    plan_instructor_routes,
+)
+from lianxin_geo.plan.routes.navigation import amap_leg_urls, amap_route_url, baidu_leg_urls, baidu_route_url
+from lianxin_geo.plan.routes.params import InstructorParams
+from lianxin_geo.plan.routes.result import InstructorPlan
+from lianxin_geo.plan.routes.routing import (
+    CVRPInputError,
+    CVRPResult,
+    DistanceMatrix,
+    available_backends,
+    distance_matrix,
+    fetch_road_graph,
+    read_vrplib,
+    route_cost,
+    solve_cvrp,
+)
+from lianxin_geo.plan.routes.workloads import plan_workloads
+
+__all__ = [
+    "CVRPInputError",
+    "CVRPResult",
+    "DistanceMatrix",
+    "InstructorParams",
+    "InstructorPlan",
+    "MISSING_COORDS",
+    "NO_TOWN",
+    "amap_leg_urls",
+    "amap_route_url",
+    "available_backends",
+    "baidu_leg_urls",
+    "baidu_route_url",
+    "default_needs_instructor",
+    "distance_matrix",
+    "fetch_road_graph",
+    "industry_labels",
+    "plan_instructor_routes",
+    "plan_workloads",
+    "read_vrplib",
+    "route_cost",
+    "solve_cvrp",
+]

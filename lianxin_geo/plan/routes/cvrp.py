@@ -20,10 +20,13 @@ Status strings (shared by all back ends):
 
 from __future__ import annotations
 
+import importlib
 import math
 from datetime import timedelta
 
 import numpy as np
+
+from lianxin_geo.core.errors import require
 
 __all__ = ["BACKENDS", "solve_pyvrp", "solve_ortools", "solve_vroom", "available_backends"]
 
@@ -50,32 +53,32 @@ def solve_pyvrp(
     num_vehicles: int | None = None,
 ) -> tuple[list[list[int]], str]:
     """Solve with PyVRP's iterated local search (HGS lineage)."""
-    from pyvrp import Client, Depot, Location, PenaltyParams, ProblemData, SolveParams, VehicleType, solve
-    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+    pv = require("pyvrp", extra="solvers", purpose="路线求解（PyVRP）")
+    stop_mod = require("pyvrp.stop", extra="solvers", purpose="路线求解（PyVRP）")
 
     n = matrix.shape[0]
     cust = _customers(n, depot)
     order = np.concatenate([[depot], cust])  # pyvrp wants the depot first
     m = np.ascontiguousarray(matrix[np.ix_(order, order)], dtype=np.int64)
-    locations = [Location(0.0, 0.0) for _ in range(n)]  # coordinates unused: the matrix is explicit
-    clients = [Client(i, delivery=[int(demands[c])]) for i, c in enumerate(cust, start=1)]
+    locations = [pv.Location(0.0, 0.0) for _ in range(n)]  # coordinates unused: the matrix is explicit
+    clients = [pv.Client(i, delivery=[int(demands[c])]) for i, c in enumerate(cust, start=1)]
     total = int(np.sum(demands[cust]))
     fleet = num_vehicles or max(1, min(len(cust), 2 * math.ceil(total / capacity) + 2))
-    data = ProblemData(
+    data = pv.ProblemData(
         locations=locations,
         clients=clients,
-        depots=[Depot(0)],
-        vehicle_types=[VehicleType(fleet, capacity=[int(capacity)])],
+        depots=[pv.Depot(0)],
+        vehicle_types=[pv.VehicleType(fleet, capacity=[int(capacity)])],
         distance_matrices=[m],
         duration_matrices=[np.zeros_like(m)],
     )
-    stops = [MaxRuntime(max(float(time_limit_s), 0.01))]
+    stops = [stop_mod.MaxRuntime(max(float(time_limit_s), 0.01))]
     if max_iterations is not None:
-        stops.append(MaxIterations(int(max_iterations)))
-    stop = stops[0] if len(stops) == 1 else MultipleCriteria(stops)
+        stops.append(stop_mod.MaxIterations(int(max_iterations)))
+    stop = stops[0] if len(stops) == 1 else stop_mod.MultipleCriteria(stops)
     # arcs may be ~1e6 units: let the load penalty grow well past one arc (default cap 1e5)
-    params = SolveParams(penalty=PenaltyParams(max_penalty=_MAX_PENALTY))
-    res = solve(data, stop=stop, seed=int(seed), collect_stats=False, display=False, params=params)
+    params = pv.SolveParams(penalty=pv.PenaltyParams(max_penalty=_MAX_PENALTY))
+    res = pv.solve(data, stop=stop, seed=int(seed), collect_stats=False, display=False, params=params)
     best = res.best
     routes: list[list[int]] = []
     for route in best.routes():
@@ -102,7 +105,9 @@ def solve_ortools(
 
     OR-Tools' local search is deterministic, so ``seed`` is unused.
     """
-    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+    pywrapcp = require("ortools.constraint_solver.pywrapcp", extra="solvers", purpose="路线求解（OR-Tools）")
+    routing_enums_pb2 = require("ortools.constraint_solver.routing_enums_pb2", extra="solvers",
+                                purpose="路线求解（OR-Tools）")
 
     n = matrix.shape[0]
     cust = _customers(n, depot)
@@ -155,7 +160,7 @@ def solve_vroom(
     VROOM is deterministic for a given input, so ``seed`` is unused; its matrix is
     32-bit unsigned, so costs must stay below 2**32.
     """
-    import vroom
+    vroom = require("vroom", extra="bench", purpose="路线求解（VROOM）")
 
     n = matrix.shape[0]
     cust = _customers(n, depot)
@@ -188,8 +193,6 @@ BACKENDS = {"pyvrp": solve_pyvrp, "ortools": solve_ortools, "vroom": solve_vroom
 
 def available_backends() -> list[str]:
     """Names of the back ends whose package imports on this machine."""
-    import importlib
-
     mods = {"pyvrp": "pyvrp", "ortools": "ortools.constraint_solver.pywrapcp", "vroom": "vroom"}
     out = []
     for name, mod in mods.items():

@@ -1,23 +1,20 @@
-"""Routing: distances (road network or great circle × circuity), a general CVRP solver, navigation links.
-
-The instructor planner (:func:`plan_instructor_routes`, implemented in
-:mod:`lianxin_geo.plan.routes.instructors`) is built on :func:`solve_cvrp` and re-exported here.
+"""Routing: a general CVRP solver, distance matrices (road network or great circle × circuity), CVRPLIB files.
 
 Solvers take arrays and return plain results::
 
     routes, cost, status = solve_cvrp(coords, demands, capacity, round_distances=True, time_limit_s=2)
 
+Back ends (PyVRP, OR-Tools, VROOM) live in :mod:`lianxin_geo.plan.routes.cvrp`.
+
 Distances
     :func:`distance_matrix` returns metres on a road graph when one is given
     (snapped to its largest strongly connected component), otherwise great-circle
-    metres × a circuity factor (``distance.circuity`` of the policy profile, 1.3
-    by default). Online download of a graph (:func:`fetch_road_graph`) only runs
-    behind an explicit ``online=True``.
+    metres × a circuity factor (``distance.circuity`` of the policy profile). Road graphs
+    are read by :func:`lianxin_geo.core.distance.load_road_graph` /
+    :func:`~lianxin_geo.core.distance.as_road_graph` (re-exported here). Online download of
+    a graph (:func:`fetch_road_graph`) only runs behind an explicit ``online=True``.
 
-Navigation links
-    :func:`amap_route_url` / :func:`baidu_route_url` build links for the map apps
-    planners carry, after converting WGS-84 to GCJ-02 (AMap) / BD-09 (Baidu) with
-    :mod:`lianxin_geo.core.crs`. Formats are documented in ``docs/routing.md``.
+Navigation links for the map apps are in :mod:`lianxin_geo.plan.routes.navigation`.
 """
 
 from __future__ import annotations
@@ -28,42 +25,37 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
-from urllib.parse import quote
 
 import numpy as np
 
-from lianxin_geo.core import crs as _crs
-from lianxin_geo.plan.routes.cvrp import BACKENDS, available_backends
 from lianxin_geo.core.distance import (
     RoadGraph,
     RoutingWarning,
+    as_road_graph,
     haversine_m,
     haversine_matrix,
-    load_graph_file,
+    load_road_graph,
     prepare_road_graph,
     road_distance_matrix,
     sparse_neighbor_matrix,
 )
-from lianxin_geo.core.errors import GraphError, LianxinError
+from lianxin_geo.core.errors import GraphError, LianxinError, require
+from lianxin_geo.plan.routes.cvrp import BACKENDS, available_backends
 
 __all__ = [
-    "read_vrplib",
     "CVRPInputError",
     "CVRPResult",
     "DistanceMatrix",
     "RoadGraph",
     "RoutingWarning",
-    "amap_route_url",
-    "amap_leg_urls",
+    "as_road_graph",
     "available_backends",
-    "baidu_route_url",
-    "baidu_leg_urls",
     "distance_matrix",
     "fetch_road_graph",
     "haversine_m",
     "haversine_matrix",
     "load_road_graph",
-    "plan_instructor_routes",
+    "read_vrplib",
     "route_cost",
     "solve_cvrp",
     "sparse_neighbor_matrix",
@@ -336,8 +328,8 @@ def distance_matrix(
     lon: np.ndarray,
     lat: np.ndarray,
     *,
+    circuity: float,
     graph: Any = None,
-    circuity: float = 1.3,
     max_snap_m: float = 1000.0,
 ) -> DistanceMatrix:
     """Distances in metres between WGS-84 points.
@@ -346,12 +338,12 @@ def distance_matrix(
     ----------
     lon, lat
         Coordinates (degrees, WGS-84), no NaN.
-    graph
-        ``None`` (great circle × ``circuity``), a networkx road graph from osmnx, a
-        prepared :class:`RoadGraph`, or a path to a ``.graphml``/``.osm`` file.
     circuity
         Factor turning straight-line distance into an estimate of road distance
         (``distance.circuity`` of the profile); also used for the access legs to the graph.
+    graph
+        ``None`` (great circle × ``circuity``), a networkx road graph from osmnx, a
+        prepared :class:`RoadGraph`, or a path to a ``.graphml``/``.osm`` file.
     max_snap_m
         Points farther than this from the graph fall back to great circle × circuity (with a warning).
 
@@ -377,22 +369,6 @@ def distance_matrix(
     return DistanceMatrix(m, source, circuity, on_road)
 
 
-def as_road_graph(graph: Any) -> RoadGraph:
-    """Accept a :class:`RoadGraph`, a networkx graph or a file path and return a :class:`RoadGraph`."""
-    if isinstance(graph, RoadGraph):
-        return graph
-    if isinstance(graph, (str, Path)):
-        return prepare_road_graph(load_graph_file(graph))
-    if hasattr(graph, "number_of_nodes"):
-        return prepare_road_graph(graph)
-    raise GraphError(f"无法识别的路网对象 {type(graph).__name__}：请提供 .graphml/.osm 文件路径或 osmnx 路网")
-
-
-def load_road_graph(path: str | Path) -> RoadGraph:
-    """Read a ``.graphml``/``.osm`` road graph and keep its largest strongly connected component."""
-    return prepare_road_graph(load_graph_file(path))
-
-
 def fetch_road_graph(polygon: Any, *, online: bool = False, network_type: str = "drive") -> RoadGraph:
     """Download a road graph for ``polygon`` (WGS-84 shapely polygon) with osmnx.
 
@@ -407,8 +383,7 @@ def fetch_road_graph(polygon: Any, *, online: bool = False, network_type: str = 
     """
     if not online:
         raise GraphError("下载路网需要联网：请显式传入 online=True（CLI：--online），或提供本地 .graphml/.osm 路网文件")
-    import osmnx as ox
-
+    ox = require("osmnx", extra="solvers", purpose="下载 OpenStreetMap 路网")
     try:
         g = ox.graph_from_polygon(polygon, network_type=network_type, retain_all=False)
     except Exception as exc:  # noqa: BLE001
@@ -416,81 +391,7 @@ def fetch_road_graph(polygon: Any, *, online: bool = False, network_type: str = 
     return prepare_road_graph(g)
 
 
-# ============================================================== navigation links
-def _fmt(v: float) -> str:
-    return f"{v:.6f}"
-
-
-def _q(name: str) -> str:
-    return quote(str(name), safe="")
-
-
-def _stops(lon: Sequence[float], lat: Sequence[float], names: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
-    if lon.size < 2:
-        raise ValueError("导航链接至少需要起点和终点两个点")
-    nm = [str(x) for x in names] if names is not None else [f"第{i + 1}站" for i in range(lon.size)]
-    return lon, lat, nm
-
-
-def amap_route_url(lon: Sequence[float], lat: Sequence[float], names: Sequence[str] | None = None, *,
-                   src: str = "lianxin-geo") -> str:
-    """AMap (高德) driving link through all stops, WGS-84 in, GCJ-02 in the URL.
-
-    Format: ``https://uri.amap.com/navigation?from=lon,lat,name&to=lon,lat,name&via=lon,lat,name;...
-    &mode=car&policy=1&src=...&coordinate=gaode&callnative=0`` (the first stop is ``from``,
-    the last ``to``, the others ``via`` in order; names URL-encoded).
-    """
-    lon, lat, nm = _stops(lon, lat, names)
-    glon, glat = _crs.wgs84_to_gcj02(lon, lat)
-    pts = [f"{_fmt(a)},{_fmt(b)},{_q(n)}" for a, b, n in zip(glon, glat, nm)]
-    url = f"https://uri.amap.com/navigation?from={pts[0]}&to={pts[-1]}"
-    if len(pts) > 2:
-        url += "&via=" + ";".join(pts[1:-1])
-    return url + f"&mode=car&policy=1&src={_q(src)}&coordinate=gaode&callnative=0"
-
-
-def amap_leg_urls(lon: Sequence[float], lat: Sequence[float], names: Sequence[str] | None = None, *,
-                  src: str = "lianxin-geo") -> list[str]:
-    """One AMap link per leg (stop i → stop i+1); works in every app version."""
-    lon, lat, nm = _stops(lon, lat, names)
-    return [amap_route_url(lon[i:i + 2], lat[i:i + 2], nm[i:i + 2], src=src) for i in range(lon.size - 1)]
-
-
-def baidu_route_url(lon: Sequence[float], lat: Sequence[float], names: Sequence[str] | None = None, *,
-                    src: str = "lianxin-geo") -> str:
-    """Baidu (百度) driving link through all stops, WGS-84 in, BD-09 in the URL.
-
-    Format: ``https://api.map.baidu.com/direction?origin=latlng:lat,lng|name:...&destination=latlng:lat,lng|name:...
-    &waypoints=lat,lng|lat,lng&mode=driving&coord_type=bd09ll&output=html&src=...`` (names URL-encoded;
-    ``waypoints`` only when there are intermediate stops).
-    """
-    lon, lat, nm = _stops(lon, lat, names)
-    blon, blat = _crs.wgs84_to_bd09(lon, lat)
-    url = (f"https://api.map.baidu.com/direction?origin=latlng:{_fmt(blat[0])},{_fmt(blon[0])}|name:{_q(nm[0])}"
-           f"&destination=latlng:{_fmt(blat[-1])},{_fmt(blon[-1])}|name:{_q(nm[-1])}")
-    if lon.size > 2:
-        url += "&waypoints=" + "|".join(f"{_fmt(b)},{_fmt(a)}" for a, b in zip(blon[1:-1], blat[1:-1]))
-    return url + f"&mode=driving&coord_type=bd09ll&output=html&src={_q(src)}"
-
-
-def baidu_leg_urls(lon: Sequence[float], lat: Sequence[float], names: Sequence[str] | None = None, *,
-                   src: str = "lianxin-geo") -> list[str]:
-    """One Baidu link per leg (stop i → stop i+1)."""
-    lon, lat, nm = _stops(lon, lat, names)
-    return [baidu_route_url(lon[i:i + 2], lat[i:i + 2], nm[i:i + 2], src=src) for i in range(lon.size - 1)]
-
-
-# ============================================================== instructor routes (lazy re-export)
-def __getattr__(name: str) -> Any:
-    if name in ("plan_instructor_routes", "InstructorPlan"):
-        from lianxin_geo.plan.routes import instructors
-
-        return getattr(instructors, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
+# ============================================================== CVRPLIB files
 def read_vrplib(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, int, int | None]:
     """Read a CVRPLIB ``.vrp`` file (EUC_2D): ``(coords, demands, capacity, known_optimum)``.
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 import osmnx as ox
 
-from lianxin_geo.plan.routes.routing import haversine_m
+from lianxin_geo.core.distance import haversine_m
 
 
 def build() -> nx.MultiDiGraph:

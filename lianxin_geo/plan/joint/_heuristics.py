@@ -1,0 +1,302 @@
+"""Heuristic passes of the joint-unit solver (greedy opening, insertion, repair, relocation, merges).
+
+Used only by :mod:`lianxin_geo.plan.joint.solver`; every pass mutates a :class:`~lianxin_geo.plan.joint._state.State`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from lianxin_geo.plan.joint._state import KIND_AREA, KIND_BUILDING, State, pairs_within
+
+__all__ = ["components", "greedy_open", "insert_leftovers", "merge_free", "relocate", "repair_with_stealing",
+           "seed_buildings"]
+
+
+def _candidate_lists(st: State, idx: np.ndarray, tmat, gmat) -> dict[int, list[tuple[float, int]]]:
+    """For each potential hub h in ``idx``: compatible lower-ranked orgs that may join it, nearest first."""
+    rmax = float(st.radius[idx].max()) if idx.size else 0.0
+    h, j, dist = pairs_within(st, idx, rmax)
+    ok = (st.rank[h] < st.rank[j]) & (dist <= st.radius[j])
+    ok &= tmat[st.town[h], st.town[j]] & gmat[st.group[h], st.group[j]]
+    ok &= (st.m[j] > 0) | ((st.key[j] >= 0) & (st.key[j] == st.key[h]))
+    h, j, dist = h[ok], j[ok], dist[ok]
+    order = np.lexsort((st.rank[j], dist, h))
+    out: dict[int, list[tuple[float, int]]] = {}
+    hs, js, ds = h[order], j[order], dist[order]
+    if hs.size:
+        cuts = np.flatnonzero(np.diff(hs)) + 1
+        for seg_h, seg_j, seg_d in zip(np.split(hs, cuts), np.split(js, cuts), np.split(ds, cuts)):
+            out[int(seg_h[0])] = list(zip(seg_d.tolist(), seg_j.tolist()))
+    return out
+
+
+def _best_unit_for_hub(st: State, h: int, cands, available, tmat, gmat, pairwise: bool):
+    """Cheapest floor-reaching member set for hub ``h`` among ``available`` orgs, or None."""
+    chosen = [h]
+    total = int(st.m[h])
+    cost = 0.0
+    if total >= st.min_members:
+        return None  # an org with enough members forms its own organisation, not a joint one
+    for dist, j in cands:
+        if not available[j]:
+            continue
+        if len(chosen) >= st.max_units:
+            break
+        mj = int(st.m[j])
+        if mj <= 0 or total + mj > st.max_members:
+            continue
+        if pairwise:
+            others = np.asarray(chosen)
+            if not (tmat[st.town[j], st.town[others]].all() and gmat[st.group[j], st.group[others]].all()):
+                continue
+        chosen.append(j)
+        total += mj
+        cost += dist
+        if total >= st.min_members:
+            return cost, chosen
+    return None
+
+
+def greedy_open(st: State, idx: np.ndarray, tmat, gmat, kind: str, pairwise: bool, deadline: float) -> None:
+    """Lazy greedy: repeatedly open the hub whose cheapest floor-reaching unit costs least."""
+    cands = _candidate_lists(st, idx, tmat, gmat)
+    available = np.zeros(st.x.size, dtype=bool)
+    available[idx] = st.unit_of[idx] < 0
+    heap: list[tuple[float, int, int]] = []
+    for h in idx.tolist():
+        if not available[h]:
+            continue
+        res = _best_unit_for_hub(st, h, cands.get(h, ()), available, tmat, gmat, pairwise)
+        if res is not None:
+            heap.append((res[0], int(st.rank[h]), h))
+    heapq.heapify(heap)
+    while heap:
+        cost, r, h = heapq.heappop(heap)
+        if not available[h]:
+            continue
+        res = _best_unit_for_hub(st, h, cands.get(h, ()), available, tmat, gmat, pairwise)
+        if res is None:
+            continue
+        if res[0] > cost + 1e-9 and heap and res[0] > heap[0][0]:
+            heapq.heappush(heap, (res[0], r, h))
+            continue
+        st.add_unit(res[1], kind)
+        available[res[1]] = False
+        if time.perf_counter() > deadline:
+            break
+
+
+def insert_leftovers(st: State, idx: np.ndarray, tmat, gmat, kind: str | None) -> int:
+    """Insert unplaced orgs of ``idx`` into the nearest existing unit that stays feasible."""
+    left = idx[st.unit_of[idx] < 0]
+    if left.size == 0 or not st.units:
+        return 0
+    uids = np.fromiter(st.units.keys(), dtype=np.int64)
+    hubs = np.array([st.hub[u] for u in uids.tolist()], dtype=np.int64)
+    tree = cKDTree(np.column_stack([st.x[hubs], st.y[hubs]]))
+    placed = 0
+    for i in left[np.argsort(st.rank[left], kind="stable")].tolist():
+        near = tree.query_ball_point([st.x[i], st.y[i]], float(st.radius.max()))
+        options = []
+        for k in near:
+            uid = int(uids[k])
+            if uid not in st.units:
+                continue
+            mem = st.units[uid]
+            if len(mem) >= st.max_units:
+                continue
+            new = mem + [i]
+            if st.feasible(new, tmat, gmat):
+                options.append((st.d(i, st.hub_of(new)), st.rank[st.hub[uid]], uid, new))
+        if options:
+            options.sort(key=lambda t: (t[0], t[1]))
+            _, _, uid, new = options[0]
+            st.set_members(uid, new)
+            if kind is not None and st.kind[uid] != kind and kind != KIND_AREA:
+                st.kind[uid] = kind
+            placed += 1
+    return placed
+
+
+def repair_with_stealing(st: State, idx: np.ndarray, tmat, gmat, kind: str, pairwise: bool) -> int:
+    """Form new units around leftovers, borrowing spare members (not hubs) from nearby units."""
+    placed = 0
+    rmax = float(st.radius.max())
+    tree = cKDTree(np.column_stack([st.x[idx], st.y[idx]]))
+    for u in idx[np.argsort(st.rank[idx], kind="stable")].tolist():
+        if st.unit_of[u] >= 0 or st.m[u] <= 0:
+            continue
+        near = idx[tree.query_ball_point([st.x[u], st.y[u]], rmax)]
+        near = near[tmat[st.town[u], st.town[near]] & gmat[st.group[u], st.group[near]]]
+        # possible hubs: u itself or a better-ranked org that u may join
+        hubs = [h for h in near.tolist() if st.rank[h] <= st.rank[u] and st.joinable(u, h)]
+        best = None
+        for h in sorted(hubs, key=lambda k: (st.d(u, k), st.rank[k])):
+            if st.m[h] >= st.min_members:
+                continue
+            if st.unit_of[h] >= 0 and not _spare(st, h):
+                continue
+            chosen = [h] if h == u else [h, u]
+            total = int(st.m[chosen].sum())
+            pool = [j for j in near.tolist() if j not in chosen and st.rank[j] > st.rank[h]
+                    and st.m[j] > 0 and st.joinable(j, h)]
+            pool.sort(key=lambda j: (st.unit_of[j] >= 0, st.d(j, h), st.rank[j]))
+            for j in pool:
+                if total >= st.min_members or len(chosen) >= st.max_units:
+                    break
+                if st.unit_of[j] >= 0 and not _spare(st, j, taken=chosen):
+                    continue
+                if total + st.m[j] > st.max_members:
+                    continue
+                if pairwise:
+                    others = np.asarray(chosen)
+                    if not (tmat[st.town[j], st.town[others]].all() and gmat[st.group[j], st.group[others]].all()):
+                        continue
+                chosen.append(j)
+                total += int(st.m[j])
+            if total >= st.min_members and st.feasible(chosen, tmat, gmat):
+                best = chosen
+                break
+        if best is None:
+            continue
+        for j in best:
+            uid = st.unit_of[j]
+            if uid >= 0:
+                st.set_members(uid, [k for k in st.units[uid] if k != j])
+                st.unit_of[j] = -1
+        st.add_unit(best, kind)
+        placed += 1
+    return placed
+
+
+def _spare(st: State, j: int, taken=()) -> bool:
+    """Can member ``j`` leave its unit (not the hub, the rest stays feasible)?"""
+    uid = int(st.unit_of[j])
+    if uid < 0:
+        return True
+    if st.hub[uid] == j:
+        return False
+    rest = [k for k in st.units[uid] if k != j and k not in taken]
+    return len(rest) >= 1 and int(st.m[rest].sum()) >= st.min_members and st.hub_of(rest) == st.hub[uid]
+
+
+def relocate(st: State, idx: np.ndarray, tmat, gmat, passes: int = 2) -> None:
+    """Move non-hub members to a nearer feasible hub when their unit stays feasible."""
+    if len(st.units) < 2:
+        return
+    rmax = float(st.radius.max())
+    for _ in range(passes):
+        moved = 0
+        uids = np.fromiter(st.units.keys(), dtype=np.int64)
+        hubs = np.array([st.hub[u] for u in uids.tolist()], dtype=np.int64)
+        tree = cKDTree(np.column_stack([st.x[hubs], st.y[hubs]]))
+        for j in idx.tolist():
+            a = int(st.unit_of[j])
+            if a < 0 or st.hub[a] == j:
+                continue
+            here = st.d(j, st.hub[a])
+            if here <= 0:
+                continue
+            rest = [k for k in st.units[a] if k != j]
+            if int(st.m[rest].sum()) < st.min_members:
+                continue
+            best = None
+            for k in tree.query_ball_point([st.x[j], st.y[j]], min(here, rmax)):
+                b = int(uids[k])
+                if b == a or b not in st.units or len(st.units[b]) >= st.max_units:
+                    continue
+                hb = st.hub[b]
+                if st.rank[hb] > st.rank[j] or st.d(j, hb) >= here - 1e-6:
+                    continue
+                new = st.units[b] + [j]
+                if st.feasible(new, tmat, gmat):
+                    cand = (st.d(j, hb), st.rank[hb], b)
+                    if best is None or cand < best:
+                        best = cand
+            if best is not None:
+                st.set_members(a, rest)
+                st.set_members(best[2], st.units[best[2]] + [j])
+                moved += 1
+        if moved == 0:
+            break
+
+
+def merge_free(st: State, tmat, gmat, slack_m: float) -> None:
+    """Merge units when the merge adds at most ``slack_m`` metres of member-to-hub distance."""
+    changed = True
+    while changed and len(st.units) > 1:
+        changed = False
+        uids = sorted(st.units, key=lambda u: st.rank[st.hub[u]])
+        hubs = np.array([st.hub[u] for u in uids], dtype=np.int64)
+        tree = cKDTree(np.column_stack([st.x[hubs], st.y[hubs]]))
+        for pos, a in enumerate(uids):
+            if a not in st.units:
+                continue
+            for k in sorted(tree.query_ball_point([st.x[hubs[pos]], st.y[hubs[pos]]], max(slack_m, 1e-6))):
+                b = uids[k]
+                if b == a or b not in st.units or a not in st.units:
+                    continue
+                new = st.units[a] + st.units[b]
+                if len(new) > st.max_units or not st.feasible(new, tmat, gmat):
+                    continue
+                h = st.hub_of(new)
+                added = sum(st.d(i, h) for i in new) - st.cost(a) - st.cost(b)
+                if added <= slack_m + 1e-9:
+                    kind = st.kind[a] if st.kind[a] == st.kind[b] else KIND_AREA
+                    st.drop_unit(b)
+                    st.set_members(a, new)
+                    st.kind[a] = kind
+                    changed = True
+
+
+def seed_buildings(st: State, idx: np.ndarray, tmat, gmat) -> None:
+    """R23/R24: orgs sharing a building or park become units first when the rules allow."""
+    keyed = idx[(st.key[idx] >= 0) & (st.unit_of[idx] < 0)]
+    if keyed.size < 2:
+        return
+    for k in np.unique(st.key[keyed]).tolist():
+        grp = keyed[st.key[keyed] == k]
+        grp = grp[np.argsort(st.rank[grp], kind="stable")]
+        if grp.size < 2 or int(st.m[grp].sum()) < st.min_members:
+            continue
+        hub = int(grp[0])
+        grp = np.array([i for i in grp.tolist() if st.joinable(i, hub)], dtype=np.int64)
+        if grp.size < 2 or int(st.m[grp].sum()) < st.min_members or st.m[hub] >= st.min_members:
+            continue
+        pos_m = grp[st.m[grp] > 0]
+        zero = grp[st.m[grp] <= 0]
+        total = int(st.m[pos_m].sum())
+        n_chunks = max(1, -(-grp.size // st.max_units), -(-total // st.max_members))
+        n_chunks = min(n_chunks, max(1, total // st.min_members))
+        for n_try in range(n_chunks, 0, -1):
+            chunks: list[list[int]] = [[] for _ in range(n_try)]
+            for r, i in enumerate(pos_m.tolist()):  # members round-robin by rank: balanced sums
+                chunks[r % n_try].append(i)
+            for r, i in enumerate(zero.tolist()):
+                chunks[int(np.argmin([len(c) for c in chunks]))].append(i)
+            ok = [c for c in chunks if st.feasible(c, tmat, gmat)]
+            if ok:
+                for c in ok:
+                    st.add_unit(c, KIND_BUILDING)
+                break
+
+
+def components(st: State, idx: np.ndarray) -> list[np.ndarray]:
+    """Split ``idx`` into groups that cannot share a unit (no chain of pairs within the radius)."""
+    if idx.size <= 1:
+        return [idx]
+    a, b, _ = pairs_within(st, idx, float(st.radius[idx].max()))
+    loc = np.full(st.x.size, -1, dtype=np.int64)
+    loc[idx] = np.arange(idx.size)
+    g = coo_matrix((np.ones(a.size), (loc[a], loc[b])), shape=(idx.size, idx.size))
+    ncomp, lab = connected_components(g, directed=False)
+    order = np.argsort(lab, kind="stable")
+    cuts = np.flatnonzero(np.diff(lab[order])) + 1
+    return [idx[c] for c in np.split(order, cuts)]

@@ -1,0 +1,106 @@
+"""The rule values of joint party units (联建), read once from a policy profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable
+
+from lianxin_geo.core.policy import Profile, as_profile
+
+__all__ = ["JointParams"]
+
+#: field -> (profile key, conversion)
+_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "max_units": ("joint.max_units", int),
+    "min_members": ("joint.min_members_total", int),
+    "max_members": ("joint.max_members", int),
+    "max_radius_m_town": ("joint.max_radius_m_town", float),
+    "max_radius_m_street": ("joint.max_radius_m_street", float),
+    "allow_cross_town": ("joint.allow_cross_town", bool),
+    "allow_similar_industry": ("joint.allow_similar_industry", bool),
+    "include_zero_member_in_building": ("joint.include_zero_member_in_building", bool),
+    "own_org_min_members": ("thresholds.own_org_min_members", int),
+    "startup_branch_yuan": ("funding.startup_branch", float),
+    "startup_years": ("funding.startup_years", int),
+    "include_joint_startup": ("funding.include_joint_startup", bool),
+}
+
+
+@dataclass(frozen=True)
+class JointParams:
+    """Rule values of joint units; the planner and the checker read the rules only from here.
+
+    Build it with :meth:`from_profile`.
+
+    Attributes
+    ----------
+    max_units
+        R7: at most this many orgs per unit (``joint.max_units``).
+    min_members, max_members
+        R8 floor and R9 ceiling of a unit's formal members (``joint.min_members_total``,
+        ``joint.max_members``).
+    max_radius_m_town, max_radius_m_street
+        Distance limit of a member to its hub in a 镇/地区 and in a 街道 (``joint.max_radius_m_*``).
+    allow_cross_town
+        Units over adjacent towns (R25; ``joint.allow_cross_town``).
+    allow_similar_industry
+        Units of similar (相近) industries, not only the same (R6; ``joint.allow_similar_industry``).
+    include_zero_member_in_building
+        Zero-member orgs join the unit of their building/park (R23/R24).
+    own_org_min_members
+        Members from which an org forms its own organization (R2; ``thresholds.own_org_min_members``):
+        joint candidates have fewer.
+    startup_branch_yuan, startup_years, include_joint_startup
+        R17 start-up funds per new branch and year, for how many years, and whether a new joint
+        branch counts (``funding.*``).
+    profile
+        The profile the values came from (its industry grouping and similar lists define "行业相同或相近").
+    """
+
+    max_units: int
+    min_members: int
+    max_members: int
+    max_radius_m_town: float
+    max_radius_m_street: float
+    allow_cross_town: bool
+    allow_similar_industry: bool
+    include_zero_member_in_building: bool
+    own_org_min_members: int
+    startup_branch_yuan: float
+    startup_years: int
+    include_joint_startup: bool
+    profile: Profile = field(compare=False, repr=False)
+
+    @classmethod
+    def from_profile(cls, profile: Profile | str | None = None, **overrides: Any) -> JointParams:
+        """Read the values from a policy profile, then apply ``overrides``.
+
+        Parameters
+        ----------
+        profile
+            A :class:`~lianxin_geo.core.policy.Profile`, a profile name or path, or ``None`` (default profile).
+        **overrides
+            Field values that replace the profile's, e.g. ``allow_cross_town=True`` (the planner's
+            ``cross_town`` switch); ``None`` keeps the profile's value.
+
+        Raises
+        ------
+        TypeError
+            When an override names no field.
+        """
+        prof = as_profile(profile)
+        unknown = sorted(set(overrides) - set(_KEYS))
+        if unknown:
+            raise TypeError(f"JointParams 没有参数 {'、'.join(unknown)}：可用参数为 {'、'.join(_KEYS)}")
+        values = {name: conv(prof.get(key)) for name, (key, conv) in _KEYS.items()}
+        values.update({k: _KEYS[k][1](v) for k, v in overrides.items() if v is not None})
+        return cls(**values, profile=prof)
+
+    @property
+    def profile_name(self) -> str:
+        """Name of the profile the values came from."""
+        return str(self.profile.name)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The values (without the profile), e.g. for a settings table."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "profile"}

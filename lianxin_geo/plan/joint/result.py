@@ -1,0 +1,152 @@
+"""The joint-unit proposal as a typed result: unit, unplaced, kept-unit and violation tables, statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from lianxin_geo.core.jsonable import jsonable
+from lianxin_geo.plan.joint.params import JointParams
+
+__all__ = ["JointPlan", "KEPT_COLUMNS", "UNIT_COLUMNS", "UNPLACED_COLUMNS", "VIOLATION_COLUMNS"]
+
+#: Columns of :attr:`JointPlan.units`.
+UNIT_COLUMNS = ("unit_id", "jurisdiction_code", "jurisdiction_codes", "industry", "mixed_industry", "kind", "org_ids",
+                "org_names", "hub_id", "hub_name", "hub_lon", "hub_lat", "members", "employees", "radius_m",
+                "total_distance_m", "venue_name", "venue_type", "venue_distance_m", "reason")
+#: Columns of :attr:`JointPlan.unplaced`.
+UNPLACED_COLUMNS = ("org_id", "name", "jurisdiction_code", "reason", "next_option")
+#: Columns of :attr:`JointPlan.kept_units`.
+KEPT_COLUMNS = ("joint_org_id", "org_ids", "members", "jurisdiction_code")
+#: Columns of :attr:`JointPlan.violations` (the keys of a violation found by the checker).
+VIOLATION_COLUMNS = ("unit_id", "rule", "code", "message")
+#: Keys of a unit in ``to_json()["units"]``, in order.
+_RECORD_KEYS = ("unit_id", "jurisdiction_code", "jurisdiction_codes", "industry", "mixed_industry", "kind", "org_ids",
+                "org_names", "hub_id", "hub_name", "members", "employees", "radius_m", "venue", "reason")
+
+
+@dataclass(frozen=True, eq=False)
+class JointPlan:
+    """A joint-unit proposal (联建方案).
+
+    Attributes
+    ----------
+    units
+        One row per new unit, in output order: ``unit_id`` (``LJ-{town}-{nnn}``),
+        ``jurisdiction_code`` (the hub's town) and ``jurisdiction_codes`` (tuple, all towns),
+        ``industry`` (groups joined with 、), ``mixed_industry``, ``kind`` (``building``,
+        ``area``, ``similar``, ``cross_town``), ``org_ids`` / ``org_names`` (tuples, hub first,
+        then by distance to the hub), the hub (牵头单位: ``hub_id``, ``hub_name``, ``hub_lon``,
+        ``hub_lat``), total ``members`` and ``employees``, ``radius_m`` (farthest member to the
+        hub, metres on the ellipsoid), ``total_distance_m`` (sum of member-to-hub distances), the
+        suggested venue (``venue_name``, ``venue_type``, ``venue_distance_m``; missing when no
+        venue is known) and ``reason`` (Chinese, why these orgs). Distances are unrounded here;
+        :meth:`to_json` rounds them to 0.1 m.
+    unplaced
+        One row per eligible org left out: ``org_id``, ``name``, ``jurisdiction_code``,
+        ``reason`` and ``next_option`` (Chinese), sorted by town and id.
+    kept_units
+        Existing joint orgs kept as they are (``reoptimize=False``): ``joint_org_id``,
+        ``org_ids`` (tuple), ``members``, ``jurisdiction_code``.
+    violations
+        What the independent checker found (:data:`VIOLATION_COLUMNS`); empty when every rule holds.
+    stats
+        ``eligible``, ``placed``, ``unplaced``, ``units``, ``mixed_units``, ``cross_town_units``,
+        ``kept_units``, ``mean_radius_m``, ``max_radius_m``, ``total_distance_m``,
+        ``exact_components``, ``seconds``.
+    params
+        The rule values used.
+    reoptimize, seed
+        The planner's switches.
+    """
+
+    units: pd.DataFrame
+    unplaced: pd.DataFrame
+    kept_units: pd.DataFrame
+    violations: pd.DataFrame
+    stats: Mapping[str, Any]
+    params: JointParams
+    reoptimize: bool = False
+    seed: int = 0
+
+    @property
+    def funding(self) -> dict[str, Any]:
+        """R17 start-up funds implied by the new units."""
+        p = self.params
+        if_applied = p.startup_branch_yuan * p.startup_years * len(self.units)
+        return {
+            "rule": "R17",
+            "new_units": len(self.units),
+            "startup_per_branch_yuan_per_year": p.startup_branch_yuan,
+            "years": p.startup_years,
+            "applies_to_joint": p.include_joint_startup,
+            "total_yuan": if_applied if p.include_joint_startup else 0.0,
+            "total_if_applied_yuan": if_applied,
+            "note": ("新建联合党支部按党支部标准计算启动经费" if p.include_joint_startup
+                     else "本策略配置的启动经费标准只适用于单独建立的党组织（funding.include_joint_startup=false）；"
+                          "若按党支部标准计，合计见 total_if_applied_yuan"),
+        }
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The rule values used, with the profile name and the switches."""
+        p = self.params
+        return {
+            "profile": p.profile_name,
+            "max_units": p.max_units,
+            "min_members": p.min_members,
+            "max_members": p.max_members,
+            "max_radius_m_town": p.max_radius_m_town,
+            "max_radius_m_street": p.max_radius_m_street,
+            "allow_similar_industry": p.allow_similar_industry,
+            "allow_cross_town": p.allow_cross_town,
+            "include_zero_member_in_building": p.include_zero_member_in_building,
+            "reoptimize": bool(self.reoptimize),
+            "seed": int(self.seed),
+        }
+
+    def unit_records(self) -> list[dict[str, Any]]:
+        """The units as the CLI prints them (``to_json()["units"]``): venue nested, tuples as lists."""
+        out = []
+        for u in self.units.itertuples(index=False):
+            venue = None if pd.isna(u.venue_name) else {"name": u.venue_name, "type": u.venue_type,
+                                                         "distance_m": round(float(u.venue_distance_m), 1)}
+            out.append({
+                "unit_id": u.unit_id, "jurisdiction_code": u.jurisdiction_code,
+                "jurisdiction_codes": list(u.jurisdiction_codes), "industry": u.industry,
+                "mixed_industry": u.mixed_industry, "kind": u.kind, "org_ids": list(u.org_ids),
+                "org_names": list(u.org_names), "hub_id": u.hub_id, "hub_name": u.hub_name, "members": u.members,
+                "employees": u.employees, "radius_m": round(float(u.radius_m), 1), "venue": venue, "reason": u.reason,
+            })
+        return jsonable(out)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-serialisable dict (no NaN): ``units``, ``unplaced``, ``violations``, ``stats``, ``funding``, ..."""
+        return jsonable({
+            "units": self.unit_records(),
+            "unplaced": self.unplaced.to_dict(orient="records"),
+            "violations": self.violations.to_dict(orient="records"),
+            "stats": dict(self.stats),
+            "funding": self.funding,
+            "kept_units": self.kept_units.to_dict(orient="records"),
+            "settings": self.settings,
+        })
+
+    def units_frame(self) -> pd.DataFrame:
+        """Units as a printable table: the rows of :meth:`unit_records`, org ids joined with 、, venue by name."""
+        rows = [{**u, "org_ids": "、".join(u["org_ids"]), "venue": (u["venue"] or {}).get("name", "")}
+                for u in self.unit_records()]
+        return pd.DataFrame(rows, columns=list(_RECORD_KEYS))
+
+    def unplaced_frame(self) -> pd.DataFrame:
+        """Orgs left out as a table (a copy of :attr:`unplaced`)."""
+        return self.unplaced.copy()
+
+    def assignments(self) -> pd.DataFrame:
+        """One row per placed org: ``org_id``, ``unit_id``, ``is_hub``."""
+        rows = [{"org_id": o, "unit_id": u, "is_hub": o == h}
+                for u, h, ids in zip(self.units["unit_id"], self.units["hub_id"], self.units["org_ids"]) for o in ids]
+        return pd.DataFrame(rows, columns=["org_id", "unit_id", "is_hub"])
