@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lianxin_geo.core.distance import haversine_m  # noqa: E402
 from lianxin_geo.plan.coverage.mclp import solve_mclp  # noqa: E402
 from lianxin_geo.ingest.boundaries import demo_district  # noqa: E402
-from lianxin_geo.plan.coverage.plan import (  # noqa: E402
+from lianxin_geo.core.frames import lonlat  # noqa: E402
+from lianxin_geo.plan.coverage import (  # noqa: E402
     CoverageParams,
-    _lonlat,
     candidate_sites,
     coverage_matrix,
     plan_coverage,
@@ -73,7 +73,7 @@ def make_instance(n_orgs: int, n_candidates: int, *, seed: int = 0):
     district = demo_district()
     demo = generate_demo(n_orgs, seed=seed)
     orgs = demo.orgs.copy()
-    lon, lat = _lonlat(orgs)
+    lon, lat = lonlat(orgs)
     orgs["lon"], orgs["lat"], orgs["crs"] = lon, lat, "WGS84"
     orgs["id"] = [f"O{i}" for i in range(len(orgs))]
     orgs["employees"] = pd.to_numeric(orgs["employees"], errors="coerce").fillna(0)
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--demand", choices=["employees", "orgs"], default="employees")
     ap.add_argument("--time-limit", type=float, default=45.0, help="time limit of our solver (s)")
     args = ap.parse_args(argv)
-    params = CoverageParams()  # the shunyi-2017 defaults (street 1200 m, town 5000 m, circuity 1.3)
+    params = CoverageParams.from_profile("shunyi-2017")  # street 1200 m, town 5000 m, circuity 1.3
     if args.quick:
         cases = [(5_000, 200, 5), (5_000, 200, 20)]
     else:

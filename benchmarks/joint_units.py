@@ -32,14 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lianxin_geo.ingest.boundaries import demo_district  # noqa: E402
-from lianxin_geo.plan.joint.plan import plan_joint_units  # noqa: E402
-from lianxin_geo.plan.joint.rules import (  # noqa: E402
-    default_eligible,
-    joint_params,
-    org_groups,
-    radius_per_org,
-    validate_proposal,
-)
+from lianxin_geo.plan.joint import JointParams, plan_joint_units, validate_proposal  # noqa: E402
+from lianxin_geo.plan.joint.rules import default_eligible, org_groups, radius_per_org  # noqa: E402
 from lianxin_geo.core.policy import load_profile  # noqa: E402
 
 SECTIONS = ["C", "F", "G", "I", "L", "M", "O"]
@@ -157,7 +151,7 @@ def projected(orgs: pd.DataFrame) -> np.ndarray:
 def baseline_sklearn(orgs: pd.DataFrame, profile, how: str) -> list[dict]:
     from sklearn.cluster import AgglomerativeClustering, KMeans
 
-    max_units = joint_params(profile)["max_units"]
+    max_units = JointParams.from_profile(profile).max_units
     xy = projected(orgs)
     ids = orgs["id"].to_numpy()
     units = []
@@ -192,7 +186,7 @@ def baseline_maxp(orgs: pd.DataFrame, profile, iters: tuple[int, int] = (99, 10)
     from libpysal.weights import KNN
     from spopt.region import MaxPHeuristic
 
-    floor = joint_params(profile)["min_members"]
+    floor = JointParams.from_profile(profile).min_members
     xy = projected(orgs)
     ids = orgs["id"].to_numpy()
     m = orgs["members"].to_numpy(float)
@@ -233,7 +227,7 @@ def exact_mip(orgs: pd.DataFrame, district, profile, time_limit: float = 60.0) -
     """Exact: most orgs placed, then least total member-to-hub distance (same town and industry group)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    p = joint_params(profile)
+    p = JointParams.from_profile(profile)
     n = len(orgs)
     xy = projected(orgs)
     m = orgs["members"].to_numpy(float)
@@ -265,14 +259,14 @@ def exact_mip(orgs: pd.DataFrame, district, profile, time_limit: float = 60.0) -
             rows.append(r); lo.append(-np.inf); hi.append(0)
     for h, kh in hubvar.items():
         ks = [k for k, (hh, _, _) in enumerate(pairs) if hh == h]
-        cnt = np.zeros(nv); cnt[ks] = 1; cnt[kh] -= p["max_units"]
+        cnt = np.zeros(nv); cnt[ks] = 1; cnt[kh] -= p.max_units
         rows.append(cnt); lo.append(-np.inf); hi.append(0)
         mem = np.zeros(nv)
         for k in ks:
             mem[k] = m[pairs[k][1]]
-        fl = mem.copy(); fl[kh] -= p["min_members"]
+        fl = mem.copy(); fl[kh] -= p.min_members
         rows.append(fl); lo.append(0); hi.append(np.inf)
-        ce = mem.copy(); ce[kh] -= p["max_members"]
+        ce = mem.copy(); ce[kh] -= p.max_members
         rows.append(ce); lo.append(-np.inf); hi.append(0)
     res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi), integrality=np.ones(nv),
                bounds=Bounds(0, 1), options={"time_limit": time_limit, "mip_rel_gap": 1e-12})
@@ -295,7 +289,7 @@ def timed(fn):
 
 def ours_units(orgs, district, profile):
     plan = plan_joint_units(orgs, district=district, profile=profile)
-    return [{"unit_id": u["unit_id"], "org_ids": u["org_ids"], "hub_id": u["hub_id"]} for u in plan.units]
+    return plan.units[["unit_id", "org_ids", "hub_id"]].to_dict("records")
 
 
 def table(rows: list[dict], title: str) -> None:

@@ -1,26 +1,47 @@
-"""The ``lianxin-geo`` command line: a thin adapter over the public API.
+"""The ``lianxin-geo`` command line: a thin adapter over the workspace, the pipeline and the presenters.
 
 Exit codes: 0 success, 1 a user error (bad file, bad profile: a clear Chinese
 message on stderr), 2 bad usage (unknown option, missing argument).
 ``--json`` prints one JSON document on stdout and nothing else there; progress
 and messages go to stderr. The JSON shapes are documented in ``docs/cli.md``.
+
+Every file the CLI writes itself is written atomically (a temporary name, then a
+rename); CSV cells that a spreadsheet would run as a formula get a leading
+apostrophe (:func:`lianxin_geo.core.files.write_csv`).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import sys
 import time
+import traceback
+from dataclasses import dataclass, fields
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from lianxin_geo.core.distance import load_road_graph
 from lianxin_geo.core.errors import LianxinError
+from lianxin_geo.core.files import atomic_path, atomic_write_text, write_csv
+from lianxin_geo.core.jsonable import jsonable
+from lianxin_geo.ingest.boundaries import demo_district, load_boundaries
+from lianxin_geo.ingest.demo import write_demo
+from lianxin_geo.ingest.ledger import detect_kind, read_ledger
+from lianxin_geo.ingest.template import write_template
+from lianxin_geo.pipeline import run_all, run_assessment, run_coverage, run_joint, run_plans, run_routes
+from lianxin_geo.present import export as ex
+from lianxin_geo.present.export import FORMATS
+from lianxin_geo.present.sheets import write_assessment_xlsx
+from lianxin_geo.present.xlsx import Sheet, frame_rows, write_workbook
+from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, Workspace, load_workspace
 
 __all__ = ["app", "main"]
 
@@ -50,36 +71,100 @@ class Kind(str, Enum):
     centers = "centers"
 
 
-# ----------------------------------------------------------------- shared options
-OrgsOpt = Annotated[Optional[Path], typer.Option("--orgs", help="组织台账 .xlsx/.csv（缺省用演示数据）/ organization ledger")]
-BuildingsOpt = Annotated[Optional[Path], typer.Option("--buildings", help="商务楼宇台账 / buildings ledger")]
-ParksOpt = Annotated[Optional[Path], typer.Option("--parks", help="园区台账 / parks ledger")]
-CentersOpt = Annotated[Optional[Path], typer.Option("--centers", help="党群活动服务中心台账 / service centers ledger")]
-BoundariesOpt = Annotated[
-    Optional[Path],
-    typer.Option("--boundaries", help="乡镇/街道边界 GeoJSON/SHP/GPKG/KML（缺省用顺义示意边界）/ boundaries file"),
-]
-BoundariesCrsOpt = Annotated[
-    str, typer.Option("--boundaries-crs", help="边界坐标系 WGS84/GCJ02/BD09 / datum of the boundary coordinates")
-]
-PolicyOpt = Annotated[
-    Optional[str],
-    typer.Option("--policy", help="政策配置名称或 TOML 文件（缺省 shunyi-2017）/ policy profile name or file"),
-]
+# ----------------------------------------------------------------- the input options, once
+@dataclass(frozen=True)
+class Inputs:
+    """The ledger, boundary and policy options of a command (``None``: the embedded demo layer / default)."""
+
+    orgs: Optional[Path] = None
+    buildings: Optional[Path] = None
+    parks: Optional[Path] = None
+    centers: Optional[Path] = None
+    boundaries: Optional[Path] = None
+    boundaries_crs: str = "WGS84"
+    policy: Optional[str] = None
+
+    def given(self) -> dict[str, Path]:
+        """The ledger files the user named, by kind."""
+        return {k: v for k, v in (("orgs", self.orgs), ("buildings", self.buildings), ("parks", self.parks),
+                                  ("centers", self.centers)) if v is not None}
+
+    def workspace(self, *, quiet: bool) -> Workspace:
+        """Read, validate and locate the inputs (progress on stderr unless ``quiet``)."""
+        return load_workspace(orgs=self.orgs, buildings=self.buildings, parks=self.parks, centers=self.centers,
+                              boundaries=self.boundaries, policy=self.policy, boundaries_crs=self.boundaries_crs,
+                              demo_orgs=DEFAULT_DEMO_ORGS, progress=_progress(quiet))
+
+
+#: Option of every :class:`Inputs` field: (annotation with the typer option, default).
+_INPUT_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "orgs": (Annotated[Optional[Path], typer.Option(
+        "--orgs", help="组织台账 .xlsx/.csv（缺省用演示数据）/ organization ledger")], None),
+    "buildings": (Annotated[Optional[Path], typer.Option("--buildings", help="商务楼宇台账 / buildings ledger")], None),
+    "parks": (Annotated[Optional[Path], typer.Option("--parks", help="园区台账 / parks ledger")], None),
+    "centers": (Annotated[Optional[Path], typer.Option(
+        "--centers", help="党群活动服务中心台账 / service centers ledger")], None),
+    "boundaries": (Annotated[Optional[Path], typer.Option(
+        "--boundaries", help="乡镇/街道边界 GeoJSON/SHP/GPKG/KML（缺省用顺义示意边界）/ boundaries file")], None),
+    "boundaries_crs": (Annotated[str, typer.Option(
+        "--boundaries-crs", help="边界坐标系 WGS84/GCJ02/BD09 / datum of the boundary coordinates")], "WGS84"),
+    "policy": (Annotated[Optional[str], typer.Option(
+        "--policy", help="政策配置名称或 TOML 文件（缺省 shunyi-2017）/ policy profile name or file")], None),
+}
+ALL_INPUTS = tuple(f.name for f in fields(Inputs))
+
+
+def with_inputs(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the input options ``names`` (default: all) and pass them to it as one ``inputs: Inputs``.
+
+    The command declares a parameter ``inputs``; in the command's signature (what typer
+    reads) it is replaced by one option per name, so ``--orgs``, ``--policy`` … are
+    declared once for every command.
+    """
+    names = names or ALL_INPUTS
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        params = list(inspect.signature(func, eval_str=True).parameters.values())
+        at = [p.name for p in params].index("inputs")
+        added = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=_INPUT_OPTIONS[n][0],
+                                   default=_INPUT_OPTIONS[n][1]) for n in names]
+        new = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params[:at] + added + params[at + 1:]]
+
+        @functools.wraps(func)
+        def command(**kwargs: Any) -> Any:
+            inputs = Inputs(**{n: kwargs.pop(n) for n in names})
+            return func(inputs=inputs, **kwargs)
+
+        command.__signature__ = inspect.Signature(new)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in new}
+        return command
+
+    return wrap
+
+
+# ----------------------------------------------------------------- other shared options
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON 到标准输出 / print JSON on stdout")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", help="结果文件 / output file")]
-DemoOrgsOpt = Annotated[int, typer.Option("--demo-orgs", help="演示组织数（仅用演示数据时）/ demo size", min=1)]
 SeedOpt = Annotated[int, typer.Option("--seed", help="随机种子 / random seed")]
+GraphOpt = Annotated[
+    Optional[Path],
+    typer.Option("--graph", help="路网文件 .graphml/.osm（缺省按直线距离×绕行系数）/ road graph file"),
+]
+TimeLimitOpt = Annotated[float, typer.Option("--time-limit", help="求解时限（秒）/ solver time limit (s)", min=0.1)]
+PlanTimeOpt = Annotated[
+    float, typer.Option("--time-limit", help="三个方案的总求解时限（秒）/ total solver time of the plans (s)", min=1.0)
+]
+NewSitesOpt = Annotated[int, typer.Option("--new-sites", help="建议新增阵地数 / number of new sites", min=0)]
+Gcj02Opt = Annotated[bool, typer.Option("--gcj02", help="另存一份 GCJ-02 坐标的图层 / also write a GCJ-02 copy")]
 
 
-def _progress(quiet: bool):
+def _progress(quiet: bool) -> Callable[..., None]:
     """A progress callback for the API, ``progress(message, fraction=None)``, drawing a bar line on stderr.
 
     One line per step (no cursor tricks), so the output reads the same in a terminal, a log file or a
     scheduled task.
     """
 
-    def report(message: str, fraction: float | None = None, *_a, **_k) -> None:
+    def report(message: str, fraction: float | None = None, *_a: Any, **_k: Any) -> None:
         if quiet:
             return
         message = escape(str(message))
@@ -95,28 +180,32 @@ def _progress(quiet: bool):
 
 
 def _emit_json(doc: Any) -> None:
-    from lianxin_geo.core.jsonable import jsonable
-
     sys.stdout.write(json.dumps(jsonable(doc), ensure_ascii=False, indent=2, allow_nan=False))
     sys.stdout.write("\n")
 
 
-def _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs="WGS84", *, demo_orgs=None,
-               quiet=False):
-    from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, load_workspace
-
-    return load_workspace(
-        orgs=orgs, buildings=buildings, parks=parks, centers=centers, boundaries=boundaries, policy=policy,
-        boundaries_crs=boundaries_crs, demo_orgs=demo_orgs or DEFAULT_DEMO_ORGS, progress=_progress(quiet),
-    )
-
-
-def _notes(ws) -> None:
+def _notes(ws: Workspace) -> None:
     for n in ws.data_notes:
         err.print(f"[yellow]注意：{escape(n)}[/yellow]")
 
 
-# ----------------------------------------------------------------- demo
+def _finish(ws: Workspace, doc: dict, json_: bool, written: list[Path], summary: Callable[[dict], str]) -> None:
+    """Print the JSON document, or the honesty notes, a Chinese summary and every file written."""
+    doc.setdefault("notes", ws.data_notes)
+    if json_:
+        _emit_json(doc)
+        return
+    _notes(ws)
+    err.print(summary(doc))
+    for p in written:
+        err.print(f"[green]已写出 {escape(str(p))}[/green]")
+
+
+def _pct(v: Any) -> str:
+    return "—" if v is None else f"{100 * float(v):.1f}%"
+
+
+# ----------------------------------------------------------------- demo, template, validate
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
@@ -125,56 +214,46 @@ def demo(
     json_: JsonOpt = False,
 ) -> None:
     """写出完整的演示数据集（合成台账 + 示意边界）/ write a complete synthetic demo dataset."""
-    from lianxin_geo.ingest.demo import write_demo
-
     t0 = time.perf_counter()
     files = write_demo(out, n_orgs=orgs, seed=seed, progress=_progress(json_))
     doc = {"out": str(out), "orgs": orgs, "seed": seed, "files": {k: str(v) for k, v in files.items()},
            "seconds": round(time.perf_counter() - t0, 3), "note": "演示数据（合成）/ 示意边界"}
     if json_:
         _emit_json(doc)
-    else:
-        err.print(f"[green]已写出演示数据到 {escape(str(out))}[/green]（{orgs} 个组织，种子 {seed}；合成数据，边界为示意）")
-        for k, v in files.items():
-            err.print(f"  {k}: {v}", markup=False)
+        return
+    err.print(f"[green]已写出演示数据到 {escape(str(out))}[/green]（{orgs} 个组织，种子 {seed}；合成数据，边界为示意）")
+    for k, v in files.items():
+        err.print(f"  {k}: {v}", markup=False)
 
 
-# ----------------------------------------------------------------- template
 @app.command()
 def template(out: Annotated[Path, typer.Option("--out", help="模板文件 .xlsx / template file")]) -> None:
     """写出空白的标准台账模板（四个工作表）/ write the empty standard ledger template."""
-    from lianxin_geo.ingest.template import write_template
-
     write_template(out)
     err.print(f"[green]已写出标准台账模板：{escape(str(out))}[/green]")
 
 
-# ----------------------------------------------------------------- validate
 @app.command()
+@with_inputs("boundaries", "boundaries_crs")
 def validate(
     file: Annotated[Path, typer.Argument(help="台账文件 .xlsx/.csv / ledger file")],
     kind: Annotated[Optional[Kind], typer.Option("--kind", help="台账类型（缺省自动识别）/ ledger kind")] = None,
-    boundaries: BoundariesOpt = None,
-    boundaries_crs: BoundariesCrsOpt = "WGS84",
+    inputs: Inputs = Inputs(),
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="工作表名称 / sheet name")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """校验台账：逐行报告问题（行号、列、值、原因）/ validate a ledger and report every problem."""
-    from lianxin_geo.ingest.boundaries import demo_district, load_boundaries
-    from lianxin_geo.ingest.ledger import detect_kind, read_ledger
-
     base = demo_district()
-    district = base if boundaries is None else load_boundaries(boundaries, gazetteer=base,
-                                                                 coord_system=boundaries_crs)
+    district = base if inputs.boundaries is None else load_boundaries(inputs.boundaries, gazetteer=base,
+                                                                        coord_system=inputs.boundaries_crs)
     k = kind.value if kind else detect_kind(file, sheet=sheet)
     res = read_ledger(file, k, district=district, sheet=sheet)
     if json_:
         _emit_json(res.to_json())
         return
     errors = [i for i in res.issues if i.severity == "error"]
-    warnings = [i for i in res.issues if i.severity != "error"]
     err.print(f"[bold]{file}[/bold]（{k}）：共 {res.rows_in} 行，接受 {res.n_accepted} 行，拒绝 {res.n_rejected} 行；"
-              f"错误 {len(errors)} 个，警告 {len(warnings)} 个")
+              f"错误 {len(errors)} 个，警告 {len(res.issues) - len(errors)} 个")
     out = Console(highlight=False, soft_wrap=True)
     for i in res.issues:
         level = "[red]错误[/red]" if i.severity == "error" else "[yellow]警告[/yellow]"
@@ -184,47 +263,38 @@ def validate(
         out.print(f"{level} {where} 〔{escape(str(i.column))}〕{value}：{escape(i.reason)}", markup=True)
 
 
-# ----------------------------------------------------------------- locate
+# ----------------------------------------------------------------- locate, assess
 @app.command()
+@with_inputs("orgs", "buildings", "parks", "boundaries", "boundaries_crs")
 def locate(
-    orgs: OrgsOpt = None,
-    buildings: BuildingsOpt = None,
-    parks: ParksOpt = None,
-    boundaries: BoundariesOpt = None,
-    boundaries_crs: BoundariesCrsOpt = "WGS84",
+    inputs: Inputs = Inputs(),
     out: Annotated[Optional[Path], typer.Option("--out", help="输出 .geojson/.gpkg/.csv/.xlsx / output file")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """为每个组织定位并确定所属乡镇/街道 / place every organization on the map and on its town."""
-    ws = _workspace(orgs, buildings, parks, None, boundaries, None, boundaries_crs, quiet=json_)
+    ws = inputs.workspace(quiet=json_)
     doc = ws.located.to_json(rows_in=ws.ledgers["orgs"].rows_in)
     doc["rejected"] = ws.ledgers["orgs"].n_rejected
     doc["notes"] = ws.data_notes
     if out is not None:
         _write_located(ws, out)
-    if json_:
-        _emit_json(doc)
-        return
-    _notes(ws)
-    err.print(f"共 {doc['rows_in']} 行：定位 {doc['located']}，未定位 {doc['unlocated']}，"
-              f"拒绝 {doc['rejected']}；与所属镇街不一致 {doc['mismatches']}")
-    err.print("定位精度：" + "，".join(f"{k} {v}" for k, v in doc["by_precision"].items()))
-    if out is not None:
-        err.print(f"[green]已写出 {escape(str(out))}[/green]")
+    _finish(ws, doc, json_, [out] if out is not None else [], lambda d: (
+        f"共 {d['rows_in']} 行：定位 {d['located']}，未定位 {d['unlocated']}，拒绝 {d['rejected']}；"
+        f"与所属镇街不一致 {d['mismatches']}\n定位精度：" + "，".join(f"{k} {v}" for k, v in d["by_precision"].items())))
 
 
-def _write_located(ws, out: Path) -> None:
+def _write_located(ws: Workspace, out: Path) -> None:
     suffix = out.suffix.lower()
     gdf = ws.located.to_geodataframe()
-    if suffix in (".geojson", ".json"):
-        gdf.to_file(out, driver="GeoJSON")
-    elif suffix == ".gpkg":
-        gdf.to_file(out, driver="GPKG", layer="orgs")
+    drivers = {".geojson": ("GeoJSON", {}), ".json": ("GeoJSON", {}), ".gpkg": ("GPKG", {"layer": "orgs"})}
+    if suffix in drivers:
+        driver, extra = drivers[suffix]
+        with atomic_path(out) as tmp:
+            tmp.unlink()  # the drivers create their file themselves
+            gdf.to_file(tmp, driver=driver, **extra)
     elif suffix == ".csv":
-        gdf.drop(columns="geometry").to_csv(out, index=False, encoding="utf-8-sig")
+        write_csv(gdf.drop(columns="geometry"), out)
     elif suffix == ".xlsx":
-        from lianxin_geo.present.xlsx import Sheet, frame_rows, write_workbook
-
         table = gdf.drop(columns="geometry")
         write_workbook(out, [Sheet("定位结果", list(table.columns), frame_rows(table), title="组织定位结果",
                                    notes=ws.data_notes)])
@@ -232,99 +302,91 @@ def _write_located(ws, out: Path) -> None:
         raise LianxinError(f"不支持的输出格式 {suffix!r}：请使用 .geojson、.gpkg、.csv 或 .xlsx")
 
 
-# ----------------------------------------------------------------- assess
 @app.command()
+@with_inputs("orgs", "centers", "buildings", "parks", "boundaries", "boundaries_crs", "policy")
 def assess(
-    orgs: OrgsOpt = None,
-    centers: CentersOpt = None,
-    buildings: BuildingsOpt = None,
-    parks: ParksOpt = None,
-    boundaries: BoundariesOpt = None,
-    boundaries_crs: BoundariesCrsOpt = "WGS84",
-    policy: PolicyOpt = None,
+    inputs: Inputs = Inputs(),
     per_org: Annotated[bool, typer.Option("--per-org", help="xlsx 中加入一企一表/一社一表 / add per-org cards")] = False,
     json_: JsonOpt = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="统计表 .xlsx / statistics workbook")] = None,
 ) -> None:
     """评估每个组织的覆盖状态与应办事项，计算覆盖率、阵地达标、经费 / assess coverage, rates, venues, funding."""
-    from lianxin_geo.assessment.assessor import assess as run_assess
-    from lianxin_geo.assessment.assessor import write_assessment_xlsx
-
-    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
-    a = run_assess(ws.orgs, centers=ws.centers, parks=ws.parks, buildings=ws.buildings, district=ws.district,
-                   profile=ws.profile)
+    ws = inputs.workspace(quiet=json_)
+    a = run_assessment(ws)
     if out is not None:
         write_assessment_xlsx(a, out, per_org=per_org)
     doc = a.to_json()
-    doc.setdefault("notes", ws.data_notes)
-    if json_:
-        _emit_json(doc)
-        return
-    _notes(ws)
-    d = doc["district"]
-    err.print(f"[bold]{ws.district.name}[/bold]（政策配置 {ws.profile.name}）：组织 {d.get('orgs')} 个；"
-              f"组织覆盖率 {_pct(d.get('org_coverage_rate'))}，单独组建率 {_pct(d.get('single_rate'))}，"
-              f"工作覆盖率 {_pct(d.get('work_coverage_rate'))}")
-    err.print(f"应办事项 {len(doc.get('actions', []))} 条；阵地未达标镇街 "
-              f"{sum(1 for v in doc.get('venues', []) if not v.get('compliant'))} 个")
-    if out is not None:
-        err.print(f"[green]已写出统计表 {escape(str(out))}[/green]")
 
+    def summary(d: dict) -> str:
+        dd = d["district"]
+        return (f"[bold]{escape(ws.district.name)}[/bold]（政策配置 {escape(ws.profile.name)}）：组织 {dd.get('orgs')} 个；"
+                f"组织覆盖率 {_pct(dd.get('org_coverage_rate'))}，单独组建率 {_pct(dd.get('single_rate'))}，"
+                f"工作覆盖率 {_pct(dd.get('work_coverage_rate'))}\n应办事项 {len(d.get('actions', []))} 条；"
+                f"阵地未达标镇街 {sum(1 for v in d.get('venues', []) if not v.get('compliant'))} 个")
 
-def _pct(v) -> str:
-    return "—" if v is None else f"{100 * float(v):.1f}%"
+    _finish(ws, doc, json_, [out] if out is not None else [], summary)
 
 
 # ----------------------------------------------------------------- plan
-GraphOpt = Annotated[
-    Optional[Path],
-    typer.Option("--graph", help="路网文件 .graphml/.osm（缺省按直线距离×绕行系数）/ road graph file"),
-]
-TimeLimitOpt = Annotated[float, typer.Option("--time-limit", help="求解时限（秒）/ solver time limit (s)", min=0.1)]
-
-
-def _graph(path: Optional[Path]):
-    if path is None:
-        return None
-    from lianxin_geo.plan.routes.routing import load_road_graph
-
-    return load_road_graph(path)
-
-
-def _write_plan(ws, out: Path, first_table, **plans) -> None:
-    """Write a plan's tables: .xlsx gets every sheet (formula-safe), .csv the main table."""
+def _write_plan(ws: Workspace, out: Path, kind: str, plan: Any, table: Callable[[], Any]) -> None:
+    """Write a plan: .xlsx gets every sheet (formula-safe), .csv the main table (formula-safe), routes also .md."""
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
-        from lianxin_geo.present.export import export_plan_xlsx
-
-        export_plan_xlsx(ws, out, plans=plans)
+        ex.export_plan_xlsx(ws, out, plans={kind: plan})
     elif suffix == ".csv":
-        first_table().to_csv(out, index=False, encoding="utf-8-sig")
+        write_csv(table(), out)
+    elif suffix == ".md" and kind == "routes":
+        atomic_write_text(out, plan.to_markdown())
     else:
         raise LianxinError(f"不支持的输出格式 {suffix!r}：请使用 .xlsx 或 .csv（路线另支持 .md）")
 
 
-def _finish(ws, doc: dict, json_: bool, out: Optional[Path], summary) -> None:
-    """Print the JSON document, or the honesty notes, a Chinese summary and what was written."""
-    doc.setdefault("notes", ws.data_notes)
-    if json_:
-        _emit_json(doc)
-        return
-    _notes(ws)
-    err.print(summary(doc))
+def _joint_summary(d: dict) -> str:
+    st = d["stats"]
+    return (f"联建方案：符合条件 {st['eligible']} 个，纳入 {st['placed']} 个，组成 {st['units']} 个联合党组织；"
+            f"平均半径 {st['mean_radius_m']:.0f} 米，最大 {st['max_radius_m']:.0f} 米；违规 {len(d['violations'])} 条")
+
+
+def _routes_summary(d: dict) -> str:
+    st = d["stats"]
+    return (f"指导员路线：{st['orgs']} 个组织，{st['instructors']} 名指导员，总里程 {st['total_km']:.1f} 公里"
+            f"（距离来源：{st['distance_source']}）；未分配 {len(d['unassigned'])} 个")
+
+
+def _coverage_summary(d: dict) -> str:
+    share = d["coverage"]["district"]
+    return (f"阵地覆盖：组织覆盖 {_pct(share['orgs_share'])}，党员覆盖 {_pct(share['members_share'])}，"
+            f"从业人员覆盖 {_pct(share['employees_share'])}；建议新址 {len(d['proposed_sites'])} 处"
+            f"（方法 {d['stats']['method']}）")
+
+
+#: plan kind -> (its main table for ``--out F.csv``, its Chinese summary)
+_PLAN_OUTPUTS: dict[str, tuple[Callable[[Any], Any], Callable[[dict], str]]] = {
+    "joint": (lambda p: p.units_frame(), _joint_summary),
+    "routes": (lambda p: p.route_sheet(), _routes_summary),
+    "coverage": (lambda p: next(iter(p.tables().values())), _coverage_summary),
+}
+
+
+def _plan_command(inputs: Inputs, kind: str, *, json_: bool, out: Optional[Path],
+                  make: Callable[[Workspace], Any]) -> None:
+    """Load the inputs, make the plan, write ``out``, print the JSON document or the summary."""
+    table, summary = _PLAN_OUTPUTS[kind]
+    ws = inputs.workspace(quiet=json_)
+    plan = make(ws)
     if out is not None:
-        err.print(f"[green]已写出 {escape(str(out))}[/green]")
+        _write_plan(ws, out, kind, plan, lambda: table(plan))
+    _finish(ws, plan.to_json(), json_, [out] if out is not None else [], summary)
+
+
+def _graph(path: Optional[Path]) -> Any:
+    return None if path is None else load_road_graph(path)
 
 
 @plan_app.command("joint")
+@with_inputs()
 def plan_joint(
-    orgs: OrgsOpt = None,
-    boundaries: BoundariesOpt = None,
-    buildings: BuildingsOpt = None,
-    parks: ParksOpt = None,
-    centers: CentersOpt = None,
-    policy: PolicyOpt = None,
-    boundaries_crs: BoundariesCrsOpt = "WGS84",
+    inputs: Inputs = Inputs(),
     reoptimize: Annotated[bool, typer.Option("--reoptimize", help="重新优化已有联合党组织 / re-plan existing joint orgs")] = False,
     cross_town: Annotated[Optional[bool], typer.Option("--cross-town/--same-town", help="允许跨相邻镇街联建 / allow adjacent towns")] = None,
     zero_in_building: Annotated[Optional[bool], typer.Option("--zero-member-in-building/--no-zero-member-in-building", help="楼宇/园区内无党员单位纳入联建 / include zero-member orgs in buildings")] = None,
@@ -333,29 +395,16 @@ def plan_joint(
     out: Annotated[Optional[Path], typer.Option("--out", help="联建方案 .xlsx/.csv / proposal table")] = None,
 ) -> None:
     """联建方案：按属地、行业相近、单位数与党员数上下限生成联合党组织 / joint party-unit proposals."""
-    from lianxin_geo.pipeline import run_joint
-
-    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
-    plan = run_joint(ws, reoptimize=reoptimize, cross_town=cross_town, include_zero_member_in_building=zero_in_building,
-                     seed=seed, progress=_progress(json_))
-    if out is not None:
-        _write_plan(ws, out, plan.units_frame, joint=plan)
-    _finish(ws, plan.to_json(), json_, out, lambda d: (
-        f"联建方案：符合条件 {d['stats']['eligible']} 个，纳入 {d['stats']['placed']} 个，组成 {d['stats']['units']} 个"
-        f"联合党组织；平均半径 {d['stats']['mean_radius_m']:.0f} 米，最大 {d['stats']['max_radius_m']:.0f} 米；"
-        f"违规 {len(d['violations'])} 条"))
+    _plan_command(inputs, "joint", json_=json_, out=out, make=lambda ws: run_joint(
+        ws, reoptimize=reoptimize, cross_town=cross_town, include_zero_member_in_building=zero_in_building, seed=seed,
+        progress=_progress(json_)))
 
 
 @plan_app.command("routes")
+@with_inputs()
 def plan_routes(
-    orgs: OrgsOpt = None,
-    centers: CentersOpt = None,
-    boundaries: BoundariesOpt = None,
+    inputs: Inputs = Inputs(),
     graph: GraphOpt = None,
-    policy: PolicyOpt = None,
-    buildings: BuildingsOpt = None,
-    parks: ParksOpt = None,
-    boundaries_crs: BoundariesCrsOpt = "WGS84",
     time_limit: TimeLimitOpt = 30.0,
     cross_town: Annotated[bool, typer.Option("--cross-town", help="允许一名指导员跨镇街 / allow routes across towns")] = False,
     replan: Annotated[bool, typer.Option("--replan", help="已有指导员的组织也重新分配 / re-plan orgs that have an instructor")] = False,
@@ -365,54 +414,24 @@ def plan_routes(
     out: Annotated[Optional[Path], typer.Option("--out", help="路线单 .xlsx/.csv/.md / route sheets")] = None,
 ) -> None:
     """指导员联系路线：每人约10个组织，按镇街与行业分组并规划走访路线 / instructor workloads and routes."""
-    from lianxin_geo.pipeline import run_assessment, run_joint, run_routes
-
-    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
-    g = _graph(graph)
-    a = run_assessment(ws)
-    include = False if no_new_units else None
-    joint = None
-    if not no_new_units and ws.profile.get("instructors.include_new_units"):
-        joint = run_joint(ws, assessment=a, seed=seed)
-    plan = run_routes(ws, assessment=a, joint=joint, include_new_units=include, graph=g, time_limit_s=time_limit,
-                      cross_town=cross_town, replan=replan, seed=seed, progress=_progress(json_))
-    if out is not None:
-        if out.suffix.lower() == ".md":
-            out.write_text(plan.to_markdown(), encoding="utf-8")
-        else:
-            _write_plan(ws, out, plan.route_sheet, routes=plan)
-    _finish(ws, plan.to_json(), json_, out, lambda d: (
-        f"指导员路线：{d['stats']['orgs']} 个组织，{d['stats']['instructors']} 名指导员，总里程 "
-        f"{d['stats']['total_km']:.1f} 公里（距离来源：{d['stats']['distance_source']}）；未分配 {len(d['unassigned'])} 个"))
+    _plan_command(inputs, "routes", json_=json_, out=out, make=lambda ws: run_routes(
+        ws, include_new_units=False if no_new_units else None, graph=_graph(graph), time_limit_s=time_limit,
+        cross_town=cross_town, replan=replan, seed=seed, progress=_progress(json_)))
 
 
 @plan_app.command("coverage")
+@with_inputs()
 def plan_coverage(
-    orgs: OrgsOpt = None,
-    centers: CentersOpt = None,
-    buildings: BuildingsOpt = None,
-    parks: ParksOpt = None,
-    boundaries: BoundariesOpt = None,
+    inputs: Inputs = Inputs(),
     graph: GraphOpt = None,
     new_sites: Annotated[int, typer.Option("--new-sites", help="建议新增阵地数 k / number of new sites", min=0)] = 5,
-    policy: PolicyOpt = None,
-    boundaries_crs: BoundariesCrsOpt = "WGS84",
     time_limit: TimeLimitOpt = 30.0,
     json_: JsonOpt = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="覆盖与选址 .xlsx/.csv / coverage tables")] = None,
 ) -> None:
     """阵地覆盖：服务范围、覆盖缺口、新址建议与面积达标 / service-center coverage, gaps, siting, venues."""
-    from lianxin_geo.pipeline import run_coverage
-
-    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
-    plan = run_coverage(ws, k=new_sites, graph=_graph(graph), time_limit_s=time_limit)
-    if out is not None:
-        _write_plan(ws, out, lambda: next(iter(plan.tables().values())), coverage=plan)
-    _finish(ws, plan.to_json(), json_, out, lambda d: (
-        f"阵地覆盖：组织覆盖 {_pct(d['coverage']['district']['orgs_share'])}，党员覆盖 "
-        f"{_pct(d['coverage']['district']['members_share'])}，从业人员覆盖 "
-        f"{_pct(d['coverage']['district']['employees_share'])}；建议新址 {len(d['proposed_sites'])} 处"
-        f"（方法 {d['stats']['method']}）"))
+    _plan_command(inputs, "coverage", json_=json_, out=out, make=lambda ws: run_coverage(
+        ws, k=new_sites, graph=_graph(graph), time_limit_s=time_limit))
 
 
 # ----------------------------------------------------------------- export / run
@@ -426,114 +445,87 @@ class Format(str, Enum):
     geojson = "geojson"
 
 
-PlanTimeOpt = Annotated[
-    float, typer.Option("--time-limit", help="三个方案的总求解时限（秒）/ total solver time of the plans (s)", min=1.0)
-]
-NewSitesOpt = Annotated[int, typer.Option("--new-sites", help="建议新增阵地数 / number of new sites", min=0)]
+#: format -> writer(ws, out, assessment, plans, options) returning the files written
+_EXPORTS: dict[str, Callable[..., list]] = {
+    "html": lambda ws, out, a, plans, o: [ex.export_html(ws, out, plans=plans, assessment=a)],
+    "png": lambda ws, out, a, plans, o: [ex.export_png(ws, out, plans=plans, assessment=a, what=o["what"])],
+    "pdf": lambda ws, out, a, plans, o: [ex.export_pdf(ws, out, plans=plans, assessment=a)],
+    "xlsx": lambda ws, out, a, plans, o: [ex.export_xlsx(ws, out, assessment=a, plans=plans,
+                                                         per_org_sheets=o["per_org"])],
+    "pptx": lambda ws, out, a, plans, o: [ex.export_pptx(ws, out, assessment=a, plans=plans)],
+    "gpkg": lambda ws, out, a, plans, o: list(ex.export_gpkg(ws, out, plans=plans, assessment=a, gcj02=o["gcj02"])),
+    "geojson": lambda ws, out, a, plans, o: list(ex.export_geojson_dir(ws, out, plans=plans, assessment=a,
+                                                                       gcj02=o["gcj02"])),
+}
+
+
+def _files_done(ws: Workspace, doc: dict, json_: bool, lines: list[str]) -> None:
+    """The end of ``export`` and ``run``: the JSON document, or the notes and one line per file."""
+    if json_:
+        _emit_json(doc)
+        return
+    _notes(ws)
+    for line in lines:
+        err.print(line)
 
 
 @app.command()
+@with_inputs()
 def export(
     format_: Annotated[Format, typer.Option("--format", help="导出格式 / format")],
     out: Annotated[Path, typer.Option("--out", help="输出文件（geojson 为目录）/ output file (folder for geojson)")],
-    orgs: OrgsOpt = None,
-    buildings: BuildingsOpt = None,
-    parks: ParksOpt = None,
-    centers: CentersOpt = None,
-    boundaries: BoundariesOpt = None,
-    boundaries_crs: BoundariesCrsOpt = "WGS84",
-    policy: PolicyOpt = None,
+    inputs: Inputs = Inputs(),
     time_limit: PlanTimeOpt = 60.0,
     new_sites: NewSitesOpt = 5,
     what: Annotated[str, typer.Option("--what", help="PNG 地图内容 overview/joint/routes/coverage / PNG map")] = "overview",
-    gcj02: Annotated[bool, typer.Option("--gcj02", help="另存一份 GCJ-02 坐标的图层 / also write a GCJ-02 copy")] = False,
+    gcj02: Gcj02Opt = False,
     per_org: Annotated[bool, typer.Option("--per-org", help="xlsx 中每个组织一张表 / one sheet per org")] = False,
     seed: SeedOpt = 0,
     json_: JsonOpt = False,
 ) -> None:
     """导出一种格式：html 地图、png/pdf 静态图、xlsx 表格、pptx 幻灯片、gpkg/geojson 图层 / export one format."""
-    from lianxin_geo.present import export as ex
-    from lianxin_geo.pipeline import run_plans
-
-    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
-    say = _progress(json_)
+    ws = inputs.workspace(quiet=json_)
     t0 = time.perf_counter()
     f = format_.value
     if f == "png" and what not in ("overview", "joint", "routes", "coverage"):
         raise LianxinError(f"--what 只能是 overview、joint、routes、coverage，收到 {what!r}")
     which = {"png": (() if what == "overview" else (what,))}.get(f, ("joint", "routes", "coverage"))
-    a, plans = run_plans(ws, which=which, k=new_sites, time_limit_s=time_limit, seed=seed, progress=say)
-    if f == "html":
-        files = [ex.export_html(ws, out, plans=plans, assessment=a)]
-    elif f == "png":
-        files = [ex.export_png(ws, out, plans=plans, assessment=a, what=what)]
-    elif f == "pdf":
-        files = [ex.export_pdf(ws, out, plans=plans, assessment=a)]
-    elif f == "xlsx":
-        files = [ex.export_xlsx(ws, out, assessment=a, plans=plans, per_org_sheets=per_org)]
-    elif f == "pptx":
-        files = [ex.export_pptx(ws, out, assessment=a, plans=plans)]
-    elif f == "gpkg":
-        files = list(ex.export_gpkg(ws, out, plans=plans, assessment=a, gcj02=gcj02))
-    else:
-        files = list(ex.export_geojson_dir(ws, out, plans=plans, assessment=a, gcj02=gcj02))
+    a, plans = run_plans(ws, which=which, k=new_sites, time_limit_s=time_limit, seed=seed, progress=_progress(json_))
+    files = _EXPORTS[f](ws, out, a, plans, {"what": what, "per_org": per_org, "gcj02": gcj02})
     doc = {"format": f, "files": [str(p) for p in files], "seconds": round(time.perf_counter() - t0, 3),
            "notes": ws.data_notes}
-    if json_:
-        _emit_json(doc)
-        return
-    _notes(ws)
-    for p in files:
-        err.print(f"[green]已写出 {escape(str(p))}[/green]")
+    _files_done(ws, doc, json_, [f"[green]已写出 {escape(str(p))}[/green]" for p in files])
 
 
 @app.command("run")
+@with_inputs()
 def run_cmd(
     out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
-    orgs: OrgsOpt = None,
-    buildings: BuildingsOpt = None,
-    parks: ParksOpt = None,
-    centers: CentersOpt = None,
-    boundaries: BoundariesOpt = None,
-    boundaries_crs: BoundariesCrsOpt = "WGS84",
-    policy: PolicyOpt = None,
+    inputs: Inputs = Inputs(),
     formats: Annotated[
         str, typer.Option("--formats", help="逗号分隔的格式 / comma-separated formats")
     ] = "html,png,xlsx,pptx,gpkg",
     time_limit: PlanTimeOpt = 120.0,
     new_sites: NewSitesOpt = 5,
-    gcj02: Annotated[bool, typer.Option("--gcj02", help="另存一份 GCJ-02 坐标的图层 / also write a GCJ-02 copy")] = False,
+    gcj02: Gcj02Opt = False,
     seed: SeedOpt = 0,
     json_: JsonOpt = False,
 ) -> None:
     """一次完成全部工作：校验、定位、评估、三个方案和全部导出 / everything for a district into one folder."""
-    from lianxin_geo.present.export import FORMATS, run_all
-
     wanted = tuple(x.strip() for x in formats.split(",") if x.strip())
     bad = [x for x in wanted if x not in FORMATS]
     if bad or not wanted:
         raise LianxinError(f"未知格式 {', '.join(bad) or '（空）'}：可选 {', '.join(FORMATS)}")
     t0 = time.perf_counter()
-    ws = _workspace(orgs, buildings, parks, centers, boundaries, policy, boundaries_crs, quiet=json_)
-    out.mkdir(parents=True, exist_ok=True)
+    ws = inputs.workspace(quiet=json_)
+    given = inputs.given()
+    validation = {k: r.to_json() for k, r in ws.ledgers.items() if k in given}
     files = run_all(ws, out, formats=wanted, progress=_progress(json_), time_limit_s=time_limit, new_sites=new_sites,
-                    seed=seed, gcj02=gcj02)
-    given = {"orgs": orgs, "buildings": buildings, "parks": parks, "centers": centers}
-    validation = {k: r.to_json() for k, r in ws.ledgers.items() if given.get(k) is not None}
-    if validation:
-        import json as _json
-
-        (out / "validation.json").write_text(_json.dumps(validation, ensure_ascii=False, indent=2), encoding="utf-8")
-        files["validation"] = out / "validation.json"
+                    seed=seed, gcj02=gcj02, extra_json={"validation": validation} if validation else None)
     doc = {"out": str(out), "files": {k: str(v) for k, v in files.items()},
            "seconds": round(time.perf_counter() - t0, 3), "notes": ws.data_notes}
-    if json_:
-        _emit_json(doc)
-        return
-    _notes(ws)
-    err.print(f"[green]已完成，文件写在 {escape(str(out))}[/green]（{doc['seconds']:.0f} 秒）")
-    for k, v in files.items():
-        err.print(f"  {k}: {v}", markup=False)
+    _files_done(ws, doc, json_, [f"[green]已完成，文件写在 {escape(str(out))}[/green]（{doc['seconds']:.0f} 秒）"]
+                + [f"  {escape(k)}: {escape(str(v))}" for k, v in files.items()])
 
 
 # ----------------------------------------------------------------- main
@@ -548,16 +540,14 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"[red]错误：{escape(str(exc))}[/red]")
         return 1
     except FileNotFoundError as exc:
-        err.print(f"[red]错误：找不到文件 {exc.filename or exc}（请检查路径）[/red]")
+        err.print(f"[red]错误：找不到文件 {escape(str(exc.filename or exc))}（请检查路径）[/red]")
         return 1
     except PermissionError as exc:
-        err.print(f"[red]错误：没有权限读写 {exc.filename or exc}[/red]")
+        err.print(f"[red]错误：没有权限读写 {escape(str(exc.filename or exc))}[/red]")
         return 1
     except Exception as exc:  # a bug, not the user's fault: say so plainly, keep the details for the report
         if os.environ.get("LIANXIN_DEBUG"):
             raise
-        import traceback
-
         err.print(f"[red]内部错误（程序缺陷，请把以下信息报告给开发者）：{type(exc).__name__}: {escape(str(exc))}[/red]")
         err.print(traceback.format_exc(limit=-3), markup=False)
         return 1

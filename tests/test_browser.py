@@ -14,11 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -37,12 +33,7 @@ if not os.path.exists(CHROMIUM):
     pytest.skip(f"没有可用的浏览器：{CHROMIUM} 不存在（apt-get install chromium chromium-driver）/ "
                 "no Chromium installed, browser test skipped", allow_module_level=True)
 playwright_api = pytest.importorskip("playwright.sync_api", reason="需要 pip install playwright / needs playwright")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from test_serve_hosts import serve_app  # noqa: E402  (the same real server as the host tests)
 
 
 def _orgs_csv(path: Path) -> None:
@@ -63,33 +54,8 @@ def app_url(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("app")
     orgs = tmp / "orgs.csv"
     _orgs_csv(orgs)
-    port = _free_port()
-    env = dict(os.environ, LIANXIN_GEO_ORGS=str(orgs), LIANXIN_GEO_DEMO_ORGS="300")
-    log = (tmp / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("streamlit 未能在 60 秒内启动：" + (tmp / "streamlit.log").read_text()[-2000:])
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with serve_app(ROOT / "app.py", ROOT, tmp / "streamlit.log", LIANXIN_GEO_ORGS=str(orgs)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

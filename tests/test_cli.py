@@ -114,7 +114,9 @@ def test_assess_json_and_policy_file_changes_the_result(capsys, tmp_path):
                       encoding="utf-8")
     mine = run_json(capsys, "assess", "--policy", str(edited))
     failing = lambda d: sum(1 for v in d["venues"] if not v["compliant"])  # noqa: E731
-    assert failing(mine) < failing(base)
+    shortfall = lambda d: sum(v.get("shortfall_m2") or 0 for v in d["venues"])  # noqa: E731
+    assert failing(mine) <= failing(base) and shortfall(mine) < shortfall(base)
+    assert {v["required_m2"] for v in mine["venues"] if v["level"] == "镇级"} == {100}
 
 
 # ------------------------------------------------------------------ plans, export, run
@@ -204,20 +206,24 @@ def test_run_writes_every_file(capsys, small_orgs, tmp_path):
     assert "演示数据" in html  # the synthetic ledger is labelled
 
 
-def test_another_district_with_its_own_boundaries(capsys, tmp_path):
-    """A district that is not Shunyi: its own polygons, a GBK ledger; no Shunyi demo layers leak in."""
+def _towns_file(path: Path, towns: dict[str, tuple[float, float, float, float]]) -> Path:
+    """A GeoJSON of box towns (``name -> (minx, miny, maxx, maxy)``) with a Chinese name column."""
     import geopandas as gpd
-    import numpy as np
-    import pandas as pd
     import shapely
 
-    towns = gpd.GeoDataFrame(
-        {"名称": ["甲街道", "乙镇"]},
-        geometry=[shapely.box(113.0, 23.0, 113.05, 23.05), shapely.box(113.05, 23.0, 113.15, 23.08)],
-        crs="EPSG:4326",
-    )
-    bpath = tmp_path / "towns.geojson"
-    towns.to_file(bpath, driver="GeoJSON")
+    frame = gpd.GeoDataFrame({"名称": list(towns)}, geometry=[shapely.box(*b) for b in towns.values()],
+                             crs="EPSG:4326")
+    frame.to_file(path, driver="GeoJSON")
+    return path
+
+
+def test_another_district_with_its_own_boundaries(capsys, tmp_path):
+    """A district that is not Shunyi: its own polygons, a GBK ledger; no Shunyi demo layers leak in."""
+    import numpy as np
+    import pandas as pd
+
+    bpath = _towns_file(tmp_path / "towns.geojson", {"甲街道": (113.0, 23.0, 113.05, 23.05),
+                                                     "乙镇": (113.05, 23.0, 113.15, 23.08)})
     rng = np.random.default_rng(3)
     n = 60
     df = pd.DataFrame({
@@ -239,16 +245,67 @@ def test_another_district_with_its_own_boundaries(capsys, tmp_path):
 
 
 def test_coverage_says_why_no_site_is_proposed(capsys, tmp_path):
-    import geopandas as gpd
     import pandas as pd
-    import shapely
 
-    towns = gpd.GeoDataFrame({"名称": ["甲街道"]}, geometry=[shapely.box(113.0, 23.0, 113.05, 23.05)], crs="EPSG:4326")
-    bpath = tmp_path / "towns.geojson"
-    towns.to_file(bpath, driver="GeoJSON")
+    bpath = _towns_file(tmp_path / "towns.geojson", {"甲街道": (113.0, 23.0, 113.05, 23.05)})
     opath = tmp_path / "orgs.csv"
     pd.DataFrame({"单位名称": ["甲公司", "乙公司"], "组织类别": "非公企业", "经度": [113.01, 113.02],
                   "纬度": [23.01, 23.02]}).to_csv(opath, index=False)
     doc = run_json(capsys, "plan", "coverage", "--orgs", str(opath), "--boundaries", str(bpath), "--new-sites", "2")
     assert doc["proposed_sites"] == []
     assert "没有候选点" in doc["stats"]["message"]
+
+
+# ------------------------------------------------------------------ CSV outputs carry no live formula
+FORMULAS = ("=1+1", "+SUM(A1)", "-2", "@x", "＝1")
+
+
+@pytest.fixture(scope="module")
+def formula_orgs(small_orgs, tmp_path_factory) -> Path:
+    """The 600-org ledger with every name (and address) starting like a spreadsheet formula."""
+    import pandas as pd
+
+    df = pd.read_excel(small_orgs, header=1, dtype=str)
+    df["单位名称"] = [FORMULAS[i % 5] if i < 5 else f"{FORMULAS[i % 5]}{i}" for i in range(len(df))]
+    df["地址"] = [f"{FORMULAS[i % 5]}地址{i}" for i in range(len(df))]
+    path = tmp_path_factory.mktemp("formulas") / "orgs.csv"
+    df.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def _csv_cells(path: Path) -> list[str]:
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [c for row in csv.reader(fh) for c in row]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("command", [("locate",), ("plan", "joint"), ("plan", "routes", "--time-limit", "2"),
+                                     ("plan", "coverage", "--new-sites", "2")])
+def test_csv_outputs_carry_no_formula(capsys, formula_orgs, tmp_path, command):
+    from lianxin_geo.core.files import is_dangerous
+
+    out = tmp_path / "out.csv"
+    run_json(capsys, *command, "--orgs", str(formula_orgs), "--out", str(out))
+    cells = _csv_cells(out)
+    live = [c for c in cells if is_dangerous(c) and not _is_number(c)]
+    assert cells and live == [], live[:10]
+    if command[0] == "locate":  # every name is there, neutralised, not dropped
+        for bad in FORMULAS:
+            assert "'" + bad in cells
+    assert not list(tmp_path.glob(".lianxin-tmp-*"))  # written atomically: no temporary file left
+
+
+def test_routes_markdown_is_written_atomically(capsys, small_orgs, tmp_path):
+    out = tmp_path / "routes.md"
+    out.write_text("old", encoding="utf-8")
+    run_json(capsys, "plan", "routes", "--orgs", str(small_orgs), "--time-limit", "1", "--out", str(out))
+    assert out.read_text(encoding="utf-8") != "old" and not list(tmp_path.glob(".lianxin-tmp-*"))

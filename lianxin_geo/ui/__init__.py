@@ -1,14 +1,21 @@
-"""Streamlit pages of lianxin-geo (thin front end over the public API).
+"""Streamlit pages of lianxin-geo (thin front end over the workspace, the pipeline and the presenters).
 
 One module per page (``overview``, ``data``, ``joint``, ``routes``, ``coverage``,
 ``exports``), each with a ``render()`` function and runnable as a Streamlit page
-file; shared state, cached loaders and the sidebar live in :mod:`._state`.
-Importing :mod:`lianxin_geo` never imports Streamlit: only these modules do.
+file. Every page starts with :func:`~lianxin_geo.ui.widgets.preamble`; session
+inputs (:class:`~lianxin_geo.ui.state.Source`) and cached results live in
+:mod:`~lianxin_geo.ui.state`; host, folder and upload safety in :mod:`~lianxin_geo.ui.serving`.
+Importing :mod:`lianxin_geo` never imports Streamlit: only this package does.
 """
 
 from __future__ import annotations
 
-__all__ = ["PAGES"]
+from lianxin_geo.ui.serving import PrivateFolder, allowed_hosts, host_allowed
+from lianxin_geo.ui.state import PlanRun, Source
+from lianxin_geo.ui.widgets import MapChoice, Page, preamble
+
+__all__ = ["PAGES", "MapChoice", "Page", "PlanRun", "PrivateFolder", "Source", "allowed_hosts", "host_allowed",
+           "preamble"]
 
 #: (file, title, icon, url path) of every page, in navigation order.
 PAGES: tuple[tuple[str, str, str, str], ...] = (

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lianxin_geo.ui import _state
+from lianxin_geo.ui import state, widgets
 
 __all__ = ["render"]
 
 
 def render() -> None:
     """Draw the page."""
-    _state.init_state()
-    ws = _state.workspace()
-    prof = ws.profile
-    st.title("阵地与覆盖")
-    _state.banner(ws)
-    choice = _state.map_sidebar(ws, key="cv")
+    page = widgets.preamble("阵地与覆盖", map_key="cv")
+    prof = page.ws.profile
     with st.form("cov_params"):
         c = st.columns(4)
         k = c[0].number_input("建议新增阵地数", min_value=0, max_value=50, value=5, key="cv_k")
@@ -32,8 +28,7 @@ def render() -> None:
                                                      "coverage.reach_m_town": float(rt)},
                                          "k": int(k), "res": int(res)}
     p = st.session_state["cv_params"]
-    plan = _state.coverage_plan(p["changes"], k=p["k"], hex_resolution=p["res"])
-    st.session_state["plans"]["coverage"] = plan
+    plan = state.coverage_plan(p["changes"], k=p["k"], hex_resolution=p["res"])
     d = plan.district
     m = st.columns(4)
     share = d.get("orgs_share") if isinstance(d, dict) else None
@@ -43,10 +38,8 @@ def render() -> None:
     m[1].metric("缺口网格", f"{len(plan.gaps)}")
     m[2].metric("建议新增阵地", f"{len(plan.proposed_sites)}")
     m[3].metric("服务中心", f"{len(plan.centers)}")
-    fmap = _state.safe_build_map(ws, layers=("boundaries", "centers", "gaps", "sites", "orgs"),
-                                 basemap=choice["basemap"], tianditu_key=choice["tianditu_key"],
-                                 plans={"coverage": plan}, assessment=_state.assessment(), filters=choice["filters"])
-    _state.show_map(fmap, key="cv_map")
+    widgets.show_map(page, key="cv_map", layers=("boundaries", "centers", "gaps", "sites", "orgs"),
+                     plans={"coverage": plan}, assessment=state.assessment())
     st.subheader("各乡镇/街道阵地覆盖")
     st.dataframe(plan.jurisdictions, hide_index=True, width="stretch")
     st.subheader("建议新增阵地")

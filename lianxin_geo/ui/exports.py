@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any, Callable
 
 import streamlit as st
 
-from lianxin_geo.ui import _state
+from lianxin_geo.core.errors import LianxinError
+from lianxin_geo.present import export
+from lianxin_geo.ui import state, widgets
+from lianxin_geo.workspace import Workspace
 
 __all__ = ["render"]
 
@@ -24,44 +28,39 @@ _FORMATS: dict[str, tuple[str, str, str]] = {
 }
 
 
-@st.cache_data(show_spinner="正在生成导出文件…", max_entries=16)
-def _export(key: tuple, plan_keys: tuple, fmt: str, _ws, _a, _plans: dict) -> bytes:
-    """Write one export into a private temporary folder and return its bytes (cached per input and plans)."""
-    from lianxin_geo.present import export
+#: format -> writer(ws, path, assessment, plans) returning the file written
+_WRITERS: dict[str, Callable[[Workspace, Path, Any, dict], Any]] = {
+    "html": lambda ws, path, a, plans: export.export_html(ws, path, plans=plans, assessment=a),
+    "xlsx": lambda ws, path, a, plans: export.export_xlsx(ws, path, assessment=a, plans=plans),
+    "pptx": lambda ws, path, a, plans: export.export_pptx(ws, path, assessment=a, plans=plans),
+    "png": lambda ws, path, a, plans: export.export_png(ws, path, plans=plans, assessment=a),
+    "pdf": lambda ws, path, a, plans: export.export_pdf(ws, path, plans=plans, assessment=a),
+    "gpkg": lambda ws, path, a, plans: export.export_gpkg(ws, path, plans=plans, assessment=a)[0],
+}
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"out.{fmt}"
-        if fmt == "html":
-            export.export_html(_ws, path, plans=_plans, assessment=_a)
-        elif fmt == "xlsx":
-            export.export_xlsx(_ws, path, assessment=_a, plans=_plans)
-        elif fmt == "pptx":
-            export.export_pptx(_ws, path, assessment=_a, plans=_plans)
-        elif fmt == "png":
-            export.export_png(_ws, path, plans=_plans, assessment=_a)
-        elif fmt == "pdf":
-            export.export_pdf(_ws, path, plans=_plans, assessment=_a)
-        elif fmt == "gpkg":
-            path = Path(export.export_gpkg(_ws, path, plans=_plans, assessment=_a)[0])
-        return path.read_bytes()
+
+@st.cache_data(show_spinner="正在生成导出文件…", max_entries=16)
+def _export(key: tuple, plan_keys: tuple, fmt: str, _ws: Workspace, _a: Any, _plans: dict) -> bytes:
+    """Write one export into a private temporary folder and return its bytes (cached per input and plans)."""
+    with tempfile.TemporaryDirectory(prefix="lianxin-geo-export-") as tmp:
+        written = _WRITERS[fmt](_ws, Path(tmp) / f"out.{fmt}", _a, _plans)
+        return Path(written).read_bytes()
 
 
 def render() -> None:
     """Draw the page."""
-    _state.init_state()
-    ws = _state.workspace()
-    st.title("导出")
-    _state.banner(ws)
-    key = _state.workspace_key()
-    plans = {k: v for k, v in st.session_state["plans"].items() if v is not None}
+    ws = widgets.preamble("导出").ws
+    kept = state.kept_plans()
+    plans = {k: r.plan for k, r in kept.items()}
     names = {"joint": "联建方案", "routes": "指导员路线", "coverage": "阵地覆盖与新址"}
     if plans:
         st.write("导出内容包括评估结果和已生成的方案：" + "、".join(names[k] for k in plans if k in names) + "。")
     else:
         st.caption("提示：先在“联建方案”“指导员路线”“阵地与覆盖”页生成方案，导出的地图、表格和幻灯片会包含这些方案。")
     st.caption("所有导出文件都注明：" + "；".join(ws.data_notes) if ws.data_notes else "")
-    a = _state.assessment()
-    plan_keys = tuple(sorted((k, id(v)) for k, v in plans.items()))
+    a = state.assessment()
+    key = state.workspace_key()
+    plan_keys = tuple(sorted((k, r.key) for k, r in kept.items()))
     for fmt, (label, filename, mime) in _FORMATS.items():
         c1, c2 = st.columns([3, 2])
         c1.write(label)
@@ -69,8 +68,8 @@ def render() -> None:
         if c2.button("生成", key=f"ex_make_{fmt}"):
             try:
                 st.session_state[slot] = (plan_keys, _export(key, plan_keys, fmt, ws, a, plans))
-            except Exception as exc:  # noqa: BLE001 - say plainly what failed; the other formats still work
-                st.error(f"生成{label}失败：{type(exc).__name__}: {exc}")
+            except (LianxinError, OSError, ValueError) as exc:  # say plainly what failed; other formats still work
+                st.error(f"生成{label}失败：{exc}")
         got = st.session_state.get(slot)
         if got and got[0] == plan_keys:
             c2.download_button("下载", got[1], filename, mime=mime, key=f"ex_dl_{fmt}")

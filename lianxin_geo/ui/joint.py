@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lianxin_geo.ui import _state
+from lianxin_geo.ui import state, widgets
 
 __all__ = ["render"]
 
@@ -16,12 +16,8 @@ _UCOLS = {"unit_id": "联建单元", "jurisdiction_code": "镇街代码", "juris
 
 def render() -> None:
     """Draw the page."""
-    _state.init_state()
-    ws = _state.workspace()
-    prof = ws.profile
-    st.title("联建方案")
-    _state.banner(ws)
-    choice = _state.map_sidebar(ws, key="jt")
+    page = widgets.preamble("联建方案", map_key="jt")
+    ws, prof = page.ws, page.ws.profile
     with st.form("joint_params"):
         st.caption(f"参数取自政策配置 {prof.name}；在此修改只影响本次方案。")
         c = st.columns(3)
@@ -46,31 +42,28 @@ def render() -> None:
     if params is None:
         st.info("设置参数后点击“生成联建方案”。")
         return
-    plan = _state.joint_plan(params["changes"], reoptimize=params["reopt"], cross_town=params["cross"])
-    st.session_state["plans"]["joint"] = plan
-    s = plan.stats
+    plan = state.joint_plan(params["changes"], reoptimize=params["reopt"], cross_town=params["cross"])
+    s, units = plan.stats, plan.unit_records()
     m = st.columns(4)
-    m[0].metric("联建单元", f"{len(plan.units)}")
-    m[1].metric("纳入单位", f"{s.get('placed', sum(len(u['org_ids']) for u in plan.units))}")
+    m[0].metric("联建单元", f"{len(units)}")
+    m[1].metric("纳入单位", f"{s.get('placed', sum(len(u['org_ids']) for u in units))}")
     m[2].metric("未纳入", f"{len(plan.unplaced)}")
     m[3].metric("平均半径", f"{(s.get('mean_radius_m') or 0):.0f} 米")
-    if plan.violations:
-        st.error(f"独立校验发现 {len(plan.violations)} 处不符合规则：")
-        st.dataframe(pd.DataFrame(plan.violations), hide_index=True)
+    violations = pd.DataFrame(plan.violations)
+    if len(violations):
+        st.error(f"独立校验发现 {len(violations)} 处不符合规则：")
+        st.dataframe(violations, hide_index=True)
     else:
         st.success("独立校验：所有联建单元均符合政策配置的规则。")
     uf = plan.units_frame()
-    if "org_ids" in uf:
-        uf["n_orgs"] = [len(u["org_ids"]) for u in plan.units]
-    unit_ids = [str(u["unit_id"]) for u in plan.units]
+    uf["n_orgs"] = [len(u["org_ids"]) for u in units]
+    unit_ids = [str(u["unit_id"]) for u in units]
     sel = st.selectbox("查看一个联建单元", ["（全部）"] + unit_ids, key="jt_sel")
     selected = None if sel == "（全部）" else sel
-    fmap = _state.safe_build_map(ws, layers=("boundaries", "orgs", "units"), basemap=choice["basemap"],
-                                 tianditu_key=choice["tianditu_key"], plans={"joint": plan},
-                                 assessment=_state.assessment(), filters=choice["filters"], selected_unit=selected)
-    _state.show_map(fmap, key="jt_map")
+    widgets.show_map(page, key="jt_map", layers=("boundaries", "orgs", "units"), plans={"joint": plan},
+                     assessment=state.assessment(), selected_unit=selected)
     if selected is not None:
-        u = next(u for u in plan.units if str(u["unit_id"]) == selected)
+        u = next(u for u in units if str(u["unit_id"]) == selected)
         members = ws.orgs[ws.orgs["id"].astype(str).isin([str(o) for o in u["org_ids"]])]
         st.subheader(f"联建单元 {selected}")
         st.json({k: v for k, v in u.items() if k not in ("org_ids",)}, expanded=False)

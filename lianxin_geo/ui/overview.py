@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lianxin_geo.ui import _state
+from lianxin_geo.ui import state, widgets
 
 __all__ = ["render"]
 
@@ -18,18 +18,15 @@ _JCOLS = {"name": "乡镇/街道", "orgs": "单位数", "org_coverage_rate": "�
 
 def render() -> None:
     """Draw the page."""
-    _state.init_state()
-    ws = _state.workspace()
-    st.title("总览")
-    _state.banner(ws)
-    a = _state.assessment()
-    choice = _state.map_sidebar(ws, key="ov")
+    page = widgets.preamble("总览", map_key="ov")
+    ws = page.ws
+    a = state.assessment()
     c = st.columns(4)
     c[0].metric("组织数", f"{len(ws.orgs):,}")
     c[1].metric("服务中心", f"{len(ws.centers):,}")
     c[2].metric("商务楼宇", f"{len(ws.buildings):,}")
     c[3].metric("园区", f"{len(ws.parks):,}")
-    rates = _state.rates_frame(a)
+    rates = widgets.rates_frame(a)
     target = None
     if a is not None:
         ds = a.district_summary.set_index("org_kind")
@@ -37,17 +34,15 @@ def render() -> None:
         for col, (kind, row) in zip(cols, ds.iterrows()):
             rate = row.get("org_coverage_rate")
             tgt = row.get("target")
-            delta = None if tgt is None or pd.isna(tgt) or rate is None or pd.isna(rate) else f"{rate - tgt:+.1%} 对比目标 {tgt:.0%}"
+            delta = (None if tgt is None or pd.isna(tgt) or rate is None or pd.isna(rate)
+                     else f"{rate - tgt:+.1%} 对比目标 {tgt:.0%}")
             col.metric(f"{kind}组织覆盖率", "—" if rate is None or pd.isna(rate) else f"{rate:.1%}", delta)
         target = ws.profile.get("targets.enterprise")
-    fmap = _state.safe_build_map(ws, layers=("boundaries", "orgs", "centers"), basemap=choice["basemap"],
-                                 tianditu_key=choice["tianditu_key"], assessment=a, rates=rates, target=target,
-                                 filters=choice["filters"])
     st.subheader("覆盖率地图（点击乡镇/街道看覆盖率，点击单位看详情）")
-    _state.show_map(fmap, key="ov_map")
+    widgets.show_map(page, key="ov_map", layers=("boundaries", "orgs", "centers"), assessment=a, rates=rates,
+                     target=target)
     if a is None:
-        st.info("评估模块尚不可用：地图按台账中的党组织状态着色。")
-        return
+        return  # state.assessment() has said why
     st.subheader("乡镇/街道覆盖率与目标")
     j = a.jurisdictions
     tab = j[[c for c in _JCOLS if c in j]].rename(columns=_JCOLS)
@@ -62,17 +57,11 @@ def render() -> None:
             st.success("各乡镇/街道均已达到覆盖率目标。")
         for r in need.itertuples(index=False):
             parts = [t for t in (getattr(r, "enterprise_gap_text", None), getattr(r, "social_gap_text", None)) if t]
-            st.markdown(f"- **{_state_escape(r.name)}**：非公企业 {parts[0] if parts else ''}"
+            st.markdown(f"- **{widgets.markdown_text(r.name)}**：非公企业 {parts[0] if parts else ''}"
                         + (f"；社会组织 {parts[1]}" if len(parts) > 1 else ""))
     if len(a.actions):
         st.subheader("需采取的措施（前 200 条）")
         st.dataframe(a.actions.head(200), hide_index=True, width="stretch")
-
-
-def _state_escape(text: object) -> str:
-    from lianxin_geo.present.maps import esc
-
-    return esc(text).replace("*", "\\*").replace("_", "\\_")
 
 
 if __name__ == "__main__":

@@ -5,19 +5,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lianxin_geo.ui import _state
+from lianxin_geo.core.files import neutralise_frame
+from lianxin_geo.ui import state, widgets
 
-__all__ = ["render"]
+__all__ = ["render", "route_csv"]
+
+
+def route_csv(sheet: pd.DataFrame) -> bytes:
+    """The route sheet as the CSV download: UTF-8 with BOM, no cell a spreadsheet would run as a formula."""
+    return neutralise_frame(sheet).to_csv(index=False).encode("utf-8-sig")
 
 
 def render() -> None:
     """Draw the page."""
-    _state.init_state()
-    ws = _state.workspace()
-    prof = ws.profile
-    st.title("指导员路线")
-    _state.banner(ws)
-    choice = _state.map_sidebar(ws, key="rt")
+    page = widgets.preamble("指导员路线", map_key="rt")
+    prof = page.ws.profile
     with st.form("route_params"):
         st.caption(f"参数取自政策配置 {prof.name}（R12 每名兼职指导员联系约 {prof.get('instructors.orgs_per_instructor')} 个组织）。")
         c = st.columns(4)
@@ -40,38 +42,34 @@ def render() -> None:
     if params is None:
         st.info("设置参数后点击“生成路线”。")
         return
-    plan = _state.route_plan(params["changes"], cross_town=params["cross"])
-    st.session_state["plans"]["routes"] = plan
-    s = plan.stats
+    plan = state.route_plan(params["changes"], cross_town=params["cross"])
+    s, routes = plan.stats, plan.to_json()["routes"]
     m = st.columns(4)
-    m[0].metric("指导员", f"{len(plan.routes)}")
-    m[1].metric("联系组织", f"{sum(len(r.org_ids) for r in plan.routes)}")
+    m[0].metric("指导员", f"{len(routes)}")
+    m[1].metric("联系组织", f"{sum(len(r['org_ids']) for r in routes)}")
     m[2].metric("未分配", f"{len(plan.unassigned)}")
     m[3].metric("总里程", f"{(s.get('total_km') or 0):.0f} 公里")
-    ids = [r.instructor_id for r in plan.routes]
-    sel = st.selectbox("查看一条路线（显示站点编号）", ["（全部）"] + ids, key="rt_sel")
+    sel = st.selectbox("查看一条路线（显示站点编号）", ["（全部）"] + [r["instructor_id"] for r in routes], key="rt_sel")
     selected = None if sel == "（全部）" else sel
-    fmap = _state.safe_build_map(ws, layers=("boundaries", "centers", "routes"), basemap=choice["basemap"],
-                                 tianditu_key=choice["tianditu_key"], plans={"routes": plan}, selected_route=selected)
-    _state.show_map(fmap, key="rt_map")
+    widgets.show_map(page, key="rt_map", layers=("boundaries", "centers", "routes"), plans={"routes": plan},
+                     selected_route=selected)
     sheet = plan.route_sheet()
     if selected is not None:
-        r = next(r for r in plan.routes if r.instructor_id == selected)
-        st.subheader(f"{selected} · {r.town_name} · {len(r.org_ids)} 个组织 · {r.length_km:.1f} 公里 · 约 {r.minutes:.0f} 分钟")
+        r = next(r for r in routes if r["instructor_id"] == selected)
+        st.subheader(f"{selected} · {widgets.markdown_text(r['town_name'])} · {len(r['org_ids'])} 个组织 · "
+                     f"{r['length_km']:.1f} 公里 · 约 {r['minutes']:.0f} 分钟")
         st.dataframe(sheet[sheet["指导员编号"] == selected], hide_index=True, width="stretch")
-        if r.nav.get("amap"):
-            st.link_button("高德导航（全程）", r.nav["amap"])
-        if r.nav.get("baidu"):
-            st.link_button("百度导航（全程）", r.nav["baidu"])
+        for app_name, label in (("amap", "高德导航（全程）"), ("baidu", "百度导航（全程）")):
+            if r["nav"].get(app_name):
+                st.link_button(label, r["nav"][app_name])
     st.subheader("路线一览")
-    st.dataframe(pd.DataFrame([{"指导员": r.instructor_id, "镇街": r.town_name, "组织数": len(r.org_ids),
-                                "里程（公里）": round(r.length_km, 1), "用时（分钟）": round(r.minutes),
-                                "高德导航": r.nav.get("amap"), "百度导航": r.nav.get("baidu")} for r in plan.routes]),
+    st.dataframe(pd.DataFrame([{"指导员": r["instructor_id"], "镇街": r["town_name"], "组织数": len(r["org_ids"]),
+                                "里程（公里）": round(r["length_km"], 1), "用时（分钟）": round(r["minutes"]),
+                                "高德导航": r["nav"].get("amap"), "百度导航": r["nav"].get("baidu")} for r in routes]),
                  hide_index=True, width="stretch",
                  column_config={"高德导航": st.column_config.LinkColumn(display_text="打开"),
                                 "百度导航": st.column_config.LinkColumn(display_text="打开")})
-    st.download_button("下载路线单（CSV）", sheet.to_csv(index=False).encode("utf-8-sig"), "指导员路线.csv",
-                       mime="text/csv")
+    st.download_button("下载路线单（CSV）", route_csv(sheet), "指导员路线.csv", mime="text/csv")
     if len(plan.unassigned):
         st.subheader("未分配的组织及原因")
         st.dataframe(plan.unassigned, hide_index=True, width="stretch")

@@ -1,0 +1,320 @@
+"""Session state and cached results of the Streamlit pages (thin: calls the workspace and the pipeline only).
+
+Caching and privacy
+-------------------
+* Every input is a :class:`Source`: its path, the SHA-256 of its content, the
+  name to show and its kind. The workspace is cached on the content hashes, the
+  profile and the demo size (:func:`workspace_key`), never on object ids, so a
+  result can only be reached by someone who gives the very same bytes, and no
+  page lists other users' uploads.
+* Uploaded bytes go to this session's private folder
+  (:class:`lianxin_geo.ui.serving.PrivateFolder`: ``mkdtemp``, mode 0700), which is
+  deleted when the session ends (a session-scoped ``st.cache_resource`` with
+  ``on_release``); folders a crashed server left behind are deleted on the next
+  start once older than 24 hours.
+* Plans are cached on the workspace key and their parameters; each plan kept in
+  the session carries that key as a digest (:class:`PlanRun`), which is what the
+  export page caches its files on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import streamlit as st
+
+from lianxin_geo.core.errors import LianxinError
+from lianxin_geo.core.policy import Profile
+from lianxin_geo.pipeline import run_assessment, run_coverage, run_joint, run_routes
+from lianxin_geo.ui.serving import PrivateFolder, sweep_stale_folders
+from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, Workspace, load_workspace
+
+__all__ = [
+    "ENV",
+    "INPUT_KINDS",
+    "KINDS",
+    "PlanRun",
+    "Source",
+    "assessment",
+    "coverage_plan",
+    "init_state",
+    "joint_plan",
+    "kept_plans",
+    "policy_source",
+    "reset_sources",
+    "route_plan",
+    "save_upload",
+    "set_policy_source",
+    "set_sources",
+    "sources",
+    "workspace",
+    "workspace_key",
+]
+
+#: Ledger kinds and their Chinese names, in the order the data page shows them.
+KINDS: dict[str, str] = {"orgs": "两新组织台账", "buildings": "商务楼宇台账", "parks": "园区台账",
+                         "centers": "党群活动服务中心台账"}
+#: Every input a workspace reads from a file: the four ledgers and the boundaries.
+INPUT_KINDS: tuple[str, ...] = (*KINDS, "boundaries")
+#: Environment variables read at start: a ledger path per kind, the boundary file.
+ENV: dict[str, str] = {"orgs": "LIANXIN_GEO_ORGS", "buildings": "LIANXIN_GEO_BUILDINGS",
+                       "parks": "LIANXIN_GEO_PARKS", "centers": "LIANXIN_GEO_CENTERS",
+                       "boundaries": "LIANXIN_GEO_BOUNDARIES"}
+_DEMO_ORGS_ENV = "LIANXIN_GEO_DEMO_ORGS"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file of the session.
+
+    Attributes
+    ----------
+    path
+        Where the file is on this machine.
+    sha256
+        Hex SHA-256 of its content: what caches are keyed on.
+    name
+        The name shown to the user (the uploaded file's name).
+    kind
+        ``orgs``, ``buildings``, ``parks``, ``centers``, ``boundaries`` or ``policy``.
+    """
+
+    path: str
+    sha256: str
+    name: str
+    kind: str
+
+    @classmethod
+    def from_file(cls, kind: str, path: str | os.PathLike[str], *, name: str | None = None) -> "Source":
+        """Describe an existing file (its content is hashed)."""
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return cls(path=os.fspath(path), sha256=h.hexdigest(), name=name or Path(path).name, kind=kind)
+
+    @property
+    def exists(self) -> bool:
+        """True while the file is still there (an upload is deleted when its session ends)."""
+        return os.path.isfile(self.path)
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """A plan kept in the session, the digest of what made it (workspace key and parameters) and of its workspace."""
+
+    kind: str
+    key: str
+    workspace: str
+    plan: Any
+
+
+def _digest(key: tuple) -> str:
+    return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- session inputs
+@st.cache_resource(show_spinner=False)
+def _swept_at_start() -> int:
+    """Delete upload folders older than 24 h that a crashed server left behind (once per server process)."""
+    return len(sweep_stale_folders())
+
+
+def _release(folder: PrivateFolder) -> None:
+    folder.remove()
+
+
+@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
+def _session_folder() -> PrivateFolder:
+    """This session's private upload folder; Streamlit releases (deletes) it when the session ends."""
+    return PrivateFolder()
+
+
+def init_state() -> None:
+    """Initialise the session keys once (sources from the environment, default profile)."""
+    _swept_at_start()
+    ss = st.session_state
+    if "sources" not in ss:
+        found: dict[str, Source | None] = {}
+        for kind, var in ENV.items():
+            p = os.environ.get(var)
+            found[kind] = Source.from_file(kind, p) if p and os.path.isfile(p) else None
+        ss["sources"] = found
+    ss.setdefault("policy", None)
+    ss.setdefault("policy_file", None)
+    ss.setdefault("boundaries_crs", "WGS84")
+    ss.setdefault("plans", {})
+
+
+def sources() -> dict[str, Source | None]:
+    """The session's input files by kind (``None``: the demo layer or the bundled boundaries)."""
+    init_state()
+    return dict(st.session_state["sources"])
+
+
+def set_sources(changed: Mapping[str, Source | None], *, boundaries_crs: str | None = None) -> None:
+    """Replace some inputs (and the datum of the boundary file)."""
+    merged = sources()
+    merged.update(changed)
+    st.session_state["sources"] = merged
+    if boundaries_crs is not None:
+        st.session_state["boundaries_crs"] = boundaries_crs
+
+
+def reset_sources() -> None:
+    """Back to the demo for every ledger and the bundled boundaries."""
+    st.session_state["sources"] = {k: None for k in INPUT_KINDS}
+
+
+def policy_source() -> Source | None:
+    """The uploaded policy TOML in force, if any."""
+    init_state()
+    return st.session_state.get("policy_file")
+
+
+def set_policy_source(src: Source | None) -> None:
+    """Use an uploaded policy TOML (``None``: the profile chosen by name)."""
+    st.session_state["policy_file"] = src
+
+
+def save_upload(kind: str, name: str, data: bytes) -> Source:
+    """Store uploaded bytes in this session's private folder, named by their content hash."""
+    folder = _session_folder()
+    folder.touch()
+    sha = hashlib.sha256(data).hexdigest()
+    path = folder.path / f"{sha}{Path(name).suffix.lower()[:8]}"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    return Source(path=str(path), sha256=sha, name=name, kind=kind)
+
+
+def _drop_missing() -> list[str]:
+    """Forget inputs whose file is gone (uploads of an ended session); return their names."""
+    ss = st.session_state
+    gone = [s.name for s in ss["sources"].values() if s is not None and not s.exists]
+    if gone:
+        ss["sources"] = {k: (s if s is None or s.exists else None) for k, s in ss["sources"].items()}
+    pol = ss.get("policy_file")
+    if pol is not None and not pol.exists:
+        gone.append(pol.name)
+        ss["policy_file"] = None
+    return gone
+
+
+# ---------------------------------------------------------------- workspace
+def workspace_key() -> tuple:
+    """What identifies the loaded workspace: content hashes of every input, the profile, datum and demo size."""
+    init_state()
+    ss = st.session_state
+    pol = ss["policy_file"]
+    policy = ("file", pol.sha256) if pol is not None else ("name", ss["policy"])
+    demo_n = int(os.environ.get(_DEMO_ORGS_ENV, "0") or 0)
+    hashes = tuple((k, s.sha256 if s is not None else None) for k, s in sorted(ss["sources"].items()))
+    return (hashes, policy, ss["boundaries_crs"], demo_n)
+
+
+@st.cache_resource(show_spinner="正在读取、校验并定位台账…", max_entries=8)
+def _load(key: tuple, _paths: Mapping[str, str | None], _policy: str | None, boundaries_crs: str,
+          demo_orgs: int) -> Workspace:
+    return load_workspace(orgs=_paths.get("orgs"), buildings=_paths.get("buildings"), parks=_paths.get("parks"),
+                          centers=_paths.get("centers"), boundaries=_paths.get("boundaries"), policy=_policy,
+                          boundaries_crs=boundaries_crs, demo_orgs=demo_orgs or DEFAULT_DEMO_ORGS)
+
+
+def workspace() -> Workspace:
+    """The session's workspace (cached on content hashes and the profile).
+
+    An input whose file is gone is dropped with a warning (the demo takes its place).
+    """
+    init_state()
+    gone = _drop_missing()
+    if gone:
+        st.warning("以下文件已随上一次会话结束被删除，请在“数据”页重新上传：" + "、".join(gone))
+    key = workspace_key()
+    ss = st.session_state
+    paths = {k: (s.path if s is not None else None) for k, s in ss["sources"].items()}
+    pol = ss["policy_file"].path if ss["policy_file"] is not None else ss["policy"]
+    return _load(key, paths, pol, ss["boundaries_crs"], key[-1])
+
+
+@st.cache_resource(show_spinner="正在评估覆盖情况…", max_entries=8)
+def _assess(key: tuple, _ws: Workspace) -> Any:
+    return run_assessment(_ws)
+
+
+def assessment() -> Any:
+    """The assessment of the workspace (``None``, with a warning, when the data do not allow one)."""
+    try:
+        return _assess(workspace_key(), workspace())
+    except (LianxinError, ValueError) as exc:  # the user's data: say so, keep the maps usable
+        st.warning(f"覆盖评估未能完成（{exc}）：地图按台账中的党组织状态着色。")
+        return None
+
+
+# ---------------------------------------------------------------- plans
+def _changed_profile(ws: Workspace, changes: Mapping[str, Any]) -> Profile:
+    base = ws.profile
+    real = {k: v for k, v in changes.items() if k in base and base.get(k) != v}
+    return base.with_values(real, note="页面参数") if real else base
+
+
+def _keep(kind: str, key: tuple, plan: Any) -> Any:
+    st.session_state["plans"][kind] = PlanRun(kind=kind, key=_digest(key), workspace=_digest(key[0]), plan=plan)
+    return plan
+
+
+def kept_plans() -> dict[str, PlanRun]:
+    """The plans generated on the plan pages of this session for the workspace now loaded, by kind."""
+    current = _digest(workspace_key())
+    return {k: r for k, r in st.session_state["plans"].items() if r is not None and r.workspace == current}
+
+
+@st.cache_resource(show_spinner="正在生成联建方案…", max_entries=16)
+def _joint(key: tuple, _ws: Workspace, _a: Any) -> Any:
+    _, changes, reoptimize, cross_town, time_limit_s = key
+    return run_joint(_ws, assessment=_a, profile=_changed_profile(_ws, dict(changes)), reoptimize=reoptimize,
+                     cross_town=cross_town, seed=0, time_limit_s=time_limit_s)
+
+
+def joint_plan(changes: Mapping[str, Any], *, reoptimize: bool, cross_town: bool, time_limit_s: float = 10.0) -> Any:
+    """Generate (or take from the cache) the joint-unit plan for these parameters; keep it in the session."""
+    key = (workspace_key(), tuple(sorted(changes.items())), bool(reoptimize), bool(cross_town), float(time_limit_s))
+    return _keep("joint", key, _joint(key, workspace(), assessment()))
+
+
+@st.cache_resource(show_spinner="正在规划指导员路线…", max_entries=16)
+def _routes(key: tuple, _ws: Workspace, _a: Any, _joint_plan: Any) -> Any:
+    _, changes, cross_town, time_limit_s, _joint_key = key
+    return run_routes(_ws, assessment=_a, joint=_joint_plan, profile=_changed_profile(_ws, dict(changes)),
+                      time_limit_s=time_limit_s, cross_town=cross_town, seed=0)
+
+
+def route_plan(changes: Mapping[str, Any], *, cross_town: bool = False, time_limit_s: float = 5.0) -> Any:
+    """Generate (or take from the cache) the instructor routes; keep them in the session.
+
+    The routes include the new units of the joint plan generated on the 联建方案 page, when there is one;
+    whether new units are visited at all is the pipeline's rule (``instructors.include_new_units``).
+    """
+    joint = kept_plans().get("joint")
+    key = (workspace_key(), tuple(sorted(changes.items())), bool(cross_town), float(time_limit_s),
+           joint.key if joint is not None else None)
+    return _keep("routes", key, _routes(key, workspace(), assessment(), joint.plan if joint is not None else None))
+
+
+@st.cache_resource(show_spinner="正在计算阵地覆盖与选址…", max_entries=16)
+def _coverage(key: tuple, _ws: Workspace) -> Any:
+    _, changes, k, hex_resolution = key
+    return run_coverage(_ws, k=k, profile=_changed_profile(_ws, dict(changes)), hex_resolution=hex_resolution,
+                        time_limit_s=10.0, seed=0)
+
+
+def coverage_plan(changes: Mapping[str, Any], *, k: int, hex_resolution: int = 8) -> Any:
+    """Generate (or take from the cache) the coverage plan for these parameters; keep it in the session."""
+    key = (workspace_key(), tuple(sorted(changes.items())), int(k), int(hex_resolution))
+    return _keep("coverage", key, _coverage(key, workspace()))
