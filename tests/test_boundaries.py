@@ -206,3 +206,75 @@ def test_boundaries_of_another_district_do_not_borrow_shunyi_codes(tmp_path):
     assert got.jurisdictions["kind"].tolist() == ["街道", "镇"]
     assert len(got.communities) == 0
     assert got.resolve_town("乙镇") == "J002"
+
+
+# ------------------------------------------------------------------ boundaries that cannot be right (issue 17)
+def _write(tmp_path, name: str, geoms, names, crs: str | None = "EPSG:4326"):
+    gdf = gpd.GeoDataFrame({"name": names}, geometry=list(geoms), crs=crs)
+    p = tmp_path / name
+    p.write_text(gdf.to_json(), encoding="utf-8")  # no "crs" member: GeoJSON readers assume degrees
+    return p
+
+
+def test_swapped_axes_are_refused_with_the_fix(tmp_path, three_towns):
+    swapped = shapely.transform(three_towns.geometry.values, lambda xy: xy[:, ::-1])
+    p = _write(tmp_path, "swapped.geojson", swapped, three_towns["name"])
+    with pytest.raises(BoundaryError, match=r"swapped.geojson.*经纬度多半颠倒.*交换经纬度"):
+        load_boundaries(p, gazetteer=demo_district())
+
+
+@pytest.mark.parametrize(("epsg", "declare"), [("EPSG:3857", "EPSG:3857"), ("EPSG:4548", "EPSG:4548"),
+                                               ("EPSG:4527", "EPSG:4527")])
+def test_projected_coordinates_without_a_crs_name_the_crs_to_declare(tmp_path, three_towns, epsg, declare):
+    g = three_towns.to_crs(epsg)
+    p = _write(tmp_path, "metres.geojson", g.geometry.values, g["name"], crs=None)
+    with pytest.raises(BoundaryError, match=rf"metres.geojson.*投影坐标.*--boundaries-crs {declare}"):
+        load_boundaries(p)
+    got = load_boundaries(p, coord_system=declare, gazetteer=demo_district())
+    assert got.code == "110113"
+    for a, b in zip(got.jurisdictions.geometry, three_towns.geometry):
+        assert shapely.hausdorff_distance(a, b) < 1e-6
+
+
+def test_boundaries_outside_china_and_unknown_crs_are_refused(tmp_path):
+    p = _write(tmp_path, "paris.geojson", [shapely.box(2.3, 48.8, 2.4, 48.9)], ["巴黎"])
+    with pytest.raises(BoundaryError, match="不在中国境内"):
+        load_boundaries(p)
+    q = _write(tmp_path, "ok.geojson", [shapely.box(113.0, 23.0, 113.1, 23.1)], ["甲街道"])
+    with pytest.raises(BoundaryError, match="未知坐标系"):
+        load_boundaries(q, coord_system="火星")
+
+
+def test_self_intersecting_polygons_are_repaired_and_named(tmp_path, three_towns):
+    x0, y0, x1, y1 = three_towns.geometry.iloc[0].bounds
+    bowtie = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+    assert not bowtie.is_valid
+    geoms = [bowtie, *three_towns.geometry.iloc[1:]]
+    p = _write(tmp_path, "bowtie.geojson", geoms, three_towns["name"])
+    got = load_boundaries(p, gazetteer=demo_district())
+    first = three_towns["name"].iloc[0]
+    assert got.jurisdictions.attrs["repaired"] == [first]
+    assert f"已自动修复 1 个无效的面" in got.source and first in got.source
+    assert all(g.is_valid for g in got.jurisdictions.geometry) and got.outline.is_valid
+    flat = shapely.Polygon([(x0, y0), (x1, y1), (x0, y0), (x1, y1)])  # no area at all
+    p = _write(tmp_path, "flat.geojson", [flat, *three_towns.geometry.iloc[1:]], three_towns["name"])
+    with pytest.raises(BoundaryError, match=rf"flat.geojson 中的要素“{first}”不是有效的面"):
+        load_boundaries(p)
+
+
+def test_reader_errors_are_explained_in_chinese(tmp_path):
+    p = tmp_path / "towns.shp"
+    p.write_bytes(b"\x00\x00\x27\x0a" + b"\x00" * 96)
+    with pytest.raises(BoundaryError, match=r"无法读取边界文件 towns.shp：.*原始错误"):
+        load_boundaries(p)
+
+
+def test_points_fit_says_once_when_the_district_is_elsewhere():
+    from lianxin_geo.ingest.boundary_checks import check_points_fit
+
+    d = demo_district()
+    assert check_points_fit(d, np.array([116.6447, 116.6612, 116.6423, 116.5295, 116.65]),
+                            np.array([40.1192, 40.1194, 40.0852, 40.1143, 40.12])) is None
+    far = check_points_fit(d, np.full(6, 113.2), np.linspace(23.0, 23.1, 6))
+    assert far is not None and "边界与台账不是同一个区" in far and "顺义区示意边界" in far
+    assert check_points_fit(d, np.full(3, 113.2), np.full(3, 23.1)) is None  # too few points to judge

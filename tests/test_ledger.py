@@ -400,7 +400,7 @@ def test_every_row_is_accepted_or_rejected(rows):
     nonblank = [i + 2 for i, r in enumerate(rows) if any(r)]
     assert res.rows_in == len(nonblank) == res.n_accepted + res.n_rejected
     assert sorted(res.accepted["row"].tolist() + res.rejected["row"].tolist()) == nonblank
-    assert sorted({i.row for i in res.issues if i.severity == "error"}) == res.rejected["row"].tolist()
+    assert sorted({i.row for i in res.issues if i.severity == "error" and i.row}) == res.rejected["row"].tolist()
     assert res.accepted["id"].is_unique
     assert set(res.accepted["name"]) <= set(NAMES) - {""}
     ok = res.accepted["lon"].notna()
@@ -414,3 +414,191 @@ def test_voronoi_fallback_district_matches_towns():
     assert d.assign(np.array([SHENGLI[0]]), np.array([SHENGLI[1]]))[0] == "110113001"
     lon, lat = wgs84_to_gcj02(*SHENGLI)
     assert d.contains(np.array([lon]), np.array([lat]))[0]
+
+
+# ---------------------------------------------------------------- hostile input (issue 17)
+def _orgs_csv(rows: list[str]) -> bytes:
+    return ("单位名称,组织类别,地址,从业人员数\n" + "".join(r + "\n" for r in rows)).encode("utf-8")
+
+
+def _plain(n: int) -> list[str]:
+    return [f"企业{i},非公企业,顺义区{i}号,{i + 1}" for i in range(n)]
+
+
+def test_read_limits_default_env_and_argument(monkeypatch):
+    from lianxin_geo.ingest.limits import ReadLimits
+
+    assert ReadLimits() == ReadLimits(max_rows=200_000, max_columns=500, max_cells=10_000_000,
+                                      max_cell_chars=32_767, max_bytes=200_000_000)
+    assert ReadLimits.from_env({"LIANXIN_MAX_ROWS": "500_000", "LIANXIN_MAX_BYTES": ""}).max_rows == 500_000
+    with pytest.raises(LedgerError, match="LIANXIN_MAX_COLUMNS"):
+        ReadLimits.from_env({"LIANXIN_MAX_COLUMNS": "many"})
+    with pytest.raises(LedgerError, match="正整数"):
+        ReadLimits(max_rows=0)
+    data = _orgs_csv(_plain(5))
+    with pytest.raises(LedgerError, match=r"超过 3 行.*LIANXIN_MAX_ROWS"):
+        read_ledger(data, filename="big.csv", limits=ReadLimits(max_rows=3))
+    monkeypatch.setenv("LIANXIN_MAX_ROWS", "3")
+    with pytest.raises(LedgerError, match="LIANXIN_MAX_ROWS"):
+        read_ledger(data, filename="big.csv")
+    monkeypatch.setenv("LIANXIN_MAX_ROWS", "6")
+    assert read_ledger(data, filename="big.csv").rows_in == 5
+    with pytest.raises(LedgerError, match=r"有 \d+ MB|超过上限"):
+        read_ledger(data, filename="big.csv", limits=ReadLimits(max_bytes=10))
+
+
+def test_csv_with_too_many_columns_is_refused_with_its_line():
+    data = _orgs_csv(["甲,非公企业,地址,1", "乙,非公企业,地址" + "," * 999])
+    with pytest.raises(LedgerError, match=r"第3行有 1,002 列，超过上限 500 列.*分隔符"):
+        read_ledger(data, filename="wide.csv")
+
+
+def test_unclosed_quote_is_reported_and_the_swallowed_rows_are_read():
+    rows = _plain(10)
+    rows[3] = '企业3,非公企业,"顺义区3号,4'  # line 5: the quote never closes
+    res = read_ledger(_orgs_csv(rows), filename="q.csv")
+    assert res.rows_in == 10 and res.n_accepted == 9 and res.rejected["row"].tolist() == [5]
+    first = next(i for i in res.issues if i.row == 5)
+    assert first.severity == "error" and "第5行的引号没有闭合，吞掉了后面 6 行（第6–11行）" in first.reason
+    assert res.accepted["name"].tolist()[-6:] == [f"企业{i}" for i in range(4, 10)]
+
+
+def test_a_quote_closed_rows_later_is_reported_too():
+    rows = _plain(8)
+    rows[1] = '企业1,非公企业,"顺义区1号,2'
+    rows[4] = '企业4,非公企业,顺义区4号",5'
+    res = read_ledger(_orgs_csv(rows), filename="q.csv")
+    assert res.rows_in == 8 and 3 in res.rejected["row"].tolist()
+    assert any("第3行的引号没有闭合，吞掉了后面 3 行" in i.reason for i in res.issues)
+
+
+def test_multiline_cells_stay_one_record():
+    rows = _plain(3)
+    rows[1] = '企业1,非公企业,"北京市顺义区\n仁和镇示例路1号",2'
+    res = read_ledger(_orgs_csv(rows), filename="ml.csv")
+    assert res.rows_in == 3 and res.n_rejected == 0
+    assert res.accepted["address"].tolist()[1] == "北京市顺义区\n仁和镇示例路1号"
+    assert res.accepted["row"].tolist() == [2, 3, 5]
+
+
+def test_long_cells_are_rejected_rows_not_quote_errors():
+    rows = _plain(3)
+    rows[0] = f"企业0,非公企业,{'长' * 200_000},1"  # above the csv module's 131,072 field limit
+    rows[2] = f"{'名' * 2_001},非公企业,地址,3"
+    res = read_ledger(_orgs_csv(rows), filename="long.csv")
+    assert res.rows_in == 3 and res.rejected["row"].tolist() == [2, 4]
+    reasons = {i.row: i for i in res.issues if i.severity == "error"}
+    assert "“地址”有 200,000 个字符，超过上限 2,000" in reasons[2].reason
+    assert "“单位名称”有 2,001 个字符" in reasons[4].reason
+    assert len(reasons[2].value) < 80 and "共 200,000 个字符" in reasons[2].value
+    assert max(len(str(v)) for v in res.rejected["address"]) < 80
+    remark = f"单位名称,组织类别,备注\n甲,非公企业,{'备' * 40_000}\n".encode("utf-8")
+    extra = read_ledger(remark, filename="extra.csv")
+    assert extra.n_rejected == 1 and "超过单元格上限 32,767" in extra.errors[0].reason
+
+
+def test_nul_bytes_and_mixed_encodings_name_the_line():
+    with pytest.raises(LedgerError, match="第3行含有空字符"):
+        read_ledger(_orgs_csv(["甲,非公企业,地址,1", "乙\x00,非公企业,地址,2"]), filename="nul.csv")
+    mixed = _orgs_csv(["甲公司,非公企业,地址,1"]) + "乙公司,非公企业,顺义区,2\n".encode("gbk")
+    with pytest.raises(LedgerError, match=r"混用了两种文字编码：第1、2行是 UTF-8，第3行不是"):
+        read_ledger(mixed, filename="mixed.csv")
+    with pytest.raises(LedgerError, match=r"第2行起无法解码"):
+        read_ledger(HEAD.encode("gbk") + b"\x81\x20\xff\xfe\n", filename="bad.csv")
+
+
+@pytest.mark.parametrize(("text", "severity"), [
+    (str(2 ** 63), "error"), ("1000000000000", "error"), ("10000001", "error"), ("9" * 400, "error"),
+    ("2000000", "warning"), ("1000000", None)])
+def test_implausible_counts(text, severity):
+    res = read_ledger(pd.DataFrame({"单位名称": ["甲"], "组织类别": ["企业"], "从业人员数": [text]}))
+    issues = [i for i in res.issues if i.key == "employees"]
+    assert [i.severity for i in issues] == ([severity] if severity else [])
+    assert res.n_rejected == (severity == "error")
+    if severity != "error":
+        assert res.accepted["employees"].tolist() == [int(text)]
+
+
+def test_member_and_area_limits_come_from_the_model_table():
+    from lianxin_geo.core.model import VALUE_LIMITS
+
+    df = pd.DataFrame({"单位名称": ["甲", "乙"], "组织类别": ["企业", "企业"], "从业人员数": ["2000000", "10"],
+                       "正式党员数": [str(int(VALUE_LIMITS["members"].error) + 1), "200000"]})
+    res = read_ledger(df)
+    assert res.rejected["row"].tolist() == [2]
+    assert [(i.row, i.key, i.severity) for i in res.issues if i.key == "members"] == [
+        (2, "members", "error"), (3, "members", "warning")]
+    big = read_ledger(pd.DataFrame({"名称": ["甲"], "层级": ["镇"], "建筑面积": ["1e9"]}), "centers")
+    assert big.n_rejected == 1
+
+
+def test_points_that_mostly_miss_the_district_are_one_file_problem():
+    n = 8
+    guangzhou = pd.DataFrame({"单位名称": [f"企业{i}" for i in range(n)], "组织类别": "企业",
+                              "经度": [f"{113.2 + i / 100:.4f}" for i in range(n)], "纬度": "23.1"})
+    res = read_ledger(guangzhou, district=shunyi())
+    top = [i for i in res.issues if i.row == 0 and i.severity == "error"]
+    assert len(top) == 1 and "边界与台账不是同一个区" in top[0].reason and "--boundaries" in top[0].reason
+    assert res.n_rejected == n and all("文件级说明" in r for r in res.rejected["reasons"])
+    swapped = guangzhou.assign(经度=[f"{SHENGLI[1] + i / 1000:.5f}" for i in range(n)],
+                               纬度=[f"{SHENGLI[0] + i / 1000:.5f}" for i in range(n)])
+    res = read_ledger(swapped, district=shunyi())
+    top = [i for i in res.issues if i.row == 0 and i.severity == "error"]
+    assert len(top) == 1 and "经度、纬度两列多半整体填反了" in top[0].reason
+    few = read_ledger(guangzhou.iloc[:4], district=shunyi())  # too few points to blame the whole file
+    assert not [i for i in few.issues if i.row == 0 and i.severity == "error"]
+
+
+def test_read_ledger_detects_the_kind_in_one_read():
+    res = read_ledger(BOM, None, district=shunyi())
+    assert res.kind == "buildings" and res.n_accepted == 3
+    assert read_ledger(XLSX, None).kind == "orgs"
+
+
+def _sheet_xml(body: str, extra: str = "") -> bytes:
+    return (f'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<dimension ref="A1:XFD1048576"/><sheetData>{body}</sheetData>{extra}</worksheet>').encode()
+
+
+def test_scan_finds_the_data_area_not_the_declared_one():
+    from lianxin_geo.ingest._xlsx import scan_sheet
+
+    xml = _sheet_xml('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" s="1"/></row>'
+                     '<row r="2"><c r="B2"><f>1+1</f></c><c r="D2" t="inlineStr"><is><t>x</t></is></c></row>'
+                     '<row r="1048576" s="1"><c r="XFD1048576" s="1"/></row>',
+                     '<mergeCells><mergeCell ref="A1:B1"/><mergeCell ref="A3:XFD1048576"/></mergeCells>')
+    s = scan_sheet(lambda: io.BytesIO(xml), max_merges=10)
+    assert (s.last_row, s.last_col, s.cells, s.formulas) == (2, 4, 3, 1)
+    assert s.dimension == "A1:XFD1048576" and s.merges == [(1, 1, 1, 2), (3, 1, 1048576, 16384)]
+    no_refs = _sheet_xml('<row><c t="inlineStr"><is><t>a</t></is></c><c/><c><v>2</v></c></row><row/>'
+                         '<row><c><v>3</v></c></row>')
+    s = scan_sheet(lambda: io.BytesIO(no_refs), max_merges=10)
+    assert (s.last_row, s.last_col, s.cells) == (3, 3, 3)
+
+
+def test_merges_over_values_are_ignored_and_formulas_keep_their_text(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["单位名称", "组织类别", "所属镇街", "从业人员数"])
+    ws.append(["甲", "企业", "仁和镇", "=1+1"])
+    ws.append(["乙", "企业", None, 3])
+    ws.append(["丙", "企业", "胜利街道", 4])
+    ws.merge_cells("C2:C3")  # a vertical merge: filled down
+    p = tmp_path / "m.xlsx"
+    wb.save(p)
+    res = read_ledger(p)
+    assert res.rejected["town"].tolist() == ["仁和镇"] and res.rejected["employees"].tolist() == ["=1+1"]
+    assert res.accepted["town"].tolist() == ["仁和镇", "胜利街道"]  # the vertical merge filled down
+    import zipfile
+
+    src = zipfile.ZipFile(p)  # a merge over cells that hold values (openpyxl would clear them, other tools do not)
+    parts = {n: src.read(n) for n in src.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b'<mergeCell ref="C2:C3"/>', b'<mergeCell ref="C2:C3"/><mergeCell ref="A2:D4"/>')
+    with zipfile.ZipFile(p, "w") as dst:
+        for n, data in parts.items():
+            dst.writestr(n, data)
+    res = read_ledger(p)
+    assert res.rows_in == 3 and any("合并单元格 A2:D4" in i.reason and "取消合并" in i.reason for i in res.issues)

@@ -131,6 +131,30 @@ def test_small_profile_extending_a_shipped_one(tmp_path):
     assert p.name == "mine" and p.get("targets.social") == 0.5 and p.get("joint.max_units") == 5
 
 
+def test_extends_a_toml_file_in_the_same_folder(tmp_path):
+    (tmp_path / "base.toml").write_text('[profile]\nname = "base"\nextends = "shunyi-2017"\n\n[joint]\n'
+                                        'max_units = { value = 9, doc = "项目默认值" }\n', encoding="utf-8")
+    child = tmp_path / "child.toml"
+    child.write_text('[profile]\nname = "child"\nextends = "base.toml"\n', encoding="utf-8")
+    assert load_profile(child).get("joint.max_units") == 9
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../base.toml", "sub/base.toml", "base.txt", "link.toml",
+                                    str(Path("/etc/hostname")), "..", "nope.toml"])
+def test_extends_cannot_reach_out_of_the_profile_folder(tmp_path, target):
+    outside = tmp_path / "base.toml"
+    outside.write_text('[profile]\nname = "base"\nextends = "shunyi-2017"\n', encoding="utf-8")
+    folder = tmp_path / "profiles"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "base.toml").write_text(outside.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "base.txt").write_text(outside.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "link.toml").symlink_to(outside)
+    f = folder / "evil.toml"
+    f.write_text(f'[profile]\nname = "evil"\nextends = "{target}"\n', encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"evil.toml 的 extends = .* 不允许.*请改为内置配置的名称.*同一文件夹"):
+        load_profile(f)
+
+
 def _write(tmp_path, old, new):
     text = (POLICIES / "shunyi-2017.toml").read_text(encoding="utf-8")
     assert old in text

@@ -44,6 +44,9 @@ __all__ = [
     "DEMO_FLAG",
     "DEMO_NOTE",
     "APPROX_NOTE",
+    "ValueLimit",
+    "VALUE_LIMITS",
+    "MAX_TEXT_CHARS",
 ]
 
 ValueType = Literal["str", "int", "float", "enum", "bool", "code", "lon", "lat"]
@@ -267,6 +270,46 @@ CENTER_SCHEMA = LedgerSchema(
         ColumnSpec("source", "数据来源", ("来源",), "str"),
     ),
 )
+
+# ---------------------------------------------------------------- plausibility
+@dataclass(frozen=True)
+class ValueLimit:
+    """Plausibility bounds of a numeric ledger column.
+
+    Parameters
+    ----------
+    warn
+        Above this the value is kept with a warning ("please check").
+    error
+        Above this the value cannot be right for one unit: the row is rejected.
+    unit
+        The unit shown in messages.
+    """
+
+    warn: float
+    error: float
+    unit: str
+
+
+#: Plausibility bounds per column key (any ledger kind). A unit with more than a
+#: million employees is rare even nationwide (warning); ten million is more than any
+#: employer has (error). Party members: a warning above 100,000, an error above
+#: 1,000,000 (the largest grassroots committees have a few thousand). Documented in
+#: ``docs/ledger.md``; the counts stay far inside 64-bit integers.
+VALUE_LIMITS: dict[str, ValueLimit] = {
+    "employees": ValueLimit(1_000_000, 10_000_000, "人"),
+    "members": ValueLimit(100_000, 1_000_000, "人"),
+    "probationary": ValueLimit(100_000, 1_000_000, "人"),
+    "activities": ValueLimit(1_000, 100_000, "次"),
+    "floor_area": ValueLimit(1_000_000, 100_000_000, "平方米"),
+    "payroll": ValueLimit(10_000_000, 1_000_000_000, "万元"),
+}
+
+#: Characters allowed in one cell of a ledger column (names, addresses, codes ...);
+#: a longer cell rejects its row. Cells of extra columns are limited by
+#: ``lianxin_geo.ingest.limits.ReadLimits.max_cell_chars``.
+MAX_TEXT_CHARS = 2_000
+
 
 SCHEMAS: dict[str, LedgerSchema] = {
     s.kind: s for s in (ORG_SCHEMA, BUILDING_SCHEMA, PARK_SCHEMA, CENTER_SCHEMA)

@@ -10,6 +10,8 @@ Four profiles ship inside the package (``shunyi-2017`` is the default); a user
 copies one, changes a value and passes the file path to :func:`load_profile`.
 A profile may start with ``[profile] extends = "shunyi-2017"`` and then list only
 the values it changes; the others keep the base profile's values and sources.
+``extends`` names a shipped profile or a ``.toml`` file in the same folder as
+the profile (``extends = "base.toml"``); any other path is refused.
 
 Every profile is validated on load against :data:`PROFILE_SCHEMA`: unknown keys,
 wrong types and impossible values are collected and reported at once in a
@@ -296,7 +298,7 @@ def as_profile(profile: "Profile | str | os.PathLike[str] | None" = None) -> Pro
     return load_profile(profile)
 
 
-def _resolve(name_or_path: str | os.PathLike[str] | None, *, relative_to: Path | None = None) -> Path:
+def _resolve(name_or_path: str | os.PathLike[str] | None) -> Path:
     if name_or_path is None:
         name_or_path = DEFAULT_PROFILE
     text = os.fspath(name_or_path)
@@ -304,8 +306,6 @@ def _resolve(name_or_path: str | os.PathLike[str] | None, *, relative_to: Path |
     if "/" not in text and "\\" not in text and not text.endswith(".toml") and shipped.is_file():
         return shipped
     path = Path(text).expanduser()
-    if not path.is_absolute() and relative_to is not None and (relative_to / path).is_file():
-        path = relative_to / path
     if path.is_file():
         return path
     raise PolicyError(
@@ -314,9 +314,9 @@ def _resolve(name_or_path: str | os.PathLike[str] | None, *, relative_to: Path |
     )
 
 
-def _read_raw(name_or_path: str | os.PathLike[str] | None, *, chain: tuple[Path, ...],
-              relative_to: Path | None = None) -> tuple[dict[str, Any], Path]:
-    path = _resolve(name_or_path, relative_to=relative_to)
+def _read_raw(name_or_path: str | os.PathLike[str] | None, *,
+              chain: tuple[Path, ...]) -> tuple[dict[str, Any], Path]:
+    path = _resolve(name_or_path)
     if path.resolve() in chain:
         raise PolicyError(f"策略配置 {path.name} 的 extends 形成循环引用：请检查 [profile] extends")
     try:
@@ -331,9 +331,32 @@ def _read_raw(name_or_path: str | os.PathLike[str] | None, *, chain: tuple[Path,
     if base_name:
         if not isinstance(base_name, str):
             raise PolicyError(f"策略配置 {path.name} 的 profile.extends 应为配置名称或文件路径（文本）")
-        base, _ = _read_raw(base_name, chain=chain + (path.resolve(),), relative_to=path.parent)
+        base, _ = _read_raw(_extends_target(base_name, path), chain=chain + (path.resolve(),))
         raw = _merge(base, raw)
     return raw, path
+
+
+def _extends_target(text: str, profile: Path) -> Path:
+    """The profile an ``extends`` names: a shipped profile, or a .toml file in the same folder as ``profile``.
+
+    Anything else (an absolute path, ``..``, a sub-folder, a link leading out of
+    the folder, a file that is not .toml) is refused, so a profile cannot make
+    the program open arbitrary files.
+    """
+    shipped = _POLICY_DIR / f"{text}.toml"
+    if text in list_profiles() and shipped.is_file():
+        return shipped
+    folder = profile.parent.resolve()
+    target = (profile.parent / text).resolve()
+    plain_name = text == Path(text).name and "/" not in text and "\\" not in text and text not in (".", "..")
+    if plain_name and text.lower().endswith(".toml") and target.parent == folder and target.is_file():
+        return target
+    raise PolicyError(
+        f"策略配置 {profile.name} 的 extends = {text!r} 不允许（不能指向其他文件夹或其他类型的文件）："
+        f"请改为内置配置的名称（{'、'.join(list_profiles())}），或与 {profile.name} 放在同一文件夹中的 .toml 文件名"
+        f"（如 \"base.toml\"）"
+        f"/ extends must name a built-in profile or a .toml file in the profile's own folder"
+    )
 
 
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:

@@ -26,8 +26,9 @@ from shapely import affinity
 
 from lianxin_geo.core import crs as _crs
 from lianxin_geo.core.paths import data_dir
-from lianxin_geo.core.district import District, normalize_text, town_short_name
+from lianxin_geo.core.district import District, normalize_text
 from lianxin_geo.core.errors import BoundaryError
+from lianxin_geo.ingest.boundary_checks import check_extent, explain_read_error
 
 __all__ = [
     "derive_jurisdictions",
@@ -290,6 +291,95 @@ def _has_replacement(gdf) -> bool:
     return False
 
 
+def _read_polygons(p: Path, encoding: str | None):
+    """The file's polygon features; reader failures become a Chinese :class:`BoundaryError`."""
+    try:
+        gdf = _read_any(p, encoding)
+    except BoundaryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader failure becomes a clear user error
+        raise explain_read_error(p.name, exc) from exc
+    if gdf is None or len(gdf) == 0:
+        raise BoundaryError(f"边界文件 {p.name} 中没有要素 (no features)")
+    gdf = gdf[[g is not None and not g.is_empty for g in gdf.geometry]].copy()
+    gdf = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if len(gdf) == 0:
+        raise BoundaryError(f"边界文件 {p.name} 中没有面要素：请提供乡镇/街道的面（多边形）边界")
+    return gdf
+
+
+def _file_crs(coord_system: str, name: str) -> tuple[str, str | None]:
+    """(datum of geographic coordinates: WGS84/GCJ02/BD09, CRS the file's coordinates are in, if declared)."""
+    cs = _crs.normalize_crs_name(coord_system)
+    if cs is not None:
+        return cs, None
+    import pyproj
+
+    try:
+        pyproj.CRS.from_user_input(coord_system)
+    except Exception as exc:  # noqa: BLE001 - pyproj.exceptions.CRSError and friends
+        raise BoundaryError(
+            f"未知坐标系 {coord_system!r}（边界文件 {name}）：请填写 WGS84、GCJ02、BD09，"
+            "或投影坐标系的 EPSG 代码（如 EPSG:3857、EPSG:4548）"
+        ) from exc
+    return "WGS84", str(coord_system)
+
+
+def _to_wgs84(gdf, name: str, *, source_crs: str | None, coord_system: str):
+    """Reproject to WGS-84 degrees, checking the extent (:func:`check_extent`) before and after."""
+    datum, declared = _file_crs(coord_system, name)
+    try:
+        if declared is not None:
+            gdf = gdf.set_crs(declared, allow_override=True)
+        elif gdf.crs is None and source_crs is not None:
+            gdf = gdf.set_crs(source_crs)
+        elif gdf.crs is None:
+            check_extent(gdf.total_bounds, name, declared=False)  # metres without a CRS: say which to declare
+            gdf = gdf.set_crs("EPSG:4326")
+        if gdf.crs.is_geographic:
+            check_extent(gdf.total_bounds, name, declared=declared is not None or source_crs is not None)
+        gdf = gdf.to_crs("EPSG:4326")
+    except BoundaryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyproj errors: an impossible CRS or transformation
+        raise BoundaryError(
+            f"无法把边界文件 {name} 的坐标换算为 WGS-84 经纬度（坐标系 {gdf.crs}）：{exc}。"
+            "请核对坐标系声明（--boundaries-crs），或在 GIS 软件中导出为 WGS-84 经纬度"
+        ) from exc
+    check_extent(gdf.total_bounds, name, declared=declared is not None or source_crs is not None)
+    if datum != "WGS84":
+        gdf["geometry"] = shapely.transform(
+            gdf.geometry.values, lambda xy: np.column_stack(_crs.to_wgs84(xy[:, 0], xy[:, 1], datum))
+        )
+    return gdf
+
+
+def _repair(gdf, name: str, labels: list[str]):
+    """Repair invalid polygons with :func:`shapely.make_valid`; return the frame and the labels repaired.
+
+    Raises
+    ------
+    BoundaryError
+        When a feature has no area left after the repair (it names the feature).
+    """
+    geoms = gdf.geometry.values
+    bad = np.flatnonzero(~shapely.is_valid(geoms))
+    if bad.size == 0:
+        return gdf, []
+    fixed = [_polygonal(shapely.make_valid(g)) for g in geoms[bad]]
+    for i, g in zip(bad, fixed):
+        if g.is_empty or g.area == 0:
+            raise BoundaryError(
+                f"边界文件 {name} 中的要素“{labels[i]}”不是有效的面（例如自相交），且无法自动修复："
+                "请在 GIS 软件中修复几何（检查几何有效性）后重新导入"
+            )
+    new = gdf.geometry.values.copy()
+    new[bad] = fixed
+    gdf = gdf.copy()
+    gdf[gdf.geometry.name] = new
+    return gdf, [labels[i] for i in bad]
+
+
 def load_boundaries(
     path: str | os.PathLike,
     *,
@@ -305,6 +395,12 @@ def load_boundaries(
 ) -> District:
     """Load jurisdiction polygons a user supplies and return a :class:`District`.
 
+    The whole file is checked before it is used (:mod:`lianxin_geo.ingest.boundary_checks`):
+    coordinates must be WGS-84 degrees inside China after reprojection, so metres
+    without a declared CRS and swapped axes are refused with the fix; invalid
+    polygons (self-intersections) are repaired with :func:`shapely.make_valid`
+    and named in ``District.source`` and ``jurisdictions.attrs["repaired"]``.
+
     Parameters
     ----------
     path
@@ -317,7 +413,8 @@ def load_boundaries(
     coord_system
         ``WGS84`` (default), or ``GCJ02``/``BD09`` when the user declares that the
         geographic coordinates are shifted (AMap/Baidu exports): they are converted
-        to WGS-84 vertex by vertex.
+        to WGS-84 vertex by vertex. An EPSG code (``"EPSG:3857"``) declares the
+        CRS of the file's coordinates, overriding what the file says.
     encoding
         Attribute encoding to force (e.g. ``"gbk"``).
     district_code, district_name
@@ -327,49 +424,18 @@ def load_boundaries(
     gazetteer
         A known district (e.g. :func:`demo_district`) used to fill missing codes
         from names, and to carry over the community gazetteer.
-    """
-    import geopandas as gpd
 
+    Raises
+    ------
+    BoundaryError
+        The file is missing or unreadable (GDAL's error explained in Chinese), has
+        no polygons, or cannot be a Chinese district as given.
+    """
     p = Path(path)
     if not p.exists():
         raise BoundaryError(f"找不到边界文件：{p}（请检查路径）")
-    try:
-        gdf = _read_any(p, encoding)
-    except BoundaryError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any reader failure becomes a clear user error
-        raise BoundaryError(
-            f"无法读取边界文件 {p.name}：{exc}。支持 GeoJSON、Shapefile(.shp)、GeoPackage(.gpkg)、KML"
-        ) from exc
-    if gdf is None or len(gdf) == 0:
-        raise BoundaryError(f"边界文件 {p.name} 中没有要素 (no features)")
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
-    gdf = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
-    if len(gdf) == 0:
-        raise BoundaryError(f"边界文件 {p.name} 中没有面要素：请提供乡镇/街道的面（多边形）边界")
-    if gdf.crs is None:
-        if source_crs is None:
-            b = gdf.total_bounds
-            if -180 <= b[0] <= 180 and -90 <= b[1] <= 90 and -180 <= b[2] <= 180 and -90 <= b[3] <= 90:
-                gdf = gdf.set_crs("EPSG:4326")
-            else:
-                raise BoundaryError(
-                    f"边界文件 {p.name} 未声明坐标系且坐标不是经纬度：请用 --boundaries-crs 指定，如 EPSG:4549"
-                )
-        else:
-            gdf = gdf.set_crs(source_crs)
-    gdf = gdf.to_crs("EPSG:4326")
-    cs = _crs.normalize_crs_name(coord_system)
-    if cs is None:
-        raise BoundaryError(f"未知坐标系 {coord_system!r}：请填写 WGS84、GCJ02 或 BD09")
-    if cs != "WGS84":
-        gdf["geometry"] = shapely.transform(
-            gdf.geometry.values, lambda xy: np.column_stack(_crs.to_wgs84(xy[:, 0], xy[:, 1], cs))
-        )
-
-    if gazetteer is not None and not _same_place(gdf, gazetteer):
-        gazetteer = None  # another district: the bundled gazetteer would lend it wrong codes and communities
-    cols = [c for c in gdf.columns if c != "geometry"]
+    gdf = _to_wgs84(_read_polygons(p, encoding), p.name, source_crs=source_crs, coord_system=coord_system)
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
     name_col = _pick(cols, _NAME_FIELDS, name_field, "名称")
     code_col = _pick(cols, _CODE_FIELDS, code_field, "代码")
     if name_col is None and code_col is None:
@@ -378,6 +444,10 @@ def load_boundaries(
         )
     names = gdf[name_col].astype(str).map(normalize_text) if name_col else None
     codes = gdf[code_col].map(lambda v: normalize_text(v).split(".")[0]) if code_col else None
+    labels = [n or f"第{i + 1}个要素" for i, n in enumerate(names if names is not None else codes)]  # type: ignore[union-attr]
+    gdf, repaired = _repair(gdf, p.name, labels)
+    if gazetteer is not None and not _same_place(gdf, gazetteer):
+        gazetteer = None  # another district: the bundled gazetteer would lend it wrong codes and communities
     if codes is None or (codes == "").any():
         filled = []
         for i, nm in enumerate(names if names is not None else [""] * len(gdf)):
@@ -394,6 +464,17 @@ def load_boundaries(
         gj = gazetteer.jurisdictions.set_index("code")
         mca = pd.Series([gj["mca_name"].get(c, n) if "mca_name" in gj else n for c, n in zip(codes, names)],
                         index=gdf.index)
+    source = f"用户提供的边界：{p.name}"
+    if repaired:
+        source += f"（已自动修复 {len(repaired)} 个无效的面（如自相交）：{'、'.join(repaired[:10])}，请在 GIS 软件中核对）"
+    return _district(gdf, codes, names, mca, kinds, source=source, repaired=repaired, approximate=approximate,
+                     district_code=district_code, district_name=district_name, gazetteer=gazetteer)
+
+
+def _district(gdf, codes, names, mca, kinds, *, source: str, repaired: list[str], approximate: bool,
+              district_code: str, district_name: str, gazetteer: District | None) -> District:
+    import geopandas as gpd
+
     out = gpd.GeoDataFrame(
         {
             "code": codes.astype(str).values,
@@ -401,7 +482,7 @@ def load_boundaries(
             "mca_name": mca.values,
             "kind": kinds.values,
             "approximate": bool(approximate),
-            "source": f"用户提供的边界：{p.name}",
+            "source": source,
         },
         geometry=gdf.geometry.values,
         crs="EPSG:4326",
@@ -409,6 +490,7 @@ def load_boundaries(
     dup = out["code"].duplicated(keep=False)
     if dup.any():
         out = out.dissolve(by="code", as_index=False, sort=False, aggfunc="first")
+    out.attrs["repaired"] = list(repaired)
     outline = shapely.union_all(out.geometry.values)
     return District(
         code=district_code or (gazetteer.code if gazetteer is not None else ""),
@@ -418,7 +500,7 @@ def load_boundaries(
         communities=gazetteer.communities if gazetteer is not None else District.__dataclass_fields__[
             "communities"].default_factory(),
         approximate=bool(approximate),
-        source=f"用户提供的边界：{p.name}",
+        source=source,
     )
 
 
