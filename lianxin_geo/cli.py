@@ -34,7 +34,7 @@ from lianxin_geo.core.files import atomic_path, atomic_write_text, write_csv
 from lianxin_geo.core.jsonable import jsonable
 from lianxin_geo.ingest.boundaries import demo_district, load_boundaries
 from lianxin_geo.ingest.demo import write_demo
-from lianxin_geo.ingest.ledger import detect_kind, read_ledger
+from lianxin_geo.ingest.ledger import read_ledger
 from lianxin_geo.ingest.template import write_template
 from lianxin_geo.pipeline import run_all, run_assessment, run_coverage, run_joint, run_plans, run_routes
 from lianxin_geo.present import export as ex
@@ -246,13 +246,13 @@ def validate(
     base = demo_district()
     district = base if inputs.boundaries is None else load_boundaries(inputs.boundaries, gazetteer=base,
                                                                         coord_system=inputs.boundaries_crs)
-    k = kind.value if kind else detect_kind(file, sheet=sheet)
-    res = read_ledger(file, k, district=district, sheet=sheet)
+    res = read_ledger(file, kind.value if kind else None, district=district, sheet=sheet)  # None: detect, one read
+    k = res.kind
     if json_:
         _emit_json(res.to_json())
         return
     errors = [i for i in res.issues if i.severity == "error"]
-    err.print(f"[bold]{file}[/bold]（{k}）：共 {res.rows_in} 行，接受 {res.n_accepted} 行，拒绝 {res.n_rejected} 行；"
+    err.print(f"[bold]{escape(str(file))}[/bold]（{k}）：共 {res.rows_in} 行，接受 {res.n_accepted} 行，拒绝 {res.n_rejected} 行；"
               f"错误 {len(errors)} 个，警告 {len(res.issues) - len(errors)} 个")
     out = Console(highlight=False, soft_wrap=True)
     for i in res.issues:

@@ -153,6 +153,8 @@ def load_workspace(
             ledgers[kind] = read_ledger(src, kind, district=district)
             if is_demo_frame(ledgers[kind].accepted):  # e.g. files written by `lianxin-geo demo`
                 demo_kinds.append(kind)
+            fname = os.path.basename(os.fspath(src))
+            notes += [f"{fname}：{i.reason}" for i in ledgers[kind].issues if not i.row and i.severity == "error"]
         elif demo is not None:
             frame = getattr(demo, kind)
             ledgers[kind] = read_ledger(_to_headers(frame, kind), kind, district=district, filename=f"demo:{kind}")
@@ -160,6 +162,9 @@ def load_workspace(
         else:
             ledgers[kind] = read_ledger(_to_headers(pd.DataFrame(), kind), kind, district=district,
                                         filename=f"empty:{kind}")
+    repaired = district.jurisdictions.attrs.get("repaired")
+    if repaired:
+        notes.append("边界文件中以下镇街的面无效（如自相交），已自动修复：" + "、".join(map(str, repaired)))
     lay = {k: _locate_layer(ledgers[k].accepted, district) for k in ("buildings", "parks", "centers")}
     say("定位组织")
     seats = demo_seats() if boundaries is None else None
