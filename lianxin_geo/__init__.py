@@ -3,7 +3,7 @@
 The public API, explicit. Importing the package never imports Streamlit or folium.
 """
 
-from lianxin_geo.assessment.assessor import Assessment, assess, write_assessment_xlsx
+from lianxin_geo.assessment.assessor import Assessment, assess
 from lianxin_geo.ingest.boundaries import demo_district, demo_seats, derive_jurisdictions, load_boundaries
 from lianxin_geo.core.crs import from_wgs84, gcj02_to_wgs84, to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from lianxin_geo.ingest.demo import DemoData, generate_demo, to_ledger_frame, write_demo
@@ -15,6 +15,7 @@ from lianxin_geo.ingest.ledger import LedgerResult, ValidationIssue, detect_kind
 from lianxin_geo.location.locator import LocateResult, locate
 from lianxin_geo.core.policy import Profile, list_profiles, load_profile
 from lianxin_geo.ingest.template import write_template
+from lianxin_geo.present.sheets import write_assessment_xlsx
 from lianxin_geo.workspace import Workspace, load_workspace
 
 __version__ = "0.1.0"

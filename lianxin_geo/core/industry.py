@@ -33,6 +33,8 @@ from lianxin_geo.core.policy import Profile, as_profile
 
 __all__ = [
     "SECTIONS",
+    "SECTION_PATTERN",
+    "section_of",
     "DIVISIONS",
     "section_label",
     "division_label",
@@ -90,6 +92,23 @@ _RE_SECTION = re.compile(r"^([A-T])$")
 _RE_SECTION_DIV = re.compile(r"^([A-T])[-_.]?(\d{2})\d{0,2}$")
 _RE_DIV = re.compile(r"^(\d{2})\d{0,2}$")
 _RE_LABEL = re.compile(r"^([A-T])[\s:：、.]*([^\dA-Za-z].*)$")
+#: The one pattern of a GB/T 4754 section at the start of a code or label: "I", "I65", "I-65", "I 信息…".
+SECTION_PATTERN = re.compile(r"^([A-T])(?=$|[\s:：、.\-_]|\d)")
+_RE_DIVISION_LABEL = re.compile(r"^(\d{2})(?=$|\s|\d)")
+
+
+def section_of(value: object) -> str | None:
+    """The GB/T 4754 section letter of an industry code or label (``"I65"``, ``"I 信息…"``, ``"65"`` -> ``"I"``)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip().upper()
+    m = SECTION_PATTERN.match(text)
+    if m:
+        return m.group(1)
+    m = _RE_DIVISION_LABEL.match(text)
+    if m and m.group(1) in DIVISIONS:
+        return DIVISIONS[m.group(1)][0]
+    return None
 
 
 def section_label(letter: str | None) -> str | None:
@@ -287,12 +306,8 @@ def _custom_groups(groups: list[dict[str, Any]], *, texts: np.ndarray, sec: np.n
 def _key(label: str, grouping: str) -> str:
     """The token used in ``industry.similar`` for a label: section letter, or the label itself."""
     if grouping != "custom" or re.match(r"^[A-T](\s|$)", label):
-        m = re.match(r"^([A-T])(\s|$)", label)
-        if m:
-            return m.group(1)
-        m = re.match(r"^(\d{2})(\s|$)", label)
-        if m and m.group(1) in DIVISIONS:
-            return DIVISIONS[m.group(1)][0]
+        if re.match(r"^([A-T]|\d{2})(\s|$)", label):
+            return section_of(label) or label
     return label
 
 

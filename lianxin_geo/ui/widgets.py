@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from lianxin_geo.core.errors import LianxinError
-from lianxin_geo.core.industry import section_label
+from lianxin_geo.core.industry import section_label, section_of
 from lianxin_geo.present import maps
 from lianxin_geo.present.assets import streamlit_asset_base
 from lianxin_geo.ui import state
@@ -120,7 +120,7 @@ def _map_sidebar(ws: Workspace, *, key: str) -> MapChoice:
     towns = sb.multiselect("乡镇/街道", list(names), format_func=lambda c: names.get(c, c), key=f"{key}_towns",
                            placeholder=every)
     kinds = sb.multiselect("组织类别", ["非公企业", "社会组织"], key=f"{key}_kinds", placeholder=every)
-    letters = sorted({str(x)[:1] for x in ws.orgs.get("industry", pd.Series(dtype=object)).dropna() if str(x)})
+    letters = sorted({s for s in map(section_of, ws.orgs.get("industry", pd.Series(dtype=object)).dropna()) if s})
     industries = sb.multiselect("行业门类", letters, format_func=_section_name, key=f"{key}_ind", placeholder=every)
     statuses = sb.multiselect("覆盖状态", list(maps.STATUS_COLORS), key=f"{key}_status", placeholder=every)
     filters = maps.MapFilters(towns=tuple(towns), kinds=tuple(kinds), industries=tuple(industries),
