@@ -60,9 +60,14 @@ def blank(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def lonlat(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """WGS-84 lon/lat of a frame; rows whose ``crs`` column names GCJ02/BD09 are converted."""
+    """WGS-84 lon/lat of a frame.
+
+    Frames from the ledger reader already hold WGS-84 ``lon``/``lat`` (the coordinates as written are kept in
+    ``lon_raw``/``lat_raw`` and their datum in ``crs``): they are returned as they are. A frame without
+    ``lon_raw`` (built by hand) has its rows whose ``crs`` names GCJ02/BD09 converted.
+    """
     lon, lat = numbers(frame, "lon"), numbers(frame, "lat")
-    if "crs" in frame.columns and len(frame):
+    if "crs" in frame.columns and "lon_raw" not in frame.columns and len(frame):
         crs = texts(frame, "crs", empty=None)
         for name in sorted({c for c in crs if c is not None and c.upper() not in ("WGS84", "WGS-84")}):
             rows = np.flatnonzero((crs == name) & np.isfinite(lon) & np.isfinite(lat))
