@@ -29,6 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lianxin_geo.ingest.boundaries import demo_district
+from lianxin_geo.present import maps
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -60,8 +63,6 @@ _PAN_JS = """async () => {
 
 def synthetic_workspace(n: int, *, seed: int = 7):
     """A workspace-like object: the bundled district, ``n`` seeded orgs, a few centers."""
-    from lianxin_geo.ingest.boundaries import demo_district
-
     d = demo_district()
     rng = np.random.default_rng(seed)
     minx, miny, maxx, maxy = d.bounds
@@ -91,8 +92,6 @@ def synthetic_workspace(n: int, *, seed: int = 7):
 
 def run(sizes: list[int], *, repeats: int) -> list[dict]:
     from playwright.sync_api import sync_playwright
-
-    from lianxin_geo.present import maps
 
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="lianxin-bench-"))

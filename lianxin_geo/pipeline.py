@@ -1,60 +1,62 @@
 """The planning chain on a :class:`~lianxin_geo.workspace.Workspace`, the same for CLI, app and exports.
 
 assessment → joint units (eligible = the assessment's joint candidates) → instructor
-routes (needing an instructor = the assessment's R11 orgs, plus, by default, the new
-joint units and new own orgs) → service-center coverage. Each step calls the public
-planner API; this module only passes one step's answer to the next.
+routes (needing an instructor = the assessment's R11 orgs, plus, when the profile's
+``instructors.include_new_units`` says so, the new joint units and new own orgs) →
+service-center coverage. Each step calls the public planner API; this module only
+passes one step's answer to the next. :func:`run_all` then computes whatever is
+missing and writes every file of a run (:func:`lianxin_geo.present.export.write_all`).
+
+:func:`run_routes` is the one place that decides whether routes include the new
+joint units: every front end calls it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+import os
+import time
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Plans", "run_assessment", "run_joint", "run_routes", "run_coverage", "run_plans"]
+from lianxin_geo.assessment import Assessment, assess
+from lianxin_geo.assessment.rules import A_FORM_OWN, A_JOINT_CANDIDATE, A_LEAVE_JOINT, A_WORK_COVERAGE
+from lianxin_geo.plan.coverage import CoveragePlan, plan_coverage
+from lianxin_geo.plan.joint import JointPlan, plan_joint_units
+from lianxin_geo.plan.routes import InstructorPlan, default_needs_instructor, plan_instructor_routes
+from lianxin_geo.present.export import DEFAULT_FORMATS, check_formats, write_all
+from lianxin_geo.present.plans import PLAN_KINDS, Plans, plan_mapping
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
+    from lianxin_geo.core.policy import Profile
+    from lianxin_geo.workspace import Workspace
+
+__all__ = ["Plans", "run_assessment", "run_joint", "run_routes", "run_coverage", "run_plans", "run_all"]
 
 Progress = Callable[..., None] | None
 
 
-@dataclass
-class Plans:
-    """The three plans a map or an export can show; each is optional (``None``)."""
-
-    joint: Any = None
-    routes: Any = None
-    coverage: Any = None
-
-    def as_mapping(self) -> dict[str, Any]:
-        """``{"joint": ..., "routes": ..., "coverage": ...}`` without the missing ones (what :mod:`maps` takes)."""
-        return {k: v for k, v in (("joint", self.joint), ("routes", self.routes), ("coverage", self.coverage))
-                if v is not None}
-
-
-def run_assessment(ws) -> Any:
+def run_assessment(ws: Workspace) -> Assessment:
     """Assess every organization of the workspace."""
-    from lianxin_geo.assessment.assessor import assess
-
     return assess(ws.orgs, centers=ws.centers, parks=ws.parks, buildings=ws.buildings, district=ws.district,
                   profile=ws.profile)
 
 
-def _orgs_with_action(assessment, action: str) -> set[str]:
+def _orgs_with_action(assessment: Assessment, action: str) -> set[str]:
     acts = assessment.actions
     if acts is None or len(acts) == 0:
         return set()
     return set(acts.loc[acts["action"] == action, "org_id"].astype(str))
 
 
-def run_joint(ws, *, assessment=None, reoptimize: bool = False, cross_town: bool | None = None,
-              include_zero_member_in_building: bool | None = None, profile=None, seed: int = 0,
-              time_limit_s: float = 30.0, progress: Progress = None) -> Any:
+def run_joint(ws: Workspace, *, assessment: Assessment | None = None, reoptimize: bool = False,
+              cross_town: bool | None = None, include_zero_member_in_building: bool | None = None,
+              profile: Profile | None = None, seed: int = 0, time_limit_s: float = 30.0,
+              progress: Progress = None) -> JointPlan:
     """Propose joint party units for the assessment's joint candidates (R6)."""
-    from lianxin_geo.assessment.rules import A_JOINT_CANDIDATE
-    from lianxin_geo.plan.joint.plan import plan_joint_units
-
     assessment = assessment if assessment is not None else run_assessment(ws)
     orgs = ws.orgs.copy()
     cands = _orgs_with_action(assessment, A_JOINT_CANDIDATE)
@@ -67,7 +69,7 @@ def run_joint(ws, *, assessment=None, reoptimize: bool = False, cross_town: bool
     )
 
 
-def _unit_sites(joint, orgs: pd.DataFrame) -> pd.DataFrame | None:
+def _unit_sites(joint: JointPlan | None, orgs: pd.DataFrame) -> pd.DataFrame | None:
     """New joint units as visiting sites: one per unit, at its hub org (牵头单位)."""
     if joint is None:
         return None
@@ -84,13 +86,37 @@ def _unit_sites(joint, orgs: pd.DataFrame) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
-def run_routes(ws, *, assessment=None, joint=None, include_new_units: bool | None = None, graph=None,
-               time_limit_s: float = 30.0, cross_town: bool = False, replan: bool = False, seed: int = 0,
-               profile=None, progress: Progress = None) -> Any:
-    """Plan instructor workloads and routes (R11, R12)."""
-    from lianxin_geo.assessment.rules import A_FORM_OWN, A_LEAVE_JOINT, A_WORK_COVERAGE
-    from lianxin_geo.plan.routes.instructors import default_needs_instructor, plan_instructor_routes
+def run_routes(ws: Workspace, *, assessment: Assessment | None = None, joint: JointPlan | None = None,
+               include_new_units: bool | None = None, graph: Any = None, time_limit_s: float = 30.0,
+               cross_town: bool = False, replan: bool = False, seed: int = 0, profile: Profile | None = None,
+               progress: Progress = None, joint_time_limit_s: float = 30.0) -> InstructorPlan:
+    """Plan instructor workloads and routes (R11, R12).
 
+    The one place that decides whether the routes include the new units: with
+    ``include_new_units`` (default: the profile's ``instructors.include_new_units``)
+    the orgs that should form their own party organization and the new joint
+    units of ``joint`` need an instructor too. When they are included and no
+    joint plan is given, the default joint plan (:func:`run_joint`, within
+    ``joint_time_limit_s``) is computed first, so every front end gets the same
+    routes for the same inputs.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    assessment
+        The assessment (computed when not given).
+    joint
+        The joint-unit plan whose new units get an instructor.
+    include_new_units
+        Include new units and new own orgs; ``None`` follows the profile.
+    graph, time_limit_s, cross_town, replan, seed, progress
+        Passed to :func:`lianxin_geo.plan.routes.instructors.plan_instructor_routes`.
+    profile
+        Policy profile (default the workspace's).
+    joint_time_limit_s
+        Time limit of the joint plan computed when none is given.
+    """
     assessment = assessment if assessment is not None else run_assessment(ws)
     profile = profile if profile is not None else ws.profile
     include = profile.get("instructors.include_new_units") if include_new_units is None else include_new_units
@@ -101,6 +127,8 @@ def run_routes(ws, *, assessment=None, joint=None, include_new_units: bool | Non
         need |= default_needs_instructor(orgs, replan=True).to_numpy()
     extra = None
     if include:
+        if joint is None:
+            joint = run_joint(ws, assessment=assessment, profile=profile, seed=seed, time_limit_s=joint_time_limit_s)
         forming = _orgs_with_action(assessment, A_FORM_OWN) | _orgs_with_action(assessment, A_LEAVE_JOINT)
         need |= ids.isin(forming)
         extra = _unit_sites(joint, orgs)
@@ -110,25 +138,28 @@ def run_routes(ws, *, assessment=None, joint=None, include_new_units: bool | Non
                                   replan=replan, seed=seed, progress=progress)
 
 
-def run_coverage(ws, *, k: int = 0, graph=None, candidates: pd.DataFrame | None = None, time_limit_s: float = 30.0,
-                 hex_resolution: int = 8, profile=None, seed: int = 0) -> Any:
+def run_coverage(ws: Workspace, *, k: int = 0, graph: Any = None, candidates: pd.DataFrame | None = None,
+                 time_limit_s: float = 30.0, hex_resolution: int = 8, profile: Profile | None = None,
+                 seed: int = 0) -> CoveragePlan:
     """Service-center coverage, gaps and (with ``k > 0``) new-site proposals."""
-    from lianxin_geo.plan.coverage.plan import plan_coverage
-
     return plan_coverage(ws.orgs, centers=ws.centers, district=ws.district, buildings=ws.buildings, parks=ws.parks,
                          candidates=candidates, k=k, profile=profile if profile is not None else ws.profile,
                          graph=graph, hex_resolution=hex_resolution, time_limit_s=time_limit_s, seed=seed)
 
 
-def run_plans(ws, *, which=("joint", "routes", "coverage"), assessment=None, k: int = 5,
-              time_limit_s: float = 60.0, graph=None, progress: Progress = None, seed: int = 0) -> tuple[Any, Plans]:
+def run_plans(ws: Workspace, *, which: Iterable[str] = PLAN_KINDS, assessment: Assessment | None = None,
+              joint: JointPlan | None = None, k: int = 5, time_limit_s: float = 60.0, graph: Any = None,
+              progress: Progress = None, seed: int = 0) -> tuple[Assessment, Plans]:
     """Run the chain with the profile's defaults; return ``(assessment, plans)``.
 
     ``time_limit_s`` is the total solver time, shared 40 % joint units, 40 % routes,
-    20 % coverage. Routes include the new joint units only when the joint plan is run.
+    20 % coverage. The routes include the new joint units as :func:`run_routes`
+    decides: of the joint plan computed here, else of ``joint`` (a plan computed
+    before), else of the default joint plan. ``plans.joint`` holds only a joint
+    plan asked for in ``which``.
     """
     which = set(which)
-    unknown = which - {"joint", "routes", "coverage"}
+    unknown = which - set(PLAN_KINDS)
     if unknown:
         raise ValueError(f"which 只能包含 joint、routes、coverage，收到：{', '.join(sorted(unknown))}")
     say = progress or (lambda *_a, **_k: None)
@@ -136,14 +167,81 @@ def run_plans(ws, *, which=("joint", "routes", "coverage"), assessment=None, k: 
         say("评估每个组织 / assessing")
         assessment = run_assessment(ws)
     plans = Plans()
+    share = max(1.0, 0.4 * time_limit_s)
     if "joint" in which:
         say("计算联建方案 / joint units")
-        plans.joint = run_joint(ws, assessment=assessment, seed=seed, time_limit_s=max(1.0, 0.4 * time_limit_s))
+        plans.joint = run_joint(ws, assessment=assessment, seed=seed, time_limit_s=share)
     if "routes" in which:
         say("计算指导员路线 / instructor routes")
-        plans.routes = run_routes(ws, assessment=assessment, joint=plans.joint, graph=graph,
-                                  time_limit_s=max(1.0, 0.4 * time_limit_s), seed=seed)
+        plans.routes = run_routes(ws, assessment=assessment, joint=plans.joint if plans.joint is not None else joint,
+                                  graph=graph, time_limit_s=share, seed=seed, joint_time_limit_s=share)
     if "coverage" in which:
         say("计算阵地覆盖与新址 / coverage and siting")
         plans.coverage = run_coverage(ws, k=k, graph=graph, time_limit_s=max(1.0, 0.2 * time_limit_s), seed=seed)
     return assessment, plans
+
+
+def run_all(
+    ws: Workspace,
+    out_dir: str | os.PathLike[str],
+    *,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    progress: Callable[[str], Any] | None = None,
+    time_limit_s: float = 120.0,
+    assessment: Assessment | None = None,
+    plans: Plans | Mapping[str, Any] | None = None,
+    new_sites: int = 5,
+    seed: int = 0,
+    gcj02: bool = False,
+    per_org_sheets: bool = False,
+    max_town_slides: int = 6,
+    dpi: int = 150,
+    extra_json: Mapping[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Assess, compute the plans not given and write every requested file into the run folder ``out_dir``.
+
+    The folder is replaced as a whole when every file is written, with a completion
+    manifest (``manifest.json``) written last: see :func:`lianxin_geo.present.export.write_all`.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    out_dir
+        Output folder: missing, empty or holding a previous run.
+    formats
+        Any of :data:`lianxin_geo.present.export.FORMATS`.
+    progress
+        Called with a short Chinese message before each step.
+    time_limit_s
+        Total solver time of the plans computed (see :func:`run_plans`).
+    assessment, plans
+        Results already computed: the missing plans are computed; routes computed
+        here include the new units of a joint plan given.
+    new_sites, seed
+        Passed to :func:`run_plans` (``new_sites`` is its ``k``).
+    gcj02, per_org_sheets, max_town_slides, dpi, extra_json
+        Passed to :func:`lianxin_geo.present.export.write_all`.
+
+    Returns
+    -------
+    dict
+        ``key -> path`` of the files written (see :func:`lianxin_geo.present.export.write_all`).
+    """
+    check_formats(formats)
+    say = progress or (lambda _msg: None)
+    t0 = time.perf_counter()
+    if assessment is None:
+        say("评估组织覆盖")
+        assessment = run_assessment(ws)
+    have = plan_mapping(plans)
+    missing = [k for k in PLAN_KINDS if k not in have]
+    if missing:
+        _, computed = run_plans(ws, which=missing, assessment=assessment, joint=have.get("joint"), k=new_sites,
+                                time_limit_s=time_limit_s, seed=seed, progress=progress)
+        have.update(computed.as_mapping())
+    files = write_all(ws, out_dir, assessment=assessment, plans=have, formats=formats, progress=progress,
+                      gcj02=gcj02, per_org_sheets=per_org_sheets, max_town_slides=max_town_slides, dpi=dpi,
+                      extra_json=extra_json)
+    say(f"完成：{len(files)} 个文件，用时 {time.perf_counter() - t0:.0f} 秒")
+    return files

@@ -12,9 +12,10 @@ import pytest
 import shapely
 
 from lianxin_geo.assessment.assessor import (
-    STATUS_JOINT, STATUS_NONE, STATUS_OWN, STATUS_WORK, assess, write_assessment_xlsx,
+    STATUS_JOINT, STATUS_NONE, STATUS_OWN, STATUS_WORK, assess,
 )
 from lianxin_geo.core.district import District
+from lianxin_geo.present.sheets import write_assessment_xlsx
 from lianxin_geo.core.policy import load_profile
 
 ROOT = Path(__file__).resolve().parents[1]

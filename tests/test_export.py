@@ -1,8 +1,8 @@
 """Exports: every file opens with its own reader and carries what it should.
 
-One module-scoped ``run_all`` on a small demo (short solver limits, low dpi)
-produces every file; the tests below open them with openpyxl, python-pptx,
-pyogrio and Pillow.
+One module-scoped :func:`lianxin_geo.pipeline.run_all` on a small demo (short solver
+limits, low dpi) produces every file; the tests below open them with openpyxl,
+python-pptx, pyogrio and Pillow.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lianxin_geo.pipeline import run_all, run_assessment, run_plans
 from lianxin_geo.present import export
+from lianxin_geo.present.outdir import MANIFEST_NAME, verify_manifest
+from lianxin_geo.present.plans import Plans, plan_mapping
 from lianxin_geo.present.staticmap import nice_scale_km
 
 EVIL = '=HYPERLINK("x")'
@@ -31,11 +34,11 @@ def run(tmp_path_factory):
     ws.orgs = ws.orgs.copy()
     ws.orgs.loc[ws.orgs.index[0], "name"] = EVIL  # a ledger name that must never run as a formula
     out = tmp_path_factory.mktemp("export")
-    a = export.compute_assessment(ws)
-    plans = export.compute_plans(ws, time_limit_s=4, new_sites=3)
+    a = run_assessment(ws)
+    _, plans = run_plans(ws, assessment=a, time_limit_s=4, k=3)
     msgs: list[str] = []
-    files = export.run_all(ws, out, formats=export.FORMATS, assessment=a, plans=plans, progress=msgs.append,
-                           gcj02=True, max_town_slides=1, dpi=DPI)
+    files = run_all(ws, out, formats=export.FORMATS, assessment=a, plans=plans, progress=msgs.append,
+                    gcj02=True, max_town_slides=1, dpi=DPI, extra_json={"validation": {"orgs": {"rows_in": 1}}})
     return {"ws": ws, "a": a, "plans": plans, "files": files, "msgs": msgs, "out": out}
 
 
@@ -56,19 +59,33 @@ def test_run_all_writes_every_file(run):
         assert files[key].exists()
         assert files[key].parent == run["out"]
     assert files["pdf"].read_bytes().startswith(b"%PDF")
+    assert json.loads(files["validation"].read_text(encoding="utf-8")) == {"orgs": {"rows_in": 1}}
     assert any("完成" in m for m in run["msgs"])
+
+
+def test_run_folder_is_complete_with_manifest_and_no_temporaries(run):
+    out = run["out"]
+    assert verify_manifest(out) == []
+    doc = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    names = {e["name"] for e in doc["files"]}
+    assert {"map.html", "tables.xlsx", "deck.pptx", "layers.gpkg", "validation.json", "geojson/orgs.geojson"} <= names
+    assert doc["finished"]
+    assert not [p for p in out.parent.iterdir() if ".lianxin-tmp-" in p.name]
+    assert not [p for p in out.rglob("*") if p.name.startswith(".lianxin-tmp-")]
 
 
 def test_run_all_rejects_unknown_format(run, tmp_path):
     with pytest.raises(ValueError, match="未知导出格式"):
-        export.run_all(run["ws"], tmp_path, formats=("docx",), assessment=run["a"], plans=run["plans"])
+        run_all(run["ws"], tmp_path, formats=("docx",), assessment=run["a"], plans=run["plans"])
 
 
 def test_plans_dataclass_and_mapping_checked():
-    p = export.Plans(joint={"units": []})
+    p = Plans(joint={"units": []})
     assert p.as_mapping() == {"joint": {"units": []}}
+    assert plan_mapping(p) == {"joint": {"units": []}}
+    assert plan_mapping({"routes": None}) == {}
     with pytest.raises(ValueError, match="plans"):
-        export._plans({"joints": 1})
+        plan_mapping({"joints": 1})
 
 
 # ---------------------------------------------------------------- HTML
@@ -169,7 +186,7 @@ def test_xlsx_sheets_and_row_counts(run):
     for n in ("附件1 非公企业统计表", "附件2 非公企业汇总表", "附件3 社会组织统计表", "附件4 社会组织汇总表", "覆盖率",
               "阵地达标", "联建单元", "联建成员", "未纳入联建", "指导员路线", "路线单", "建议新增阵地", "台账校验"):
         assert n in names, n
-    units = plans.joint.units
+    units = plans.joint.to_json()["units"]
     assert _data_rows(wb["联建单元"]) == len(units)
     assert _data_rows(wb["联建成员"]) == sum(len(u["org_ids"]) for u in units)
     assert _data_rows(wb["指导员路线"]) == len(plans.routes.routes)

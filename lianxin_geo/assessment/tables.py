@@ -1,6 +1,6 @@
 """Aggregate tables of an assessment: rates and gaps, venues, funding, contact points.
 
-Formulas (POLICY.md; docs/policy.md):
+Formulas (docs/policy.md; docs/policy.md):
 
 * 组织覆盖率 = (单独建立 + 联合建立) / 单位总数
 * 单独组建率 = 单独建立 / 单位总数
@@ -23,6 +23,7 @@ from lianxin_geo.assessment.rules import (
     STATUS_JOINT, STATUS_NONE, STATUS_OWN, STATUS_WORK,
 )
 from lianxin_geo.core.model import ENTERPRISE, SOCIAL
+from lianxin_geo.core.model import SIX_HAS
 
 if TYPE_CHECKING:  # pragma: no cover
     from lianxin_geo.core.policy import Profile
@@ -184,8 +185,6 @@ def venues_frame(centers: pd.DataFrame | None, parks: pd.DataFrame | None, juris
     if centers is None and parks is None:
         return pd.DataFrame(columns=cols)
     six_keys = profile.get("venues.six_has")
-    from lianxin_geo.core.model import SIX_HAS
-
     c = centers.copy() if centers is not None else pd.DataFrame(columns=["name", "level", "floor_area"])
     c["_code"] = _center_codes(c, district) if len(c) else pd.Series(dtype=object)
     c["floor_area"] = pd.to_numeric(c.get("floor_area"), errors="coerce")

@@ -5,11 +5,15 @@ Every text run gets a Latin *and* an East Asian typeface (``a:latin`` and
 Chinese characters, so setting only the Latin name leaves Chinese text in the
 viewer's default font. Every slide carries the data-notes line when the data
 are synthetic or the boundaries approximate.
+
+Pictures are taken as files or as bytes (maps drawn in memory: no temporary
+folder), and the deck is written under a temporary name and renamed when complete.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 import os
 from pathlib import Path
@@ -17,9 +21,13 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from lianxin_geo.core.files import atomic_path
 from lianxin_geo.core.jsonable import plan_json
 
-__all__ = ["DeckStyle", "build_deck", "set_run_font", "town_rows"]
+__all__ = ["DeckStyle", "build_deck", "set_run_font", "town_rows", "names_of"]
+
+#: A picture: a file path or the image's bytes.
+Image = str | os.PathLike[str] | bytes
 
 
 class DeckStyle:
@@ -115,6 +123,10 @@ def _table(slide: Any, x: float, y: float, w: float, headers: Sequence[str], row
     return shape
 
 
+def _picture(image: Image) -> Any:
+    return io.BytesIO(image) if isinstance(image, bytes) else os.fspath(image)
+
+
 def _slide(prs: Any, title: str, notes: Sequence[str], style: DeckStyle) -> Any:
     slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
     _box(slide, 0.4, 0.2, 12.5, 0.7, [title], style, size=26, bold=True, color=style.accent)
@@ -155,8 +167,8 @@ def build_deck(
     *,
     assessment: Any = None,
     plans: Mapping[str, Any] | None = None,
-    map_png: str | os.PathLike[str] | None = None,
-    town_pngs: Mapping[str, str | os.PathLike[str]] | None = None,
+    map_png: Image | None = None,
+    town_pngs: Mapping[str, Image] | None = None,
     style: DeckStyle | None = None,
     date: _dt.date | None = None,
     max_rows: int = 12,
@@ -174,9 +186,9 @@ def build_deck(
     plans
         ``{"joint": ..., "routes": ..., "coverage": ...}``.
     map_png
-        The district map (a static PNG) for the map slide.
+        The district map (a static PNG: a file or its bytes) for the map slide.
     town_pngs
-        ``jurisdiction code -> PNG``: one slide per town that needs attention, in this order.
+        ``jurisdiction code -> PNG`` (file or bytes): one slide per town that needs attention, in this order.
     style
         Fonts and colours.
     date
@@ -231,7 +243,7 @@ def build_deck(
     # 3 map
     if map_png is not None:
         s = _slide(prs, "全区地图", notes, style)
-        s.shapes.add_picture(os.fspath(map_png), Inches(1.4), Inches(0.95), height=Inches(5.95))
+        s.shapes.add_picture(_picture(map_png), Inches(1.4), Inches(0.95), height=Inches(5.95))
     # per town
     if assessment is not None and town_pngs:
         names = dict(getattr(workspace.district, "town_names", {}) or {})
@@ -241,7 +253,7 @@ def build_deck(
             if code in figures:
                 _table(s, 0.4, 1.1, 5.0, ["指标", "数值"], figures[code], style, size=11)
             if png is not None:
-                s.shapes.add_picture(os.fspath(png), Inches(5.6), Inches(1.0), height=Inches(5.8))
+                s.shapes.add_picture(_picture(png), Inches(5.6), Inches(1.0), height=Inches(5.8))
     # joint units
     if joint.get("units"):
         s = _slide(prs, "联建方案摘要", notes, style)
@@ -278,8 +290,8 @@ def build_deck(
                 _table(s, 0.4, 1.3, 12.5, ["名称", "层级", "标准面积（㎡）", "现有面积（㎡）", "缺口（㎡）", "说明"], page,
                        style, size=9, widths=(1.6, 0.9, 1.3, 1.3, 1.2, 6.2))
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    prs.save(out)
+    with atomic_path(out) as tmp:
+        prs.save(tmp)
     return out
 
 

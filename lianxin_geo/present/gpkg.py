@@ -8,6 +8,10 @@ keeps the EPSG:4326 label and says GCJ-02 in its file name and in the
 
 Column values that GIS formats cannot hold (lists, dicts) become text
 (lists joined with 、, dicts as JSON).
+
+Every file is written under a temporary name in its folder and renamed when
+complete (a GeoPackage only after all its layers are in), so an interrupted
+export never leaves a file with some of its layers under the final name.
 """
 
 from __future__ import annotations
@@ -21,7 +25,12 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from lianxin_geo.core.crs import wgs84_to_gcj02
+from lianxin_geo.core.files import atomic_path
 from lianxin_geo.core.jsonable import plan_json
+from lianxin_geo.core.model import APPROX_NOTE, DEMO_NOTE
+from lianxin_geo.present.plans import gap_polygons
+from lianxin_geo.present.style import org_status
 
 __all__ = ["LAYER_TITLES", "build_layers", "to_gcj02", "write_gpkg", "write_geojson_dir"]
 
@@ -89,12 +98,9 @@ def build_layers(workspace: Any, *, plans: Mapping[str, Any] | None = None, asse
     import geopandas as gpd
     import shapely
 
-    from lianxin_geo.present.maps import org_status
-
     plans = dict(plans or {})
     notes = "；".join(getattr(workspace, "data_notes", []) or [])
     demo = set(getattr(workspace, "demo_kinds", ()) or ())
-    from lianxin_geo.core.model import APPROX_NOTE, DEMO_NOTE
 
     def note(kind: str) -> str:
         return DEMO_NOTE if kind in demo else ""
@@ -183,13 +189,8 @@ def build_layers(workspace: Any, *, plans: Mapping[str, Any] | None = None, asse
             out["route_stops"] = gpd.GeoDataFrame(sf, geometry=sgeoms, crs="EPSG:4326")
     cov = plans.get("coverage")
     if cov is not None:
-        polys = None
-        if hasattr(cov, "gap_polygons"):
-            try:
-                polys = cov.gap_polygons()
-            except Exception:  # noqa: BLE001 - no grid: gaps as points below
-                polys = None
-        if polys is not None and len(polys) and not polys.geometry.is_empty.any():
+        polys = gap_polygons(cov)
+        if polys is not None:
             g = _clean(pd.DataFrame(polys.drop(columns="geometry")))
             g["data_note"] = notes
             out["gaps"] = gpd.GeoDataFrame(g, geometry=polys.geometry.to_numpy(), crs="EPSG:4326")
@@ -207,8 +208,6 @@ def to_gcj02(layers: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``layers`` with every vertex shifted WGS-84 → GCJ-02."""
     import shapely
 
-    from lianxin_geo.core.crs import wgs84_to_gcj02
-
     def shift(coords: np.ndarray) -> np.ndarray:
         x, y = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
         return np.column_stack([np.asarray(x, float), np.asarray(y, float)])
@@ -223,17 +222,24 @@ def to_gcj02(layers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def write_gpkg(layers: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Write every layer as a table of one GeoPackage file (replaced if it exists)."""
+    """Write every layer as a table of one GeoPackage file (replaced if it exists, only once complete)."""
     import pyogrio
 
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists():
-        out.unlink()
-    for name, gdf in layers.items():
-        pyogrio.write_dataframe(gdf, out, layer=name, driver="GPKG", append=out.exists(),
-                                layer_options={"DESCRIPTION": LAYER_TITLES.get(name, name)})
+    with atomic_path(out) as tmp:
+        tmp.unlink()  # GDAL creates the GeoPackage itself: it cannot open the empty placeholder
+        for name, gdf in layers.items():
+            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", append=tmp.exists(),
+                                    layer_options={"DESCRIPTION": LAYER_TITLES.get(name, name)})
+        if not tmp.exists():  # no layer at all: still an (empty) GeoPackage, never a missing file
+            pyogrio.write_dataframe(_empty_layer(), tmp, layer="empty", driver="GPKG")
     return out
+
+
+def _empty_layer() -> Any:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame({"note": pd.Series([], dtype=object)}, geometry=[], crs="EPSG:4326")
 
 
 def write_geojson_dir(layers: Mapping[str, Any], folder: str | os.PathLike[str], *, suffix: str = "") -> list[Path]:
@@ -245,8 +251,8 @@ def write_geojson_dir(layers: Mapping[str, Any], folder: str | os.PathLike[str],
     paths = []
     for name, gdf in layers.items():
         p = d / f"{name}{suffix}.geojson"
-        if p.exists():
-            p.unlink()
-        pyogrio.write_dataframe(gdf, p, driver="GeoJSON", layer_options={"RFC7946": "YES"})
+        with atomic_path(p) as tmp:
+            tmp.unlink()  # the GeoJSON driver will not write over an existing file
+            pyogrio.write_dataframe(gdf, tmp, driver="GeoJSON", layer_options={"RFC7946": "YES"})
         paths.append(p)
     return paths

@@ -2,7 +2,7 @@
 
 Every map carries a title, the date, a legend, a north arrow, a scale bar and
 the workspace's data notes (synthetic demo data, approximate boundaries). Text
-is drawn with the CJK font the project ships in ``lianxin_geo/fonts`` (a
+is drawn with the CJK font the project ships in ``lianxin_geo/present/fonts`` (a
 subset of WenQuanYi Micro Hei, TrueType outlines so it embeds cleanly in PDF),
 registered with :func:`matplotlib.font_manager.fontManager.addfont`: Chinese
 labels never depend on a system font.
@@ -15,7 +15,9 @@ figure state behind.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
@@ -23,7 +25,11 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from lianxin_geo.core.district import town_short_name
+from lianxin_geo.core.files import atomic_path
 from lianxin_geo.core.jsonable import plan_json
+from lianxin_geo.present.plans import gap_polygons
+from lianxin_geo.present.style import PALETTE, RATE_BANDS, STATUS_COLORS, STATUS_ORDER, org_status, rate_color
 
 __all__ = [
     "FONT_PATH",
@@ -32,6 +38,7 @@ __all__ = [
     "font_family",
     "draw_map",
     "save_figure",
+    "figure_bytes",
     "nice_scale_km",
     "iter_focus_codes",
 ]
@@ -47,11 +54,6 @@ WHATS: dict[str, str] = {
 }
 
 What = Literal["overview", "joint", "routes", "coverage"]
-
-_STATUS_ORDER = ("单独建立", "联合建立", "仅工作覆盖", "未覆盖", "未定位")
-_PALETTE = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#1b9e77",
-            "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
-_RATE_RAMP = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
 
 
 @cache
@@ -128,21 +130,6 @@ def _xy(frame: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return x, y, np.isfinite(x) & np.isfinite(y)
 
 
-def _rate_color(rate: float | None, target: float | None) -> str:
-    if rate is None or not math.isfinite(rate):
-        return "#eeeeee"
-    if target is not None and target > 0 and rate >= target:
-        return _RATE_RAMP[-1]
-    t = rate / target if target else rate
-    return _RATE_RAMP[min(int(max(t, 0.0) * (len(_RATE_RAMP) - 1)), len(_RATE_RAMP) - 2)]
-
-
-def _statuses(orgs: pd.DataFrame, assessment: Any) -> pd.Series:
-    from lianxin_geo.present.maps import org_status
-
-    return org_status(orgs, assessment)
-
-
 # ---------------------------------------------------------------- furniture
 def _north_arrow(ax: Any, family: list[str]) -> None:
     ax.annotate("", xy=(0.95, 0.97), xytext=(0.95, 0.88), xycoords="axes fraction",
@@ -176,6 +163,12 @@ def _rect(x: float, y: float, w: float, h: float, color: str):
 
 
 # ---------------------------------------------------------------- layers
+def _add(ax: Any, patch: Any) -> None:
+    """Add a polygon without updating the data limits (set explicitly by :func:`draw_map`):
+    ``add_patch`` would walk every vertex of every polygon again, most of a map's drawing time."""
+    ax.add_artist(patch)
+
+
 def _draw_boundaries(ax: Any, district: Any, *, rates: Mapping[str, float] | None, target: float | None,
                      labels: bool, family: list[str], highlight: str | None = None) -> None:
     from matplotlib.patches import PathPatch
@@ -186,19 +179,17 @@ def _draw_boundaries(ax: Any, district: Any, *, rates: Mapping[str, float] | Non
         if path is None:
             continue
         code = str(rec.code)
-        face = _rate_color(rates.get(code), target) if rates is not None else "#f7f7f2"
+        face = rate_color(rates.get(code), target) if rates is not None else "#f7f7f2"
         approx = bool(getattr(rec, "approximate", False))
-        ax.add_patch(PathPatch(path, facecolor=face, edgecolor="#555555",
-                               linewidth=2.0 if highlight == code else 0.6,
-                               linestyle=(0, (4, 2)) if approx else "solid", alpha=0.55 if rates is not None else 1.0,
-                               zorder=1))
+        _add(ax, PathPatch(path, facecolor=face, edgecolor="#555555",
+                           linewidth=2.0 if highlight == code else 0.6,
+                           linestyle=(0, (4, 2)) if approx else "solid", alpha=0.55 if rates is not None else 1.0,
+                           zorder=1))
     outline = getattr(district, "outline", None)
     opath = _path_of(outline) if outline is not None else None
     if opath is not None:
-        ax.add_patch(PathPatch(opath, facecolor="none", edgecolor="#222222", linewidth=1.4, zorder=2))
+        _add(ax, PathPatch(opath, facecolor="none", edgecolor="#222222", linewidth=1.4, zorder=2))
     if labels:
-        from lianxin_geo.core.district import town_short_name
-
         for rec in jur.itertuples(index=False):
             if rec.geometry is None or rec.geometry.is_empty:
                 continue
@@ -211,12 +202,10 @@ def _draw_boundaries(ax: Any, district: Any, *, rates: Mapping[str, float] | Non
 def _draw_orgs(ax: Any, orgs: pd.DataFrame, status: pd.Series, *, size: float, alpha: float = 0.85) -> list:
     from matplotlib.lines import Line2D
 
-    from lianxin_geo.present.maps import STATUS_COLORS
-
     x, y, ok = _xy(orgs)
     st = status.reindex(orgs.index).astype(str).to_numpy() if len(orgs) else np.zeros(0, dtype=object)
     handles = []
-    for s in _STATUS_ORDER:
+    for s in STATUS_ORDER:
         m = ok & (st == s)
         if not m.any():
             continue
@@ -255,7 +244,7 @@ def _draw_units(ax: Any, joint: Any, orgs: pd.DataFrame) -> list:
         pts = [where[str(o)] for o in u.get("org_ids", []) if str(o) in where]
         if not pts:
             continue
-        color = _PALETTE[n % len(_PALETTE)]
+        color = PALETTE[n % len(PALETTE)]
         hub = where.get(str(u.get("hub_id"))) or (float(np.mean([p[0] for p in pts])), float(np.mean([p[1] for p in pts])))
         for p in pts:
             segs.append([hub, p])
@@ -284,7 +273,7 @@ def _draw_routes(ax: Any, routes: Any, orgs: pd.DataFrame, *, numbered: bool) ->
         seq = ([bxy] if bxy else []) + pts + ([bxy] if bxy else [])
         if len(seq) < 2:
             continue
-        color = _PALETTE[n % len(_PALETTE)]
+        color = PALETTE[n % len(PALETTE)]
         ax.plot([p[0] for p in seq], [p[1] for p in seq], color=color, linewidth=1.2, alpha=0.9, zorder=6)
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=10, c=color, zorder=7, linewidths=0)
         if bxy:
@@ -305,19 +294,14 @@ def _draw_coverage(ax: Any, coverage: Any) -> list:
     from matplotlib.patches import Patch, PathPatch
 
     handles: list = []
-    polys = None
-    if hasattr(coverage, "gap_polygons"):
-        try:
-            polys = coverage.gap_polygons()
-        except Exception:  # noqa: BLE001 - a plan without a grid: draw centres instead
-            polys = None
-    if polys is not None and len(polys):
+    polys = gap_polygons(coverage)
+    if polys is not None:
         vmax = max(float(pd.to_numeric(polys["orgs"], errors="coerce").max() or 1.0), 1.0)
         for o, geom in zip(pd.to_numeric(polys["orgs"], errors="coerce").fillna(0), polys.geometry):
             path = _path_of(geom)
             if path is not None:
-                ax.add_patch(PathPatch(path, facecolor="#e31a1c", edgecolor="#b10026", linewidth=0.3,
-                                       alpha=0.2 + 0.6 * float(o) / vmax, zorder=3))
+                _add(ax, PathPatch(path, facecolor="#e31a1c", edgecolor="#b10026", linewidth=0.3,
+                                   alpha=0.2 + 0.6 * float(o) / vmax, zorder=3))
         handles.append(Patch(facecolor="#e31a1c", edgecolor="#b10026", alpha=0.6,
                              label=f"覆盖缺口（{len(polys)} 个六边形网格）"))
     else:
@@ -413,16 +397,16 @@ def draw_map(
     _draw_boundaries(ax, district, rates=rates, target=target, labels=True, family=family, highlight=focus)
     handles: list = []
     if rates is not None:
-        tg = f"{target:.0%}" if target else "目标"
-        handles.append(Patch(facecolor=_RATE_RAMP[-1], alpha=0.55, label=f"组织覆盖率达到目标{tg}"))
-        bands = ("达到目标的75%以上", "达到目标的50%–75%", "达到目标的25%–50%", "不到目标的25%")
-        for color, label in zip(_RATE_RAMP[-2::-1], bands):
+        tg = f"{target:.0%}" if target else ""
+        (met, met_label), *below = RATE_BANDS
+        handles.append(Patch(facecolor=met, alpha=0.55, label=f"组织覆盖率{met_label}{tg}"))
+        for color, label in below:
             handles.append(Patch(facecolor=color, alpha=0.55, label=f"覆盖率{label}"))
     if getattr(district, "approximate", False):
         handles.append(Line2D([], [], color="#555555", linestyle=(0, (4, 2)), label="镇街边界（示意，非官方）"))
     else:
         handles.append(Line2D([], [], color="#555555", label="镇街边界"))
-    status = _statuses(orgs, assessment) if len(orgs) else pd.Series(dtype=object)
+    status = org_status(orgs, assessment) if len(orgs) else pd.Series(dtype=object)
     n_orgs = int(len(orgs))
     size = 4.0 if focus is None and n_orgs > 3000 else (8.0 if focus is None else 16.0)
     if what in ("overview", "coverage"):
@@ -469,14 +453,28 @@ def draw_map(
     return fig
 
 
-def save_figure(fig: Any, path: str | Path, *, dpi: int = 150) -> Path:
-    """Save ``fig`` as PNG or PDF (by the suffix) with the bundled font embedded; return the path."""
+def _meta(fmt: str) -> dict[str, str]:
+    return {"Title": "两新党建地图"} if fmt == "pdf" else {"Software": "lianxin-geo"}
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
+    """Save ``fig`` as PNG or PDF (by the suffix) with the bundled font embedded; return the path.
+
+    The file is written under a temporary name and renamed when complete, so an
+    interrupted save never leaves a truncated image under ``path``.
+    """
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
     fmt = out.suffix.lower().lstrip(".") or "png"
-    meta = {"Title": "两新党建地图"} if fmt == "pdf" else {"Software": "lianxin-geo"}
-    fig.savefig(out, dpi=dpi, format=fmt, facecolor="white", metadata=meta)
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=fmt, facecolor="white", metadata=_meta(fmt))
     return out
+
+
+def figure_bytes(fig: Any, *, fmt: str = "png", dpi: int = 150) -> bytes:
+    """``fig`` encoded as PNG or PDF in memory (no file, no temporary folder)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=dpi, format=fmt, facecolor="white", metadata=_meta(fmt))
+    return buf.getvalue()
 
 
 def iter_focus_codes(assessment: Any, *, limit: int) -> list[str]:

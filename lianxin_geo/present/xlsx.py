@@ -8,14 +8,20 @@
   Excel's ``quotePrefix`` style, so neither Excel, WPS nor LibreOffice will ever
   evaluate it; the text itself is kept unchanged (an export → import round trip
   loses nothing). Control characters that the xlsx format forbids are removed.
+* The workbook is written under a temporary name and renamed when complete: an
+  interrupted export never leaves a truncated file under the final name. Its
+  worksheets are serialised in memory (openpyxl would put each one in a file of
+  the system's temporary folder, which a killed process leaves behind).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -24,10 +30,13 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
 
-from lianxin_geo.core.files import DANGEROUS_PREFIXES, is_dangerous
+from lianxin_geo.core.files import DANGEROUS_PREFIXES, atomic_path, is_dangerous
 
 __all__ = ["Sheet", "write_workbook", "cell_value", "is_dangerous", "frame_rows", "DANGEROUS_PREFIXES"]
 
@@ -139,6 +148,26 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
+class _InMemoryWriter(ExcelWriter):
+    """openpyxl's workbook writer with every worksheet serialised in memory instead of a temporary file."""
+
+    def write_worksheet(self, ws: Any) -> None:  # mirrors ExcelWriter.write_worksheet (openpyxl 3.1)
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
+
+
+def _save(wb: Workbook, path: Path) -> None:
+    wb.properties.modified = _dt.datetime.now(tz=_dt.timezone.utc).replace(tzinfo=None)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        _InMemoryWriter(wb, archive).write_data()
+
+
 def write_workbook(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> Path:
     """Write ``sheets`` to an .xlsx file at ``path`` and return the path."""
     wb = Workbook()
@@ -198,6 +227,6 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> Pat
     if not wb.worksheets:
         wb.create_sheet("空")
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    with atomic_path(out) as tmp:
+        _save(wb, tmp)
     return out

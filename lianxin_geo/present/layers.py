@@ -1,0 +1,538 @@
+"""The map layers of the app and the HTML export: one function per layer, each a ``folium.FeatureGroup``.
+
+:mod:`lianxin_geo.present.maps` assembles them (:func:`~lianxin_geo.present.maps.build_map`) and
+re-exports them; the rules every layer follows (escaping, speed, offline, datum, honesty) are
+described there. Every string from a ledger or a boundary file goes through
+:func:`~lianxin_geo.present.style.esc`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from lianxin_geo.core import crs as _crs
+from lianxin_geo.core.jsonable import plan_json
+from lianxin_geo.present.plans import gap_polygons
+from lianxin_geo.present.style import OTHER_COLOR, PALETTE, STATUS_COLORS, esc, num, org_status, rate_color
+
+__all__ = [
+    "LAYERS",
+    "MapFilters",
+    "filter_orgs",
+    "boundaries_layer",
+    "orgs_layer",
+    "points_layer",
+    "centers_layer",
+    "units_layer",
+    "routes_layer",
+    "gaps_layer",
+    "sites_layer",
+]
+
+#: Layer keys and their Chinese names (the layer switcher shows the names).
+LAYERS: dict[str, str] = {
+    "boundaries": "乡镇/街道边界与覆盖率",
+    "orgs": "两新组织（按覆盖状态着色）",
+    "buildings": "商务楼宇",
+    "parks": "园区",
+    "centers": "党群活动服务中心及服务范围",
+    "units": "联建方案",
+    "routes": "指导员路线",
+    "gaps": "覆盖缺口（六边形）",
+    "sites": "建议新增阵地",
+}
+
+
+# ---------------------------------------------------------------- filters
+@dataclass(frozen=True)
+class MapFilters:
+    """What the user chose to show (empty tuple = everything)."""
+
+    towns: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+
+def filter_orgs(orgs: pd.DataFrame, filters: MapFilters | None = None, *, status: pd.Series | None = None
+                ) -> pd.DataFrame:
+    """Rows of ``orgs`` matching the filters (town code or name, kind, industry section, status)."""
+    if filters is None or orgs.empty:
+        return orgs
+    mask = np.ones(len(orgs), dtype=bool)
+    if filters.towns:
+        want = set(map(str, filters.towns))
+        code = orgs.get("jurisdiction_code", pd.Series(index=orgs.index, dtype=object)).astype(str)
+        name = orgs.get("jurisdiction_name", pd.Series(index=orgs.index, dtype=object)).astype(str)
+        mask &= (code.isin(want) | name.isin(want)).to_numpy()
+    if filters.kinds and "kind" in orgs:
+        mask &= orgs["kind"].astype(str).isin(set(filters.kinds)).to_numpy()
+    if filters.industries and "industry" in orgs:
+        ind = orgs["industry"].astype(str)
+        sec = ind.str[:1]
+        want = set(filters.industries)
+        mask &= (ind.isin(want) | sec.isin(want)).to_numpy()
+    if filters.statuses:
+        st = status if status is not None else org_status(orgs)
+        mask &= st.reindex(orgs.index).astype(str).isin(set(filters.statuses)).to_numpy()
+    return orgs.loc[mask]
+
+
+# ---------------------------------------------------------------- coordinates
+def _shifter(basemap: str) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    if basemap == "amap":
+        return lambda lon, lat: _crs.wgs84_to_gcj02(np.asarray(lon, float), np.asarray(lat, float))
+    return lambda lon, lat: (np.asarray(lon, float), np.asarray(lat, float))
+
+
+def _xy(frame: pd.DataFrame, shift) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if frame is None or frame.empty or "lon" not in frame or "lat" not in frame:
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+    lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    x, y = shift(lon, lat)
+    return np.asarray(x, float), np.asarray(y, float), ok
+
+
+def _shift_geom(geom, shift):
+    import shapely
+
+    def fn(coords: np.ndarray) -> np.ndarray:
+        x, y = shift(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geom, fn)
+
+
+def _fc(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _point(x: float, y: float, props: dict) -> dict:
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(float(x), 6), round(float(y), 6)]},
+            "properties": props}
+
+
+def _group(key: str, *, show: bool = True, name: str | None = None):
+    import folium
+
+    return folium.FeatureGroup(name=name or LAYERS[key], show=show, overlay=True, control=True)
+
+
+def _popup(fields: Sequence[str], aliases: Sequence[str]):
+    import folium
+
+    return folium.GeoJsonPopup(fields=list(fields), aliases=list(aliases), labels=True, localize=False,
+                               max_width=360)
+
+
+def _tooltip(fields: Sequence[str], aliases: Sequence[str] | None = None):
+    import folium
+
+    return folium.GeoJsonTooltip(fields=list(fields), aliases=list(aliases) if aliases else None,
+                                 labels=aliases is not None, sticky=False)
+
+
+# ---------------------------------------------------------------- layers
+_RATE_LABELS = {"org_coverage_rate": "组织覆盖率", "single_rate": "单独组建率", "work_coverage_rate": "工作覆盖率",
+                "enterprise_org_coverage_rate": "非公企业覆盖率", "social_org_coverage_rate": "社会组织覆盖率",
+                "orgs": "单位数"}
+
+
+def boundaries_layer(district: Any, *, rates: pd.DataFrame | None = None, rate_column: str = "org_coverage_rate",
+                     target: float | None = None, basemap: str = "none", show: bool = True):
+    """Town/street polygons as a choropleth of a coverage rate, with name, code and rates on click.
+
+    Parameters
+    ----------
+    district
+        A :class:`~lianxin_geo.core.district.District`.
+    rates
+        One row per jurisdiction with ``code`` (or ``jurisdiction_code``) and rate
+        columns (shares 0–1); every numeric column is shown in the popup.
+    rate_column
+        The rate that colours the polygons.
+    target
+        Rate at or above which a polygon is green.
+    basemap
+        ``amap`` shifts the polygons to GCJ-02.
+    """
+    import folium
+
+    shift = _shifter(basemap)
+    jur = district.jurisdictions
+    approx_all = bool(getattr(district, "approximate", False))
+    lut: dict[str, dict] = {}
+    if rates is not None and len(rates):
+        key = "code" if "code" in rates else "jurisdiction_code"
+        for rec in rates.to_dict("records"):
+            lut[str(rec.get(key))] = rec
+    feats = []
+    for row in jur.itertuples(index=False):
+        code = str(row.code)
+        rec = lut.get(code, {})
+        rate = num(rec.get(rate_column))
+        approx = bool(getattr(row, "approximate", approx_all))
+        props = {
+            "name": esc(row.name),
+            "code": esc(code),
+            "kind": esc(getattr(row, "kind", "")),
+            "rate": "—" if rate is None else f"{rate:.1%}",
+            "note": "示意边界（非官方）" if approx else "正式边界",
+            "_fill": rate_color(rate, target),
+        }
+        extra = []
+        for k, v in rec.items():
+            if k in ("code", "jurisdiction_code", "name", "jurisdiction_name", rate_column):
+                continue
+            n = num(v)
+            if isinstance(v, (int, float, np.integer, np.floating)) and n is not None:
+                label = esc(_RATE_LABELS.get(str(k), k))
+                extra.append(f"{label}：{n:.1%}" if 0 <= n <= 1 and "rate" in str(k) else f"{label}：{n:g}")
+        props["more"] = "；".join(extra[:8])
+        geom = _shift_geom(row.geometry, shift) if basemap == "amap" else row.geometry
+        feats.append({"type": "Feature", "geometry": geom.__geo_interface__, "properties": props})
+    group = _group("boundaries", show=show)
+    folium.GeoJson(
+        _fc(feats),
+        name=LAYERS["boundaries"],
+        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#444444", "weight": 1.2,
+                                  "fillOpacity": 0.35, "dashArray": "4 3" if "示意" in f["properties"]["note"]
+                                  else None},
+        highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.5},
+        tooltip=_tooltip(["name", "rate"], ["乡镇/街道", "覆盖率"]),
+        popup=_popup(["name", "code", "kind", "rate", "more", "note"],
+                     ["名称", "代码", "类型", "组织覆盖率", "其他指标", "边界"]),
+    ).add_to(group)
+    return group
+
+
+_ORG_FIELDS = (("name", "单位名称"), ("town", "所属镇街"), ("kind", "类别"), ("industry", "行业"),
+               ("status", "覆盖状态"), ("members", "正式党员"), ("employees", "从业人员"),
+               ("party", "党组织状态"), ("precision", "定位精度"), ("id", "编号"))
+
+
+def orgs_layer(orgs: pd.DataFrame, *, status: pd.Series | None = None, basemap: str = "none",
+               radius: float = 4.0, show: bool = True, popups: bool = True):
+    """Organizations as canvas circle markers coloured by coverage status (one GeoJSON layer).
+
+    Parameters
+    ----------
+    orgs
+        Located orgs (``lon``/``lat`` WGS-84, ``name``, ``jurisdiction_name`` …);
+        rows without coordinates are skipped.
+    status
+        Status per org (index aligned); default :func:`org_status`.
+    popups
+        Attach the detail popup (turn off for very large layers to save memory).
+    """
+    import folium
+
+    shift = _shifter(basemap)
+    st = status if status is not None else org_status(orgs)
+    x, y, ok = _xy(orgs, shift)
+
+    def col(name: str) -> list:
+        return orgs[name].tolist() if name in orgs else [None] * len(orgs)
+
+    cols = {
+        "name": col("name"), "town": col("jurisdiction_name"), "kind": col("kind"), "industry": col("industry"),
+        "members": col("members"), "employees": col("employees"), "party": col("party_status"),
+        "precision": col("precision"), "id": col("id"),
+    }
+    sts = st.reindex(orgs.index).tolist() if len(orgs) else []
+    feats = []
+    for i in np.flatnonzero(ok):
+        s = sts[i]
+        props = {k: esc(v[i]) for k, v in cols.items()}
+        for k in ("members", "employees"):
+            n = num(cols[k][i])
+            props[k] = "" if n is None else f"{n:.0f}"
+        props["status"] = esc(s)
+        props["_c"] = STATUS_COLORS.get(str(s), OTHER_COLOR)
+        feats.append(_point(x[i], y[i], props))
+    group = _group("orgs", show=show)
+    fields = [f for f, _ in _ORG_FIELDS]
+    aliases = [a for _, a in _ORG_FIELDS]
+    # one GeoJSON per status with a constant style: no per-feature style lookup in the browser
+    by_status: dict[str, list[dict]] = {}
+    for f in feats:
+        by_status.setdefault(f["properties"].pop("_c"), []).append(f)
+    for color, fs in by_status.items():
+        folium.GeoJson(
+            _fc(fs),
+            name=LAYERS["orgs"],
+            marker=folium.CircleMarker(radius=radius, weight=0.6, fill=True, fill_opacity=0.85, color="#333333",
+                                       fill_color=color),
+            tooltip=_tooltip(["name"]),
+            popup=_popup(fields, aliases) if popups else None,
+        ).add_to(group)
+    return group
+
+
+def points_layer(frame: pd.DataFrame, *, key: str, color: str, basemap: str = "none", radius: float = 5.0,
+                 fields: Sequence[tuple[str, str]] = (("name", "名称"),), show: bool = True):
+    """A ledger of places (buildings, parks) as canvas circle markers with their fields on click."""
+    import folium
+
+    shift = _shifter(basemap)
+    x, y, ok = _xy(frame, shift)
+    feats = []
+    if ok.any():
+        recs = frame.to_dict("records")
+        for i in np.flatnonzero(ok):
+            props = {f: esc(recs[i].get(f)) for f, _ in fields}
+            feats.append(_point(x[i], y[i], props))
+    group = _group(key, show=show)
+    if feats:
+        folium.GeoJson(
+            _fc(feats), name=LAYERS.get(key, key),
+            marker=folium.CircleMarker(radius=radius, weight=1, fill=True, fill_opacity=0.9, color="#222222",
+                                       fill_color=color),
+            tooltip=_tooltip([fields[0][0]]),
+            popup=_popup([f for f, _ in fields], [a for _, a in fields]),
+        ).add_to(group)
+    return group
+
+
+def centers_layer(centers: pd.DataFrame, *, reach_m: Mapping[str, float] | pd.Series | float | None = None,
+                  basemap: str = "none", show: bool = True):
+    """Service centers (squares of colour) and their reach (circles, metres).
+
+    ``reach_m`` is a number, a mapping ``center id -> metres`` or a Series
+    aligned with ``centers`` (e.g. ``CoveragePlan.centers['reach_m']``).
+    """
+    import folium
+
+    shift = _shifter(basemap)
+    x, y, ok = _xy(centers, shift)
+    group = _group("centers", show=show)
+    if not ok.any():
+        return group
+    recs = centers.to_dict("records")
+    reach_feats, feats = [], []
+    for i in np.flatnonzero(ok):
+        r = recs[i]
+        if isinstance(reach_m, pd.Series):
+            reach = num(reach_m.iloc[i])
+        elif isinstance(reach_m, Mapping):
+            reach = num(reach_m.get(str(r.get("id")), reach_m.get(r.get("id"))))
+        else:
+            reach = num(reach_m)
+        area = num(r.get("floor_area"))
+        props = {"name": esc(r.get("name")), "level": esc(r.get("level")),
+                 "area": "" if area is None else f"{area:.0f} ㎡",
+                 "reach": "" if reach is None else f"{reach:.0f} 米"}
+        feats.append(_point(x[i], y[i], props))
+        if reach:
+            folium.Circle(location=[y[i], x[i]], radius=reach, color="#6a3d9a", weight=1, fill=True,
+                          fill_opacity=0.06, interactive=False).add_to(group)
+    folium.GeoJson(
+        _fc(feats), name=LAYERS["centers"],
+        marker=folium.CircleMarker(radius=7, weight=2, fill=True, fill_opacity=1.0, color="#ffffff",
+                                   fill_color="#6a3d9a"),
+        tooltip=_tooltip(["name"]),
+        popup=_popup(["name", "level", "area", "reach"], ["名称", "层级", "建筑面积", "服务半径"]),
+    ).add_to(group)
+    return group
+
+
+def _lut(orgs: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
+    if orgs is None or orgs.empty or "id" not in orgs:
+        return {}
+    lon = pd.to_numeric(orgs["lon"], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(orgs["lat"], errors="coerce").to_numpy(float)
+    names = orgs["name"].tolist() if "name" in orgs else [""] * len(orgs)
+    return {str(i): (a, b, n) for i, a, b, n in zip(orgs["id"].astype(str), lon, lat, names)
+            if math.isfinite(a) and math.isfinite(b)}
+
+
+def units_layer(joint: Any, orgs: pd.DataFrame, *, basemap: str = "none", selected: str | None = None,
+                show: bool = True):
+    """Joint units: a line from each member org to its unit's hub, hubs as large markers.
+
+    ``joint`` is a :class:`~lianxin_geo.plan.joint.plan.JointPlan` or its ``to_json()``;
+    ``selected`` (a ``unit_id``) draws that unit thicker.
+    """
+    import folium
+
+    doc = plan_json(joint)
+    shift = _shifter(basemap)
+    where = _lut(orgs)
+    lines, hubs = [], []
+    for n, u in enumerate(doc.get("units", [])):
+        pts = [where[str(o)] for o in u.get("org_ids", []) if str(o) in where]
+        if not pts:
+            continue
+        color = PALETTE[n % len(PALETTE)]
+        hub = where.get(str(u.get("hub_id")))
+        hx, hy = (hub[0], hub[1]) if hub else (float(np.mean([p[0] for p in pts])), float(np.mean([p[1] for p in pts])))
+        px, py = shift(np.array([p[0] for p in pts] + [hx]), np.array([p[1] for p in pts] + [hy]))
+        cx, cy = float(px[-1]), float(py[-1])
+        uid = str(u.get("unit_id"))
+        sel = selected is not None and uid == str(selected)
+        props = {"unit": esc(uid), "town": esc(u.get("jurisdiction_name") or u.get("jurisdiction_code")),
+                 "industry": esc(u.get("industry")), "n": str(len(u.get("org_ids", []))),
+                 "members": esc(u.get("members")), "employees": esc(u.get("employees")),
+                 "radius": "" if num(u.get("radius_m")) is None else f"{num(u.get('radius_m')):.0f} 米",
+                 "hub": esc(hub[2] if hub else ""), "_c": color, "_w": 4 if sel else 1.5}
+        lines.append({"type": "Feature", "properties": props, "geometry": {
+            "type": "MultiLineString",
+            "coordinates": [[[round(cx, 6), round(cy, 6)], [round(float(a), 6), round(float(b), 6)]]
+                            for a, b in zip(px[:-1], py[:-1])]}})
+        hubs.append(_point(cx, cy, props))
+    group = _group("units", show=show)
+    fields = ["unit", "town", "industry", "n", "members", "employees", "radius", "hub"]
+    aliases = ["联建单元", "镇街", "行业", "单位数", "正式党员", "从业人员", "半径", "牵头单位"]
+    if lines:
+        folium.GeoJson(_fc(lines), name="联建连线",
+                       style_function=lambda f: {"color": f["properties"]["_c"], "weight": f["properties"]["_w"],
+                                                 "opacity": 0.8},
+                       popup=_popup(fields, aliases)).add_to(group)
+        folium.GeoJson(_fc(hubs), name="联建牵头单位",
+                       marker=folium.CircleMarker(radius=6, weight=2, fill=True, fill_opacity=1.0, color="#000000"),
+                       style_function=lambda f: {"fillColor": f["properties"]["_c"]},
+                       tooltip=_tooltip(["unit"]), popup=_popup(fields, aliases)).add_to(group)
+    return group
+
+
+_STOP_CSS = ("color:#fff;border-radius:9px;width:18px;height:18px;line-height:18px;text-align:center;"
+             "font:bold 11px sans-serif;border:1px solid #fff")
+
+
+def routes_layer(routes: Any, orgs: pd.DataFrame, *, centers: pd.DataFrame | None = None, basemap: str = "none",
+                 selected: str | None = None, numbered: bool | None = None, show: bool = True):
+    """Instructor routes as lines from the base through the stops, stops numbered in visiting order.
+
+    ``routes`` is an :class:`~lianxin_geo.plan.routes.instructors.InstructorPlan` or its
+    ``to_json()``. ``base`` of a route may be a center id or ``[lon, lat]``.
+    Numbers are drawn as labels when ``numbered`` (default: only for the
+    ``selected`` route or when there are at most 300 stops in all).
+    """
+    import folium
+
+    doc = plan_json(routes)
+    shift = _shifter(basemap)
+    where = _lut(orgs)
+    cwhere = _lut(centers) if centers is not None else {}
+    group = _group("routes", show=show)
+    lines, stops = [], []
+    rlist = doc.get("routes", [])
+    if selected is not None:
+        rlist = [r for r in rlist if str(r.get("instructor_id")) == str(selected)]
+    total = sum(len(r.get("org_ids", [])) for r in rlist)
+    label = numbered if numbered is not None else (selected is not None or total <= 300)
+    for n, r in enumerate(rlist):
+        base = r.get("base")
+        bxy = None
+        if isinstance(base, (list, tuple)) and len(base) == 2:
+            bxy = (float(base[0]), float(base[1]))
+        elif isinstance(base, Mapping) and "lon" in base:
+            bxy = (float(base["lon"]), float(base["lat"]))
+        elif base is not None and str(base) in cwhere:
+            bxy = cwhere[str(base)][:2]
+        pts = [where[str(o)] for o in r.get("org_ids", []) if str(o) in where]
+        seq = ([bxy] if bxy else []) + [p[:2] for p in pts] + ([bxy] if bxy else [])
+        if not pts or len(seq) < 2:
+            continue
+        px, py = shift(np.array([p[0] for p in seq]), np.array([p[1] for p in seq]))
+        color = PALETTE[n % len(PALETTE)]
+        km = num(r.get("length_km"))
+        mins = num(r.get("minutes"))
+        props = {"who": esc(r.get("instructor_id")), "town": esc(r.get("jurisdiction_code")),
+                 "n": str(len(pts)), "km": "" if km is None else f"{km:.1f}",
+                 "min": "" if mins is None else f"{mins:.0f}", "_c": color}
+        lines.append({"type": "Feature", "properties": props, "geometry": {
+            "type": "LineString", "coordinates": [[round(float(a), 6), round(float(b), 6)] for a, b in zip(px, py)]}})
+        off = 1 if bxy else 0
+        for k, p in enumerate(pts):
+            sp = {"who": esc(r.get("instructor_id")), "no": str(k + 1), "name": esc(p[2]), "_c": color}
+            stops.append(_point(px[k + off], py[k + off], sp))
+            if label:
+                folium.Marker(
+                    location=[float(py[k + off]), float(px[k + off])],
+                    icon=folium.DivIcon(html=f'<div class="lx-stop" style="background:{color};{_STOP_CSS}">{k + 1}</div>',
+                                        icon_size=(18, 18), icon_anchor=(9, 9)),
+                ).add_to(group)
+    if lines:
+        folium.GeoJson(_fc(lines), name="路线",
+                       style_function=lambda f: {"color": f["properties"]["_c"], "weight": 3, "opacity": 0.85},
+                       popup=_popup(["who", "town", "n", "km", "min"],
+                                    ["指导员", "镇街", "走访单位数", "里程（公里）", "用时（分钟）"])).add_to(group)
+        folium.GeoJson(_fc(stops), name="站点",
+                       marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=1.0, color="#ffffff"),
+                       style_function=lambda f: {"fillColor": f["properties"]["_c"]},
+                       tooltip=_tooltip(["no", "name"], ["第几站", "单位"])).add_to(group)
+    return group
+
+
+def gaps_layer(coverage: Any, *, basemap: str = "none", show: bool = True, limit: int = 2000):
+    """Uncovered demand as hexagons (from ``CoveragePlan.gap_polygons()``) shaded by orgs per cell.
+
+    With only ``to_json()`` (no polygons), cells are drawn as circles at their centres.
+    """
+    import folium
+
+    shift = _shifter(basemap)
+    group = _group("gaps", show=show)
+    polys = gap_polygons(coverage)
+    if polys is not None:
+        frame = polys.head(limit)
+        vmax = max(float(pd.to_numeric(frame["orgs"], errors="coerce").max() or 1), 1.0)
+        feats = []
+        for rec, geom in zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry):
+            g = _shift_geom(geom, shift) if basemap == "amap" else geom
+            o = num(rec.get("orgs")) or 0.0
+            feats.append({"type": "Feature", "geometry": g.__geo_interface__, "properties": {
+                "cell": esc(rec.get("cell_id")), "orgs": f"{o:.0f}",
+                "employees": "" if num(rec.get("employees")) is None else f"{num(rec.get('employees')):.0f}",
+                "_o": round(0.15 + 0.6 * o / vmax, 3)}})
+        folium.GeoJson(_fc(feats), name=LAYERS["gaps"],
+                       style_function=lambda f: {"fillColor": "#e31a1c", "color": "#b10026", "weight": 0.5,
+                                                 "fillOpacity": f["properties"]["_o"]},
+                       tooltip=_tooltip(["orgs", "employees"], ["未覆盖组织", "从业人员"]),
+                       popup=_popup(["cell", "orgs", "employees"], ["网格", "未覆盖组织", "从业人员"])).add_to(group)
+        return group
+    doc = plan_json(coverage)
+    gaps = pd.DataFrame(doc.get("gaps", [])).head(limit)
+    x, y, ok = _xy(gaps, shift)
+    feats = [_point(x[i], y[i], {"cell": esc(gaps.iloc[i].get("cell_id")),
+                                 "orgs": esc(gaps.iloc[i].get("orgs"))}) for i in np.flatnonzero(ok)]
+    if feats:
+        folium.GeoJson(_fc(feats), name=LAYERS["gaps"],
+                       marker=folium.CircleMarker(radius=8, weight=0.5, fill=True, fill_opacity=0.5,
+                                                  color="#b10026", fill_color="#e31a1c"),
+                       tooltip=_tooltip(["orgs"], ["未覆盖组织"])).add_to(group)
+    return group
+
+
+def sites_layer(coverage: Any, *, basemap: str = "none", show: bool = True):
+    """Proposed new service-center sites (stars of colour) with what each newly covers."""
+    import folium
+
+    doc = plan_json(coverage)
+    sites = pd.DataFrame(doc.get("proposed_sites", []))
+    shift = _shifter(basemap)
+    x, y, ok = _xy(sites, shift)
+    group = _group("sites", show=show)
+    feats = []
+    recs = sites.to_dict("records")
+    for i in np.flatnonzero(ok):
+        r = recs[i]
+        newly = next((r[k] for k in ("new_orgs", "newly_covered", "orgs_new", "covers") if k in r), "")
+        feats.append(_point(x[i], y[i], {"name": esc(r.get("name") or r.get("site_id")), "kind": esc(r.get("kind")),
+                                         "town": esc(r.get("jurisdiction_code")), "newly": esc(newly)}))
+    if feats:
+        folium.GeoJson(_fc(feats), name=LAYERS["sites"],
+                       marker=folium.CircleMarker(radius=9, weight=3, fill=True, fill_opacity=1.0, color="#000000",
+                                                  fill_color="#ffd700"),
+                       tooltip=_tooltip(["name"]),
+                       popup=_popup(["name", "kind", "town", "newly"],
+                                    ["候选点", "类型", "镇街", "新增覆盖组织"])).add_to(group)
+    return group
