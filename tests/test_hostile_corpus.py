@@ -1,6 +1,7 @@
 """Hostile inputs (tests/data/hostile): never a traceback, never a silent loss, never the machine exhausted.
 
-Every ledger file goes through ``validate``, ``locate`` and ``assess`` of the CLI in-process; the workbook bombs
+Every ledger file goes through ``validate``, ``locate``, ``assess`` and ``export --format html`` of the CLI
+in-process; the workbook bombs
 also run as ``python -m lianxin_geo validate FILE --json`` in a subprocess limited to 1.5 GB of address space and
 60 s. Each run must exit 0 or 1 without "Traceback" or "内部错误"; where JSON is printed,
 ``rows_in == accepted + rejected`` and ``rows_in`` equals the records counted in the file independently; every
@@ -102,7 +103,7 @@ def _check_report(doc: dict, case, records: int) -> None:
 
 
 @pytest.mark.parametrize("name", LEDGERS)
-def test_ledger_file(capsys, large, name):
+def test_ledger_file(capsys, large, name, tmp_path):
     case = CASES[name]
     path = _path(name, large)
     code, out, err = _cli(capsys, "validate", str(path), "--json")
@@ -128,6 +129,17 @@ def test_ledger_file(capsys, large, name):
         assert json.loads(out_a)["district"]["orgs"] == accepted
     else:
         _check_refusal(err_a, name, case)
+    html = tmp_path / "map.html"
+    code_h, _, err_h = _cli(capsys, "export", "--format", "html", "--orgs", str(path), "--out", str(html),
+                            "--time-limit", "1")
+    assert code_h == case.exit
+    if code_h == 0:
+        text = html.read_text(encoding="utf-8")
+        assert "49公司" not in text and "<script>alert" not in text  # no template ran, no markup got through
+        assert not any(p.name.startswith(".lianxin-tmp-") for p in tmp_path.iterdir())
+    else:
+        _check_refusal(err_h, name, case)
+        assert not html.exists()  # a refused export leaves no file behind
 
 
 @pytest.mark.parametrize("name", OTHERS)

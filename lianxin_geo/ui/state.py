@@ -292,7 +292,8 @@ def joint_plan(changes: Mapping[str, Any], *, reoptimize: bool, cross_town: bool
 def _routes(key: tuple, _ws: Workspace, _a: Any, _joint_plan: Any) -> Any:
     _, changes, cross_town, time_limit_s, _joint_key = key
     return run_routes(_ws, assessment=_a, joint=_joint_plan, profile=_changed_profile(_ws, dict(changes)),
-                      time_limit_s=time_limit_s, cross_town=cross_town, seed=0)
+                      time_limit_s=time_limit_s, cross_town=cross_town, seed=0,
+                      joint_time_limit_s=min(10.0, time_limit_s * 2))  # keep the page responsive
 
 
 def route_plan(changes: Mapping[str, Any], *, cross_town: bool = False, time_limit_s: float = 5.0) -> Any:
