@@ -4,4 +4,5 @@
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 ensure_browser   # headless Chromium for tests/test_browser.py (skipped with a message where it cannot be installed)
 ensure_venv "all,test,bench"
-exec .venv/bin/python -m pytest -q "$@"
+# One worker per core (pytest-xdist); work stealing spreads the long end-to-end tests over the workers.
+exec .venv/bin/python -m pytest -q -n auto --dist worksteal "$@"
