@@ -349,3 +349,13 @@ def test_amap_answer_is_parsed_and_converted_to_wgs84():
     two = {"status": "1", "geocodes": answer["geocodes"] * 2}
     assert AmapGeocoder.parse(two) is None
     assert AmapGeocoder.parse({"status": "0"}) is None
+
+
+def test_online_geocoder_network_failure_is_a_chinese_user_error():
+    from lianxin_geo.core.errors import LianxinError
+    from lianxin_geo.location.geocode import AmapGeocoder
+
+    g = AmapGeocoder("k", allow_network=True, timeout_s=2)
+    g.url = "http://127.0.0.1:9/geo"  # a closed port on this machine: the connection is refused at once
+    with pytest.raises(LianxinError, match="在线地理编码失败"):
+        g.geocode("北京市顺义区")

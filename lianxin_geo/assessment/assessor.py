@@ -12,6 +12,7 @@ The formulas are in :mod:`lianxin_geo.assessment.tables` and ``docs/policy.md``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from lianxin_geo.assessment.rules import (
 )
 from lianxin_geo.core.industry import industry_group, normalize_industries
 from lianxin_geo.core.model import DEMO_FLAG, DEMO_NOTE, ENTERPRISE, SOCIAL
-from lianxin_geo.core.policy import Profile, load_profile
+from lianxin_geo.core.policy import Profile, as_profile
 from lianxin_geo.core.paths import data_dir
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -152,7 +153,7 @@ def assess(
     parks: pd.DataFrame | None = None,
     buildings: pd.DataFrame | None = None,
     district: "District | None" = None,
-    profile: Profile | None = None,
+    profile: Profile | str | os.PathLike[str] | None = None,
 ) -> Assessment:
     """Assess every org, compute rates and gaps, venues, funding and contact points.
 
@@ -173,7 +174,7 @@ def assess(
     profile
         Policy profile (default ``shunyi-2017``).
     """
-    prof = profile if profile is not None else load_profile()
+    prof = as_profile(profile)
     del buildings  # accepted for a stable signature; R23 building checks belong to the planners
     df = rules.normalize_orgs(orgs)
     params = RuleParams.from_profile(prof)

@@ -27,6 +27,7 @@ from shapely import affinity
 from lianxin_geo.core import crs as _crs
 from lianxin_geo.core.paths import data_dir
 from lianxin_geo.core.district import District, normalize_text
+from lianxin_geo.core.files import atomic_write_text
 from lianxin_geo.core.errors import BoundaryError
 from lianxin_geo.ingest.boundary_checks import check_extent, explain_read_error
 
@@ -190,7 +191,7 @@ def write_boundaries_geojson(gdf: "object", path: str | os.PathLike, *, precisio
         feats.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
     doc = {"type": "FeatureCollection", "name": Path(path).stem, "features": feats}
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    atomic_write_text(path, text + "\n")
 
 
 @cache

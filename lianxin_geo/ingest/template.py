@@ -12,6 +12,7 @@ import datetime as _dt
 import os
 from pathlib import Path
 
+from lianxin_geo.core.files import atomic_path
 from lianxin_geo.core.model import SCHEMAS, ColumnSpec
 
 __all__ = ["SHEET_NAMES", "write_template", "column_note", "BOOL_CHOICES"]
@@ -123,5 +124,6 @@ def write_template(path: str | os.PathLike, *, rows: int = 1000) -> Path:
     wb.properties.title = "两新党建台账标准模板"
     wb.properties.created = _FIXED_TIME
     wb.properties.modified = _FIXED_TIME
-    wb.save(out)
+    with atomic_path(out) as tmp:
+        wb.save(tmp)
     return out

@@ -40,6 +40,7 @@ import pandas as pd
 from lianxin_geo.location.gazetteer import Gazetteer, build_gazetteer, clean_text, normalize_key
 from lianxin_geo.core.district import District
 from lianxin_geo.core.crs import gcj02_to_wgs84
+from lianxin_geo.core.errors import LianxinError
 
 __all__ = [
     "FUZZY_THRESHOLD",
@@ -466,8 +467,12 @@ class AmapGeocoder:
         import urllib.request
 
         query = urllib.parse.urlencode({"key": self.key, "address": address, "city": self.city, "output": "JSON"})
-        with urllib.request.urlopen(f"{self.url}?{query}", timeout=self.timeout_s) as resp:  # noqa: S310
-            data = json.loads(resp.read().decode("utf-8"))
+        try:
+            with urllib.request.urlopen(f"{self.url}?{query}", timeout=self.timeout_s) as resp:  # noqa: S310
+                data = json.loads(resp.read().decode("utf-8"))
+        except (OSError, ValueError) as exc:  # URLError, timeouts, a non-JSON answer
+            raise LianxinError(f"在线地理编码失败（{self.url}）：{exc}。请检查网络和密钥，或关闭在线地理编码，"
+                               "只用离线地名匹配") from exc
         return self.parse(data)
 
     @staticmethod

@@ -18,6 +18,7 @@ import shapely
 
 from lianxin_geo.core.district import District
 from lianxin_geo.core.errors import LianxinError
+from lianxin_geo.core.files import atomic_write_bytes, atomic_write_text
 from lianxin_geo.core.model import (
     APPROX_NOTE,
     BUILDING_SCHEMA,
@@ -133,7 +134,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, *, title: str, sheet: str) -> N
     buf = io.BytesIO()
     archive = zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
     ExcelWriter(wb, archive).save()
-    path.write_bytes(_normalise_zip(buf.getvalue()))
+    atomic_write_bytes(path, _normalise_zip(buf.getvalue()))
 
 
 def _write_outline(district: District, path: Path) -> None:
@@ -148,7 +149,7 @@ def _write_outline(district: District, path: Path) -> None:
             "geometry": shapely.geometry.mapping(geom),
         }],
     }
-    path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    atomic_write_text(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 def _readme(data: DemoData, files: dict[str, Path], *, csv_orgs: bool) -> str:
@@ -233,7 +234,7 @@ def write_demo(
         frame = to_ledger_frame(data.frames()[kind], kind)
         if kind == "orgs" and csv_orgs:
             p = out / "orgs.csv"
-            p.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+            atomic_write_bytes(p, frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
         else:
             p = out / f"{kind}.xlsx"
             _write_xlsx(frame, p, title=_TITLES[kind], sheet=schema.title)
@@ -244,7 +245,7 @@ def write_demo(
     files["outline"] = out / "outline.geojson"
     _write_outline(district, files["outline"])
     files["readme"] = out / "README.txt"
-    files["readme"].write_text(_readme(data, {k: v for k, v in files.items() if k != "readme"}, csv_orgs=csv_orgs),
-                               encoding="utf-8")
+    atomic_write_text(files["readme"], _readme(data, {k: v for k, v in files.items() if k != "readme"},
+                                               csv_orgs=csv_orgs))
     report("完成 / done", 1.0)
     return files
