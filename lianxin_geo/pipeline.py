@@ -26,7 +26,7 @@ from lianxin_geo.plan.coverage import CoveragePlan, plan_coverage
 from lianxin_geo.plan.joint import JointPlan, plan_joint_units
 from lianxin_geo.plan.routes import InstructorPlan, default_needs_instructor, plan_instructor_routes
 from lianxin_geo.present.export import DEFAULT_FORMATS, check_formats, write_all
-from lianxin_geo.present.plans import PLAN_KINDS, Plans, plan_mapping
+from lianxin_geo.present.plans import PLAN_KINDS, Plans, PlansLike, plan_mapping
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -71,18 +71,17 @@ def run_joint(ws: Workspace, *, assessment: Assessment | None = None, reoptimize
 
 def _unit_sites(joint: JointPlan | None, orgs: pd.DataFrame) -> pd.DataFrame | None:
     """New joint units as visiting sites: one per unit, at its hub org (牵头单位)."""
-    if joint is None:
-        return None
-    units = joint.to_json().get("units", [])
-    if not units:
+    if joint is None or not len(joint.units):
         return None
     pos = orgs.drop_duplicates("id").set_index(orgs.drop_duplicates("id")["id"].astype(str))
     rows = []
-    for u in units:
-        hub = str(u["hub_id"])
-        rows.append({"id": u["unit_id"], "name": f"{u.get('hub_name') or hub}等{len(u['org_ids'])}家联合党组织",
+    for u in joint.units.itertuples(index=False):
+        hub = str(u.hub_id)
+        hub_name = u.hub_name if isinstance(u.hub_name, str) and u.hub_name else hub
+        rows.append({"id": u.unit_id, "name": f"{hub_name}等{len(u.org_ids)}家联合党组织",
                      "lon": pos["lon"].get(hub), "lat": pos["lat"].get(hub),
-                     "jurisdiction_code": u["jurisdiction_code"], "industry": u.get("industry")})
+                     "jurisdiction_code": u.jurisdiction_code,
+                     "industry": u.industry if isinstance(u.industry, str) else None})
     return pd.DataFrame(rows)
 
 
@@ -189,7 +188,7 @@ def run_all(
     progress: Callable[[str], Any] | None = None,
     time_limit_s: float = 120.0,
     assessment: Assessment | None = None,
-    plans: Plans | Mapping[str, Any] | None = None,
+    plans: PlansLike = None,
     new_sites: int = 5,
     seed: int = 0,
     gcj02: bool = False,

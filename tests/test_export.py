@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from lianxin_geo.pipeline import run_all, run_assessment, run_plans
 from lianxin_geo.present import export
 from lianxin_geo.present.outdir import MANIFEST_NAME, verify_manifest
-from lianxin_geo.present.plans import Plans, plan_mapping
+from lianxin_geo.present.plans import Plans, as_plans, plan_mapping
 from lianxin_geo.present.staticmap import nice_scale_km
 
 EVIL = '=HYPERLINK("x")'
@@ -79,13 +79,23 @@ def test_run_all_rejects_unknown_format(run, tmp_path):
         run_all(run["ws"], tmp_path, formats=("docx",), assessment=run["a"], plans=run["plans"])
 
 
-def test_plans_dataclass_and_mapping_checked():
-    p = Plans(joint={"units": []})
-    assert p.as_mapping() == {"joint": {"units": []}}
-    assert plan_mapping(p) == {"joint": {"units": []}}
+def test_plans_dataclass_and_mapping_checked(run):
+    joint = run["plans"].joint
+    p = Plans(joint=joint)
+    assert p.as_mapping() == {"joint": joint}
+    assert plan_mapping(p) == {"joint": joint}
+    assert "joint" in p and "routes" not in p
+    assert as_plans({"joint": joint, "routes": None}).as_mapping() == {"joint": joint}
     assert plan_mapping({"routes": None}) == {}
     with pytest.raises(ValueError, match="plans"):
         plan_mapping({"joints": 1})
+    # presenters take the typed results only: a to_json() dict or another kind of plan is refused
+    with pytest.raises(TypeError, match="to_json"):
+        plan_mapping({"joint": joint.to_json()})
+    with pytest.raises(TypeError, match="InstructorPlan"):
+        as_plans(Plans(routes=joint))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="CoveragePlan"):
+        export.export_plan_xlsx(run["ws"], "never.xlsx", plans={"coverage": {"gaps": []}})
 
 
 # ---------------------------------------------------------------- HTML
@@ -186,9 +196,9 @@ def test_xlsx_sheets_and_row_counts(run):
     for n in ("附件1 非公企业统计表", "附件2 非公企业汇总表", "附件3 社会组织统计表", "附件4 社会组织汇总表", "覆盖率",
               "阵地达标", "联建单元", "联建成员", "未纳入联建", "指导员路线", "路线单", "建议新增阵地", "台账校验"):
         assert n in names, n
-    units = plans.joint.to_json()["units"]
+    units = plans.joint.units
     assert _data_rows(wb["联建单元"]) == len(units)
-    assert _data_rows(wb["联建成员"]) == sum(len(u["org_ids"]) for u in units)
+    assert _data_rows(wb["联建成员"]) == sum(len(ids) for ids in units["org_ids"])
     assert _data_rows(wb["指导员路线"]) == len(plans.routes.routes)
     assert _data_rows(wb["路线单"]) == len(plans.routes.route_sheet())
     assert _data_rows(wb["建议新增阵地"]) == len(plans.coverage.proposed_sites)

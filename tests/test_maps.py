@@ -203,25 +203,76 @@ def test_choropleth_colours_and_approximate_label(ws):
     assert "示意边界 &lt;script&gt;" in html  # the notes box, escaped
 
 
+def _frame(columns, rows) -> pd.DataFrame:
+    """A frame with every column of a typed result, the given values filled in (the rest missing)."""
+    return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=list(columns))
+
+
+def _typed_plans():
+    """Small typed results (the planners' result classes, built by hand) for the layer tests."""
+    from lianxin_geo.plan.coverage import CoveragePlan, VenueReport
+    from lianxin_geo.plan.joint import JointParams, JointPlan
+    from lianxin_geo.plan.joint.result import KEPT_COLUMNS, UNIT_COLUMNS, UNPLACED_COLUMNS, VIOLATION_COLUMNS
+    from lianxin_geo.plan.routes import InstructorParams, InstructorPlan
+    from lianxin_geo.plan.routes.result import ROUTE_COLUMNS, STOP_COLUMNS, TOWN_COLUMNS, UNASSIGNED_COLUMNS
+    from lianxin_geo.plan.coverage.sites import PROPOSED_COLUMNS
+
+    joint = JointPlan(
+        units=_frame(UNIT_COLUMNS, [{"unit_id": "U1", "jurisdiction_code": "110113002", "industry": "I",
+                                     "org_ids": ("O2", "O3", "O4"), "hub_id": "O2", "members": 6, "employees": 185,
+                                     "radius_m": 900.0}]),
+        unplaced=_frame(UNPLACED_COLUMNS, []), kept_units=_frame(KEPT_COLUMNS, []),
+        violations=_frame(VIOLATION_COLUMNS, []), stats={}, params=JointParams.from_profile())
+    routes = InstructorPlan(
+        routes=_frame(ROUTE_COLUMNS, [{"instructor_id": "Z1", "jurisdiction_code": "110113001", "base_name": "中心",
+                                       "base_lon": 116.6, "base_lat": 40.05, "org_ids": ("O0", "O1"), "stops": 2,
+                                       "length_km": 3.2, "minutes": 70.0}]),
+        stops=_frame(STOP_COLUMNS, [{"instructor_id": "Z1", "order": k + 1, "org_id": o, "name": o}
+                                    for k, o in enumerate(("O0", "O1"))]),
+        unassigned=_frame(UNASSIGNED_COLUMNS, []), towns=_frame(TOWN_COLUMNS, []), stats={},
+        params=InstructorParams.from_profile())
+    empty = pd.DataFrame()
+    cov = CoveragePlan(
+        orgs=empty, centers=pd.DataFrame({"id": ["C1"], "reach_m": [1500.0]}), jurisdictions=empty, district={},
+        gaps=pd.DataFrame({"cell_id": ["HX8:a"], "lon": [116.55], "lat": [40.05], "orgs": [2], "employees": [50.0]}),
+        proposed_sites=_frame(PROPOSED_COLUMNS, [{"site_id": "S1", "name": XSS, "kind": "楼宇", "lon": 116.65,
+                                                  "lat": 40.06, "newly_covered_orgs": 3}]),
+        venues=VenueReport(jurisdictions=empty, centers=empty, parks_without_center=empty),
+        buildings_uncovered=empty, stats={})  # no grid: the gaps are drawn as circles at the cell centres
+    return joint, routes, cov
+
+
 def test_units_routes_gaps_sites_layers(ws):
-    joint = {"units": [{"unit_id": "U1", "jurisdiction_code": "110113002", "industry": "I", "org_ids": ["O2", "O3", "O4"],
-                        "hub_id": "O2", "members": 6, "employees": 185, "radius_m": 900.0}]}
-    routes = {"routes": [{"instructor_id": "Z1", "jurisdiction_code": "110113001",
-                          "base": {"name": "中心", "lon": 116.6, "lat": 40.05}, "org_ids": ["O0", "O1"],
-                          "length_km": 3.2, "minutes": 70}]}
-    cov = {"gaps": [{"cell_id": "HX8:a", "lon": 116.55, "lat": 40.05, "orgs": 2, "employees": 50}],
-           "proposed_sites": [{"site_id": "S1", "name": XSS, "kind": "楼宇", "lon": 116.65, "lat": 40.06}]}
-    m = maps.build_map(ws, layers=("units", "routes", "gaps", "sites"),
+    joint, routes, cov = _typed_plans()
+    m = maps.build_map(ws, layers=("units", "routes", "gaps", "sites", "centers"),
                        plans={"joint": joint, "routes": routes, "coverage": cov})
     html = maps.map_html(m)
     feats = _features(html)
     lines = [f for f in feats if f["geometry"]["type"] == "MultiLineString"]
     assert len(lines) == 1 and len(lines[0]["geometry"]["coordinates"]) == 3
+    assert lines[0]["properties"]["radius"] == "900 米" and lines[0]["properties"]["n"] == "3"
     route = next(f for f in feats if f["geometry"]["type"] == "LineString")
     assert len(route["geometry"]["coordinates"]) == 4  # base, 2 stops, base
+    assert route["properties"]["km"] == "3.2" and route["properties"]["min"] == "70"
     stops = [f for f in feats if f["properties"].get("no")]
     assert [s["properties"]["no"] for s in stops] == ["1", "2"]
     assert html.count("lx-stop") == 2  # a numbered label per stop
     assert any(f["properties"].get("cell") == "HX8:a" for f in feats)
-    assert any(f["properties"].get("name") == "&lt;img src=x onerror=alert(1)&gt;" for f in feats)
+    site = next(f for f in feats if "newly" in f["properties"])
+    assert site["properties"]["name"] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert site["properties"]["newly"] == "3"  # the orgs the new site newly covers
+    center = next(f for f in feats if f["properties"].get("level") == "镇级")
+    assert center["properties"]["reach"] == "1500 米"  # the coverage plan's reach of that center
     assert XSS not in html
+
+
+def test_presenters_refuse_plan_json(ws):
+    joint, _, cov = _typed_plans()
+    with pytest.raises(TypeError, match="JointPlan"):
+        maps.build_map(ws, layers=("units",), plans={"joint": {"units": []}})  # a to_json() dict
+    with pytest.raises(TypeError, match="CoveragePlan"):
+        maps.build_map(ws, layers=("gaps",), plans={"coverage": joint})
+    with pytest.raises(ValueError, match="plans"):
+        maps.build_map(ws, plans={"joints": joint})
+    m = maps.build_map(ws, layers=("gaps",), plans={"coverage": cov, "routes": None})  # a missing plan is no plan
+    assert any(f["properties"].get("cell") == "HX8:a" for f in _features(maps.map_html(m)))

@@ -5,7 +5,19 @@ from __future__ import annotations
 import pytest
 
 from lianxin_geo import pipeline
+from lianxin_geo.plan.coverage import CoveragePlan
+from lianxin_geo.plan.joint import JointPlan
+from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.present.plans import Plans
+
+
+def _stub(cls):
+    """An instance of a typed result class that nobody reads (the planners and the writer are stubbed)."""
+    return object.__new__(cls)
+
+
+GIVEN_JOINT, COMPUTED_JOINT = _stub(JointPlan), _stub(JointPlan)
+ROUTES, COVERAGE, GIVEN_COVERAGE = _stub(InstructorPlan), _stub(CoveragePlan), _stub(CoveragePlan)
 
 
 @pytest.fixture()
@@ -15,14 +27,14 @@ def calls(monkeypatch):
 
     def fake_joint(ws, **kw):
         seen.setdefault("joint_calls", []).append(kw)
-        return "computed-joint"
+        return COMPUTED_JOINT
 
     def fake_routes(ws, **kw):
         seen["routes"] = kw
-        return "routes"
+        return ROUTES
 
     def fake_coverage(ws, **kw):
-        return "coverage"
+        return COVERAGE
 
     def fake_write_all(ws, out_dir, **kw):
         seen["written"] = kw["plans"]
@@ -36,16 +48,22 @@ def calls(monkeypatch):
 
 
 def test_run_all_given_only_a_joint_plan_routes_include_it(calls, tmp_path):
-    pipeline.run_all(object(), tmp_path / "out", assessment="a", plans={"joint": "given-joint"}, time_limit_s=10)
-    assert calls["routes"]["joint"] == "given-joint"
+    pipeline.run_all(object(), tmp_path / "out", assessment="a", plans={"joint": GIVEN_JOINT}, time_limit_s=10)
+    assert calls["routes"]["joint"] is GIVEN_JOINT
     assert "joint_calls" not in calls  # the given plan is not recomputed
-    assert calls["written"] == {"joint": "given-joint", "routes": "routes", "coverage": "coverage"}
+    assert calls["written"] == {"joint": GIVEN_JOINT, "routes": ROUTES, "coverage": COVERAGE}
 
 
 def test_run_all_computes_the_joint_plan_before_the_routes(calls, tmp_path):
-    pipeline.run_all(object(), tmp_path / "out", assessment="a", plans=Plans(coverage="cov"))
-    assert calls["routes"]["joint"] == "computed-joint"
-    assert calls["written"]["coverage"] == "cov"
+    pipeline.run_all(object(), tmp_path / "out", assessment="a", plans=Plans(coverage=GIVEN_COVERAGE))
+    assert calls["routes"]["joint"] is COMPUTED_JOINT
+    assert calls["written"]["coverage"] is GIVEN_COVERAGE
+
+
+def test_run_all_refuses_a_plan_as_json(calls, tmp_path):
+    with pytest.raises(TypeError, match="JointPlan"):
+        pipeline.run_all(object(), tmp_path / "out", assessment="a", plans={"joint": {"units": []}})
+    assert not calls
 
 
 def test_run_all_checks_formats_before_computing(calls, tmp_path):
@@ -58,11 +76,14 @@ def test_run_all_checks_formats_before_computing(calls, tmp_path):
 def test_routes_visit_the_new_joint_units(demo_ws):
     a = pipeline.run_assessment(demo_ws)
     joint = pipeline.run_joint(demo_ws, assessment=a, time_limit_s=3)
-    units = {u["unit_id"] for u in joint.to_json()["units"]}
+    units = set(joint.units["unit_id"].astype(str))
     assert units
     with_units = pipeline.run_routes(demo_ws, assessment=a, joint=joint, include_new_units=True, time_limit_s=2)
-    visited = {str(o) for r in with_units.to_json()["routes"] for o in r["org_ids"]}
-    visited |= {str(u["org_id"]) for u in with_units.to_json().get("unassigned", [])}
+    visited = {str(o) for ids in with_units.routes["org_ids"] for o in ids}
+    visited |= set(with_units.unassigned["org_id"].astype(str))
     assert units <= visited
+    site = next(s for s in with_units.stops.itertuples(index=False) if str(s.org_id) in units)
+    hub = joint.units.set_index("unit_id").loc[site.org_id]
+    assert site.name == f"{hub.hub_name}等{len(hub.org_ids)}家联合党组织"  # a new unit is visited at its hub
     without = pipeline.run_routes(demo_ws, assessment=a, joint=joint, include_new_units=False, time_limit_s=2)
-    assert not units & {str(o) for r in without.to_json()["routes"] for o in r["org_ids"]}
+    assert not units & {str(o) for ids in without.routes["org_ids"] for o in ids}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["jsonable", "plan_json"]
+__all__ = ["jsonable"]
 
 
 def jsonable(obj: Any) -> Any:
@@ -30,12 +29,3 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, str):
         return obj
     return str(obj)
-
-
-def plan_json(plan: Any) -> dict:
-    """A plan's JSON document: ``{}`` for ``None``, a mapping as is, else ``plan.to_json()``."""
-    if plan is None:
-        return {}
-    if isinstance(plan, Mapping):
-        return dict(plan)
-    return plan.to_json()

@@ -22,7 +22,9 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from lianxin_geo.core.files import atomic_path
-from lianxin_geo.core.jsonable import plan_json
+from lianxin_geo.plan.joint import JointPlan
+from lianxin_geo.plan.routes import InstructorPlan
+from lianxin_geo.present.plans import Plans, PlansLike, as_plans
 
 __all__ = ["DeckStyle", "build_deck", "set_run_font", "town_rows", "names_of"]
 
@@ -166,7 +168,7 @@ def build_deck(
     path: str | os.PathLike[str],
     *,
     assessment: Any = None,
-    plans: Mapping[str, Any] | None = None,
+    plans: PlansLike = None,
     map_png: Image | None = None,
     town_pngs: Mapping[str, Image] | None = None,
     style: DeckStyle | None = None,
@@ -184,7 +186,8 @@ def build_deck(
     assessment
         The assessment (key figures, towns that need attention, venues).
     plans
-        ``{"joint": ..., "routes": ..., "coverage": ...}``.
+        :class:`~lianxin_geo.present.plans.Plans` or ``{"joint": ..., "routes": ..., "coverage": ...}``
+        (the planners' typed results).
     map_png
         The district map (a static PNG: a file or its bytes) for the map slide.
     town_pngs
@@ -200,7 +203,7 @@ def build_deck(
     from pptx.util import Inches
 
     style = style or DeckStyle()
-    plans = dict(plans or {})
+    p = as_plans(plans)
     notes = list(getattr(workspace, "data_notes", []) or [])
     prs = Presentation()
     prs.slide_width = Inches(13.333)
@@ -222,22 +225,7 @@ def build_deck(
             rows.append([kind, r.get("orgs"), r.get("org_coverage_rate"), r.get("work_coverage_rate"),
                          "" if tgt is None or pd.isna(tgt) else _fmt(float(tgt)), r.get("gap_text") or ""])
         _table(s, 0.5, 1.1, 12.3, ["类别", "单位数", "组织覆盖率", "工作覆盖率", "目标", "差距"], rows, style, size=12)
-    extra = []
-    joint = plan_json(plans.get("joint"))
-    if joint:
-        st = joint.get("stats", {})
-        extra.append(f"联建方案：新建联建单元 {st.get('units', 0)} 个，纳入 {st.get('placed', 0)} 家单位，"
-                     f"未纳入 {st.get('unplaced', 0)} 家")
-    routes = plan_json(plans.get("routes"))
-    if routes:
-        st = routes.get("stats", {})
-        extra.append(f"指导员路线：{st.get('instructors', 0)} 名指导员走访 {st.get('orgs', 0)} 家单位，"
-                     f"总里程 {float(st.get('total_km') or 0):.1f} 公里")
-    cov = plan_json(plans.get("coverage"))
-    if cov:
-        d = (cov.get("coverage") or {}).get("district", {})
-        extra.append(f"阵地覆盖：{_fmt(d.get('orgs_share'))} 的组织在现有阵地服务范围内，"
-                     f"建议新增阵地 {len(cov.get('proposed_sites', []))} 处后为 {_fmt(d.get('orgs_share_after'))}")
+    extra = _plan_figures(p)
     if extra:
         _box(s, 0.5, 1.4 + 0.35 * (len(rows) + 1), 12.3, 2.0, extra, style, size=16)
     # 3 map
@@ -254,23 +242,10 @@ def build_deck(
                 _table(s, 0.4, 1.1, 5.0, ["指标", "数值"], figures[code], style, size=11)
             if png is not None:
                 s.shapes.add_picture(_picture(png), Inches(5.6), Inches(1.0), height=Inches(5.8))
-    # joint units
-    if joint.get("units"):
-        s = _slide(prs, "联建方案摘要", notes, style)
-        units = sorted(joint["units"], key=lambda u: -len(u.get("org_ids", [])))[:max_rows]
-        rows = [[u.get("unit_id"), u.get("jurisdiction_name") or names_of(workspace, u.get("jurisdiction_code")),
-                 len(u.get("org_ids", [])), u.get("members"), u.get("employees"), u.get("hub_name"),
-                 f"{float(u.get('radius_m') or 0):.0f}"] for u in units]
-        _table(s, 0.4, 1.1, 12.5, ["联建单元", "镇街", "单位数", "正式党员", "从业人员", "牵头单位", "半径（米）"], rows,
-               style, size=10)
-    # routes
-    if routes.get("towns"):
-        s = _slide(prs, "指导员配置与路线摘要", notes, style)
-        towns = sorted(routes["towns"], key=lambda t: -(t.get("orgs") or 0))[:max_rows]
-        rows = [[t.get("town_name"), t.get("orgs"), t.get("instructors_needed"), t.get("instructors_available"),
-                 t.get("instructors_gap"), f"{float(t.get('km_total') or 0):.1f}"] for t in towns]
-        _table(s, 0.4, 1.1, 12.5, ["镇街", "需指导单位", "需指导员", "现有指导员", "缺口", "总里程（公里）"], rows, style,
-               size=11)
+    if p.joint is not None and len(p.joint.units):
+        _joint_slide(prs, workspace, p.joint, notes, style, max_rows)
+    if p.routes is not None and len(p.routes.towns):
+        _routes_slide(prs, p.routes, notes, style, max_rows)
     # venues
     if assessment is not None and len(assessment.venues):
         v = assessment.venues
@@ -293,6 +268,45 @@ def build_deck(
     with atomic_path(out) as tmp:
         prs.save(tmp)
     return out
+
+
+def _plan_figures(p: Plans) -> list[str]:
+    """One line of key figures per plan given (the key-figures slide)."""
+    extra = []
+    if p.joint is not None:
+        st = p.joint.stats
+        extra.append(f"联建方案：新建联建单元 {st.get('units', 0)} 个，纳入 {st.get('placed', 0)} 家单位，"
+                     f"未纳入 {st.get('unplaced', 0)} 家")
+    if p.routes is not None:
+        st = p.routes.stats
+        extra.append(f"指导员路线：{st.get('instructors', 0)} 名指导员走访 {st.get('orgs', 0)} 家单位，"
+                     f"总里程 {float(st.get('total_km') or 0):.1f} 公里")
+    if p.coverage is not None:
+        d = p.coverage.district
+        extra.append(f"阵地覆盖：{_fmt(d.get('orgs_share'))} 的组织在现有阵地服务范围内，"
+                     f"建议新增阵地 {len(p.coverage.proposed_sites)} 处后为 {_fmt(d.get('orgs_share_after'))}")
+    return extra
+
+
+def _joint_slide(prs: Any, workspace: Any, joint: JointPlan, notes: Sequence[str], style: DeckStyle,
+                 max_rows: int) -> None:
+    """联建方案摘要: the largest units (radius as the CLI's JSON rounds it, 0.1 m)."""
+    s = _slide(prs, "联建方案摘要", notes, style)
+    units = sorted(joint.units.itertuples(index=False), key=lambda u: -len(u.org_ids))[:max_rows]
+    rows = [[u.unit_id, names_of(workspace, u.jurisdiction_code), len(u.org_ids), u.members, u.employees, u.hub_name,
+             f"{round(float(u.radius_m), 1) if pd.notna(u.radius_m) else 0:.0f}"] for u in units]
+    _table(s, 0.4, 1.1, 12.5, ["联建单元", "镇街", "单位数", "正式党员", "从业人员", "牵头单位", "半径（米）"], rows,
+           style, size=10)
+
+
+def _routes_slide(prs: Any, routes: InstructorPlan, notes: Sequence[str], style: DeckStyle, max_rows: int) -> None:
+    """指导员配置与路线摘要: the towns with the most orgs to visit."""
+    s = _slide(prs, "指导员配置与路线摘要", notes, style)
+    towns = sorted(routes.towns.itertuples(index=False), key=lambda t: -(t.orgs if pd.notna(t.orgs) else 0))[:max_rows]
+    rows = [[t.town_name, t.orgs, t.instructors_needed, t.instructors_available, t.instructors_gap,
+             f"{float(t.km_total) if pd.notna(t.km_total) else 0:.1f}"] for t in towns]
+    _table(s, 0.4, 1.1, 12.5, ["镇街", "需指导单位", "需指导员", "现有指导员", "缺口", "总里程（公里）"], rows, style,
+           size=11)
 
 
 def names_of(workspace: Any, code: Any) -> str:

@@ -42,7 +42,7 @@ from lianxin_geo.present import staticmap as _staticmap
 from lianxin_geo.present.assets import external_urls
 from lianxin_geo.present.maps import LAYERS, build_map, esc, map_html
 from lianxin_geo.present.outdir import MANIFEST_NAME, staged_folder
-from lianxin_geo.present.plans import Plans, plan_mapping
+from lianxin_geo.present.plans import Plans, PlansLike, as_plans
 from lianxin_geo.present.sheets import plan_sheets, workbook_sheets
 from lianxin_geo.present.xlsx import write_workbook
 
@@ -69,7 +69,6 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike
-PlansLike = Plans | Mapping[str, Any] | None
 
 #: Formats :func:`write_all` can write.
 FORMATS: tuple[str, ...] = ("html", "png", "pdf", "xlsx", "pptx", "gpkg", "geojson")
@@ -144,7 +143,7 @@ def export_html(
     ws: Workspace,
     path: PathLike,
     *,
-    plans: Plans | Mapping[str, Any] | None = None,
+    plans: PlansLike = None,
     assessment: Assessment | None = None,
     title: str | None = None,
     layers: Sequence[str] | None = None,
@@ -158,7 +157,8 @@ def export_html(
     path
         Output ``.html`` file.
     plans
-        :class:`Plans` or ``{"joint"|"routes"|"coverage": plan}``: their layers are added.
+        :class:`Plans` or ``{"joint"|"routes"|"coverage": plan}`` (the planners' typed results):
+        their layers are added.
     assessment
         Colours orgs by status and towns by organization coverage rate.
     title
@@ -171,7 +171,7 @@ def export_html(
     RuntimeError
         If the page would still load anything from another host (never expected).
     """
-    p = plan_mapping(plans)
+    p = as_plans(plans)
     if layers is None:
         layers = ["boundaries", "orgs", "buildings", "parks", "centers"]
         layers += [k for k, need in (("units", "joint"), ("routes", "routes"), ("gaps", "coverage"),
@@ -216,7 +216,7 @@ def export_png(
     ``what`` is ``overview``, ``joint``, ``routes`` or ``coverage``; ``focus`` a
     jurisdiction code to zoom to. A path without the ``.png`` suffix gets it.
     """
-    fig = _staticmap.draw_map(ws, what=what, plans=plan_mapping(plans), assessment=assessment,  # type: ignore[arg-type]
+    fig = _staticmap.draw_map(ws, what=what, plans=plans, assessment=assessment,
                               focus=focus, size_in=size_in, title=title)
     out = Path(path)
     if out.suffix.lower() != ".png":
@@ -239,14 +239,14 @@ def export_pdf(
     """
     from matplotlib.backends.backend_pdf import PdfPages
 
-    p = plan_mapping(plans)
+    p = as_plans(plans)
     if whats is None:
         whats = ["overview"] + [w for w in ("joint", "routes", "coverage") if w in p]
     out = Path(path)
     with atomic_path(out) as tmp:
         with PdfPages(tmp, metadata={"Title": "两新党建地图", "Creator": "lianxin-geo"}) as pdf:
             for w in whats:
-                fig = _staticmap.draw_map(ws, what=w, plans=p, assessment=assessment,  # type: ignore[arg-type]
+                fig = _staticmap.draw_map(ws, what=w, plans=p, assessment=assessment,
                                           size_in=size_in)
                 pdf.savefig(fig, facecolor="white")
     return out
@@ -273,7 +273,7 @@ def export_xlsx(
     return write_workbook(path, workbook_sheets(ws, assessment=a, plans=plans, per_org_sheets=per_org_sheets))
 
 
-def export_plan_xlsx(ws: Workspace, path: PathLike, *, plans: Plans | Mapping[str, Any]) -> Path:
+def export_plan_xlsx(ws: Workspace, path: PathLike, *, plans: PlansLike) -> Path:
     """Write only the plans' sheets (what ``lianxin-geo plan … --out F.xlsx`` writes)."""
     body = plan_sheets(plans, ws, list(getattr(ws, "data_notes", []) or []))
     if not body:
@@ -299,7 +299,7 @@ def export_pptx(
     The maps are drawn in memory: no temporary file or folder is left behind.
     """
     assessment = _need(assessment, "汇报幻灯片")
-    p = plan_mapping(plans)
+    p = as_plans(plans)
     png: PathLike | bytes | None = map_png
     if png is None:
         png = _staticmap.figure_bytes(_staticmap.draw_map(ws, plans=p, assessment=assessment), dpi=dpi)
@@ -323,7 +323,7 @@ def export_gpkg(
 
     Returns the paths written (the WGS-84 file first).
     """
-    layers = _gpkg.build_layers(ws, plans=plan_mapping(plans), assessment=assessment)
+    layers = _gpkg.build_layers(ws, plans=plans, assessment=assessment)
     out = [_gpkg.write_gpkg(layers, path)]
     if gcj02:
         p = Path(path)
@@ -340,7 +340,7 @@ def export_geojson_dir(
     gcj02: bool = False,
 ) -> list[Path]:
     """Write every layer as ``<folder>/<layer>.geojson`` (WGS-84); with ``gcj02`` also ``<layer>_gcj02.geojson``."""
-    layers = _gpkg.build_layers(ws, plans=plan_mapping(plans), assessment=assessment)
+    layers = _gpkg.build_layers(ws, plans=plans, assessment=assessment)
     out = _gpkg.write_geojson_dir(layers, folder)
     if gcj02:
         out += _gpkg.write_geojson_dir(_gpkg.to_gcj02(layers), folder, suffix="_gcj02")
@@ -348,7 +348,7 @@ def export_geojson_dir(
 
 
 # ---------------------------------------------------------------- a run folder
-def _write_maps(ws: Workspace, d: Path, p: dict[str, Any], a: Assessment, formats: Sequence[str], dpi: int,
+def _write_maps(ws: Workspace, d: Path, p: Plans, a: Assessment, formats: Sequence[str], dpi: int,
                 say: Callable[[str], Any]) -> dict[str, Path]:
     written: dict[str, Path] = {}
     if "html" in formats:
@@ -427,7 +427,7 @@ def write_all(
     """
     check_formats(formats)
     final = Path(out_dir)
-    p = plan_mapping(plans)
+    p = as_plans(plans)
     a = _need(assessment, "导出全部文件")
     say = progress or (lambda _msg: None)
     known = {*FILE_NAMES.values(), *(f"{k}.json" for k in (extra_json or {})), "validation.json"}

@@ -27,9 +27,11 @@ import pandas as pd
 
 from lianxin_geo.core.crs import wgs84_to_gcj02
 from lianxin_geo.core.files import atomic_path
-from lianxin_geo.core.jsonable import plan_json
 from lianxin_geo.core.model import APPROX_NOTE, DEMO_NOTE
-from lianxin_geo.present.plans import gap_polygons
+from lianxin_geo.plan.coverage import CoveragePlan
+from lianxin_geo.plan.joint import JointPlan
+from lianxin_geo.plan.routes import InstructorPlan
+from lianxin_geo.present.plans import PlansLike, as_plans, route_base
 from lianxin_geo.present.style import org_status
 
 __all__ = ["LAYER_TITLES", "build_layers", "to_gcj02", "write_gpkg", "write_geojson_dir"]
@@ -88,17 +90,121 @@ def _points(frame: pd.DataFrame | None, notes: str) -> Any:
                             crs="EPSG:4326")
 
 
-def build_layers(workspace: Any, *, plans: Mapping[str, Any] | None = None, assessment: Any = None
-                 ) -> dict[str, Any]:
+def _value(v: Any) -> Any:
+    """A plain Python value for a GIS column: numpy scalars as Python numbers, NaN/NA as ``None``."""
+    if v is None or (np.ndim(v) == 0 and pd.isna(v)):
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _venue(name: Any, kind: Any, distance_m: Any) -> str | None:
+    """A unit's suggested venue as JSON text (name, type, distance rounded to 0.1 m), ``None`` without one."""
+    if _value(name) is None:
+        return None
+    return _plain({"name": _value(name), "type": _value(kind), "distance_m": _value(round(float(distance_m), 1))})
+
+
+def _joint_layers(joint: JointPlan, lut: dict[str, tuple[float, float]], notes: str) -> dict[str, Any]:
+    """``joint_units`` (member-to-hub lines) and ``joint_members`` (points) of a joint plan."""
+    import geopandas as gpd
+    import shapely
+
+    rows, geoms, mrows, mgeoms = [], [], [], []
+    for u in joint.units.itertuples(index=False):
+        ids = [str(o) for o in u.org_ids]
+        pts = [(o, lut[o]) for o in ids if o in lut]
+        hub = lut.get(str(u.hub_id))
+        if not pts:
+            continue
+        if hub is None:
+            hub = (float(np.mean([p[1][0] for p in pts])), float(np.mean([p[1][1] for p in pts])))
+        geoms.append(shapely.MultiLineString([[hub, p] for _, p in pts if p != hub] or [[hub, hub]]))
+        rows.append({
+            "unit_id": _value(u.unit_id), "jurisdiction_code": _value(u.jurisdiction_code),
+            "jurisdiction_codes": _plain([str(c) for c in u.jurisdiction_codes]), "industry": _value(u.industry),
+            "mixed_industry": bool(u.mixed_industry), "kind": _value(u.kind), "hub_id": _value(u.hub_id),
+            "hub_name": _value(u.hub_name), "members": _value(u.members), "employees": _value(u.employees),
+            "radius_m": round(float(u.radius_m), 1), "venue": _venue(u.venue_name, u.venue_type, u.venue_distance_m),
+            "reason": _value(u.reason), "n_orgs": len(ids), "org_ids": _plain(ids),
+        })
+        names = dict(zip(ids, u.org_names))
+        for oid, p in pts:
+            mrows.append({"unit_id": _value(u.unit_id), "org_id": oid, "org_name": names.get(oid, ""),
+                          "is_hub": oid == str(u.hub_id)})
+            mgeoms.append(shapely.Point(p))
+    if not rows:
+        return {}
+    frame = _clean(pd.DataFrame(rows))
+    frame["data_note"] = notes
+    mf = _clean(pd.DataFrame(mrows))
+    mf["data_note"] = notes
+    return {"joint_units": gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326"),
+            "joint_members": gpd.GeoDataFrame(mf, geometry=mgeoms, crs="EPSG:4326")}
+
+
+def _route_layers(routes: InstructorPlan, lut: dict[str, tuple[float, float]], notes: str) -> dict[str, Any]:
+    """``routes`` (base → stops → base lines) and ``route_stops`` (points in visiting order) of an instructor plan."""
+    import geopandas as gpd
+    import shapely
+
+    rows, geoms, srows, sgeoms = [], [], [], []
+    names = {(str(i), str(o)): n for i, o, n in zip(routes.stops["instructor_id"], routes.stops["org_id"],
+                                                     routes.stops["name"])}
+    for r in routes.routes.itertuples(index=False):
+        bxy = route_base(r.base_lon, r.base_lat)
+        pts = [(str(o), lut[str(o)]) for o in r.org_ids if str(o) in lut]
+        seq = ([bxy] if bxy else []) + [p for _, p in pts] + ([bxy] if bxy else [])
+        if len(seq) < 2:
+            continue
+        geoms.append(shapely.LineString(seq))
+        rows.append({"instructor_id": _value(r.instructor_id), "jurisdiction_code": _value(r.jurisdiction_code),
+                     "town_name": _value(r.town_name), "base": _value(r.base_name), "stops": _value(r.stops),
+                     "length_km": round(float(r.length_km), 3), "minutes": round(float(r.minutes), 1),
+                     "status": _value(r.status)})
+        for k, (oid, p) in enumerate(pts, start=1):
+            srows.append({"instructor_id": _value(r.instructor_id), "order": k, "org_id": oid,
+                          "org_name": _value(names.get((str(r.instructor_id), oid), ""))})
+            sgeoms.append(shapely.Point(p))
+    if not rows:
+        return {}
+    frame = _clean(pd.DataFrame(rows))
+    frame["data_note"] = notes
+    sf = _clean(pd.DataFrame(srows))
+    sf["data_note"] = notes
+    return {"routes": gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326"),
+            "route_stops": gpd.GeoDataFrame(sf, geometry=sgeoms, crs="EPSG:4326")}
+
+
+def _coverage_layers(cov: CoveragePlan, notes: str) -> dict[str, Any]:
+    """``gaps`` (hexagons; points for a plan without a grid) and ``proposed_sites`` of a coverage plan."""
+    import geopandas as gpd
+
+    out: dict[str, Any] = {}
+    if len(cov.gaps) and cov.grid is not None:
+        polys = cov.gap_polygons()
+        g = _clean(pd.DataFrame(polys.drop(columns="geometry")))
+        g["data_note"] = notes
+        out["gaps"] = gpd.GeoDataFrame(g, geometry=polys.geometry.to_numpy(), crs="EPSG:4326")
+    else:
+        lay = _points(cov.gaps.drop(columns=["q", "r"], errors="ignore"), notes)
+        if lay is not None:
+            out["gaps"] = lay
+    lay = _points(cov.proposed_sites, notes)
+    if lay is not None:
+        out["proposed_sites"] = lay
+    return out
+
+
+def build_layers(workspace: Any, *, plans: PlansLike = None, assessment: Any = None) -> dict[str, Any]:
     """Every layer of the workspace and its plans as ``name -> GeoDataFrame`` (EPSG:4326).
 
+    ``plans`` are the planners' typed results (:class:`~lianxin_geo.present.plans.Plans` or a mapping).
     Empty layers are left out. Every layer has a ``data_note`` column naming
     synthetic demo data / approximate boundaries where they apply.
     """
     import geopandas as gpd
-    import shapely
 
-    plans = dict(plans or {})
+    p = as_plans(plans)
     notes = "；".join(getattr(workspace, "data_notes", []) or [])
     demo = set(getattr(workspace, "demo_kinds", ()) or ())
 
@@ -135,72 +241,12 @@ def build_layers(workspace: Any, *, plans: Mapping[str, Any] | None = None, asse
         lat = pd.to_numeric(orgs["lat"], errors="coerce").to_numpy(float)
         lut = {str(i): (a, b) for i, a, b in zip(orgs["id"].astype(str), lon, lat)
                if math.isfinite(a) and math.isfinite(b)}
-    joint = plan_json(plans.get("joint"))
-    if joint.get("units"):
-        rows, geoms, mrows, mgeoms = [], [], [], []
-        for u in joint["units"]:
-            pts = [(str(o), lut[str(o)]) for o in u.get("org_ids", []) if str(o) in lut]
-            hub = lut.get(str(u.get("hub_id")))
-            if not pts:
-                continue
-            if hub is None:
-                hub = (float(np.mean([p[1][0] for p in pts])), float(np.mean([p[1][1] for p in pts])))
-            geoms.append(shapely.MultiLineString([[hub, p] for _, p in pts if p != hub] or [[hub, hub]]))
-            rows.append({k: _plain(v) for k, v in u.items() if k not in ("org_ids", "org_names")}
-                        | {"n_orgs": len(u.get("org_ids", [])), "org_ids": _plain(u.get("org_ids", []))})
-            names = dict(zip(map(str, u.get("org_ids", [])), u.get("org_names", [])))
-            for oid, p in pts:
-                mrows.append({"unit_id": u.get("unit_id"), "org_id": oid, "org_name": names.get(oid, ""),
-                              "is_hub": oid == str(u.get("hub_id"))})
-                mgeoms.append(shapely.Point(p))
-        if rows:
-            frame = _clean(pd.DataFrame(rows))
-            frame["data_note"] = notes
-            out["joint_units"] = gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
-            mf = _clean(pd.DataFrame(mrows))
-            mf["data_note"] = notes
-            out["joint_members"] = gpd.GeoDataFrame(mf, geometry=mgeoms, crs="EPSG:4326")
-    routes = plan_json(plans.get("routes"))
-    if routes.get("routes"):
-        rows, geoms, srows, sgeoms = [], [], [], []
-        for r in routes["routes"]:
-            base = r.get("base") or {}
-            bxy = (float(base["lon"]), float(base["lat"])) if isinstance(base, Mapping) and "lon" in base else None
-            pts = [(str(o), lut[str(o)]) for o in r.get("org_ids", []) if str(o) in lut]
-            seq = ([bxy] if bxy else []) + [p for _, p in pts] + ([bxy] if bxy else [])
-            if len(seq) < 2:
-                continue
-            geoms.append(shapely.LineString(seq))
-            rows.append({"instructor_id": r.get("instructor_id"), "jurisdiction_code": r.get("jurisdiction_code"),
-                         "town_name": r.get("town_name"), "base": (base or {}).get("name", ""),
-                         "stops": r.get("stops", len(pts)), "length_km": r.get("length_km"),
-                         "minutes": r.get("minutes"), "status": r.get("status")})
-            names = r.get("org_names", [])
-            for k, (oid, p) in enumerate(pts, start=1):
-                srows.append({"instructor_id": r.get("instructor_id"), "order": k, "org_id": oid,
-                              "org_name": names[k - 1] if k - 1 < len(names) else ""})
-                sgeoms.append(shapely.Point(p))
-        if rows:
-            frame = _clean(pd.DataFrame(rows))
-            frame["data_note"] = notes
-            out["routes"] = gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
-            sf = _clean(pd.DataFrame(srows))
-            sf["data_note"] = notes
-            out["route_stops"] = gpd.GeoDataFrame(sf, geometry=sgeoms, crs="EPSG:4326")
-    cov = plans.get("coverage")
-    if cov is not None:
-        polys = gap_polygons(cov)
-        if polys is not None:
-            g = _clean(pd.DataFrame(polys.drop(columns="geometry")))
-            g["data_note"] = notes
-            out["gaps"] = gpd.GeoDataFrame(g, geometry=polys.geometry.to_numpy(), crs="EPSG:4326")
-        else:
-            lay = _points(pd.DataFrame(plan_json(cov).get("gaps", [])), notes)
-            if lay is not None:
-                out["gaps"] = lay
-        lay = _points(pd.DataFrame(plan_json(cov).get("proposed_sites", [])), notes)
-        if lay is not None:
-            out["proposed_sites"] = lay
+    if p.joint is not None:
+        out.update(_joint_layers(p.joint, lut, notes))
+    if p.routes is not None:
+        out.update(_route_layers(p.routes, lut, notes))
+    if p.coverage is not None:
+        out.update(_coverage_layers(p.coverage, notes))
     return out
 
 
@@ -253,6 +299,7 @@ def write_geojson_dir(layers: Mapping[str, Any], folder: str | os.PathLike[str],
         p = d / f"{name}{suffix}.geojson"
         with atomic_path(p) as tmp:
             tmp.unlink()  # the GeoJSON driver will not write over an existing file
-            pyogrio.write_dataframe(gdf, tmp, driver="GeoJSON", layer_options={"RFC7946": "YES"})
+            pyogrio.write_dataframe(gdf, tmp, layer=f"{name}{suffix}", driver="GeoJSON",  # "name": the layer's,
+                                    layer_options={"RFC7946": "YES"})  # not the temporary file's
         paths.append(p)
     return paths

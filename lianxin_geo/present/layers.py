@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from lianxin_geo.core import crs as _crs
-from lianxin_geo.core.jsonable import plan_json
-from lianxin_geo.present.plans import gap_polygons
+from lianxin_geo.plan.coverage import CoveragePlan
+from lianxin_geo.plan.joint import JointPlan
+from lianxin_geo.plan.routes import InstructorPlan
+from lianxin_geo.present.plans import route_base
 from lianxin_geo.present.style import OTHER_COLOR, PALETTE, STATUS_COLORS, esc, num, org_status, rate_color
 
 __all__ = [
@@ -353,34 +355,39 @@ def _lut(orgs: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
             if math.isfinite(a) and math.isfinite(b)}
 
 
-def units_layer(joint: Any, orgs: pd.DataFrame, *, basemap: str = "none", selected: str | None = None,
+def _given(value: Any) -> Any:
+    """``value``, or ``None`` when it is missing (``None``/NaN/NA)."""
+    return None if value is None or (np.ndim(value) == 0 and pd.isna(value)) else value
+
+
+def units_layer(joint: JointPlan, orgs: pd.DataFrame, *, basemap: str = "none", selected: str | None = None,
                 show: bool = True):
     """Joint units: a line from each member org to its unit's hub, hubs as large markers.
 
-    ``joint`` is a :class:`~lianxin_geo.plan.joint.plan.JointPlan` or its ``to_json()``;
-    ``selected`` (a ``unit_id``) draws that unit thicker.
+    ``selected`` (a ``unit_id``) draws that unit thicker. Radii are shown rounded as the
+    CLI's JSON rounds them (0.1 m), so the map and ``--json`` agree.
     """
     import folium
 
-    doc = plan_json(joint)
     shift = _shifter(basemap)
     where = _lut(orgs)
     lines, hubs = [], []
-    for n, u in enumerate(doc.get("units", [])):
-        pts = [where[str(o)] for o in u.get("org_ids", []) if str(o) in where]
+    for n, u in enumerate(joint.units.itertuples(index=False)):
+        pts = [where[str(o)] for o in u.org_ids if str(o) in where]
         if not pts:
             continue
         color = PALETTE[n % len(PALETTE)]
-        hub = where.get(str(u.get("hub_id")))
+        hub = where.get(str(u.hub_id))
         hx, hy = (hub[0], hub[1]) if hub else (float(np.mean([p[0] for p in pts])), float(np.mean([p[1] for p in pts])))
         px, py = shift(np.array([p[0] for p in pts] + [hx]), np.array([p[1] for p in pts] + [hy]))
         cx, cy = float(px[-1]), float(py[-1])
-        uid = str(u.get("unit_id"))
+        uid = str(u.unit_id)
         sel = selected is not None and uid == str(selected)
-        props = {"unit": esc(uid), "town": esc(u.get("jurisdiction_name") or u.get("jurisdiction_code")),
-                 "industry": esc(u.get("industry")), "n": str(len(u.get("org_ids", []))),
-                 "members": esc(u.get("members")), "employees": esc(u.get("employees")),
-                 "radius": "" if num(u.get("radius_m")) is None else f"{num(u.get('radius_m')):.0f} 米",
+        radius = num(u.radius_m)
+        props = {"unit": esc(uid), "town": esc(u.jurisdiction_code),
+                 "industry": esc(_given(u.industry)), "n": str(len(u.org_ids)),
+                 "members": esc(_given(u.members)), "employees": esc(_given(u.employees)),
+                 "radius": "" if radius is None else f"{round(radius, 1):.0f} 米",
                  "hub": esc(hub[2] if hub else ""), "_c": color, "_w": 4 if sel else 1.5}
         lines.append({"type": "Feature", "properties": props, "geometry": {
             "type": "MultiLineString",
@@ -406,53 +413,43 @@ _STOP_CSS = ("color:#fff;border-radius:9px;width:18px;height:18px;line-height:18
              "font:bold 11px sans-serif;border:1px solid #fff")
 
 
-def routes_layer(routes: Any, orgs: pd.DataFrame, *, centers: pd.DataFrame | None = None, basemap: str = "none",
-                 selected: str | None = None, numbered: bool | None = None, show: bool = True):
+def routes_layer(routes: InstructorPlan, orgs: pd.DataFrame, *, basemap: str = "none", selected: str | None = None,
+                 numbered: bool | None = None, show: bool = True):
     """Instructor routes as lines from the base through the stops, stops numbered in visiting order.
 
-    ``routes`` is an :class:`~lianxin_geo.plan.routes.instructors.InstructorPlan` or its
-    ``to_json()``. ``base`` of a route may be a center id or ``[lon, lat]``.
     Numbers are drawn as labels when ``numbered`` (default: only for the
-    ``selected`` route or when there are at most 300 stops in all).
+    ``selected`` route or when there are at most 300 stops in all). Length and
+    time are shown rounded as the CLI's JSON rounds them (1 m, 0.1 min).
     """
     import folium
 
-    doc = plan_json(routes)
     shift = _shifter(basemap)
     where = _lut(orgs)
-    cwhere = _lut(centers) if centers is not None else {}
     group = _group("routes", show=show)
     lines, stops = [], []
-    rlist = doc.get("routes", [])
+    rt = routes.routes
     if selected is not None:
-        rlist = [r for r in rlist if str(r.get("instructor_id")) == str(selected)]
-    total = sum(len(r.get("org_ids", [])) for r in rlist)
+        rt = rt[rt["instructor_id"].astype(str) == str(selected)]
+    total = sum(len(ids) for ids in rt["org_ids"])
     label = numbered if numbered is not None else (selected is not None or total <= 300)
-    for n, r in enumerate(rlist):
-        base = r.get("base")
-        bxy = None
-        if isinstance(base, (list, tuple)) and len(base) == 2:
-            bxy = (float(base[0]), float(base[1]))
-        elif isinstance(base, Mapping) and "lon" in base:
-            bxy = (float(base["lon"]), float(base["lat"]))
-        elif base is not None and str(base) in cwhere:
-            bxy = cwhere[str(base)][:2]
-        pts = [where[str(o)] for o in r.get("org_ids", []) if str(o) in where]
+    for n, r in enumerate(rt.itertuples(index=False)):
+        bxy = route_base(r.base_lon, r.base_lat)
+        pts = [where[str(o)] for o in r.org_ids if str(o) in where]
         seq = ([bxy] if bxy else []) + [p[:2] for p in pts] + ([bxy] if bxy else [])
         if not pts or len(seq) < 2:
             continue
         px, py = shift(np.array([p[0] for p in seq]), np.array([p[1] for p in seq]))
         color = PALETTE[n % len(PALETTE)]
-        km = num(r.get("length_km"))
-        mins = num(r.get("minutes"))
-        props = {"who": esc(r.get("instructor_id")), "town": esc(r.get("jurisdiction_code")),
-                 "n": str(len(pts)), "km": "" if km is None else f"{km:.1f}",
-                 "min": "" if mins is None else f"{mins:.0f}", "_c": color}
+        km = num(r.length_km)
+        mins = num(r.minutes)
+        props = {"who": esc(r.instructor_id), "town": esc(r.jurisdiction_code),
+                 "n": str(len(pts)), "km": "" if km is None else f"{round(km, 3):.1f}",
+                 "min": "" if mins is None else f"{round(mins, 1):.0f}", "_c": color}
         lines.append({"type": "Feature", "properties": props, "geometry": {
             "type": "LineString", "coordinates": [[round(float(a), 6), round(float(b), 6)] for a, b in zip(px, py)]}})
         off = 1 if bxy else 0
         for k, p in enumerate(pts):
-            sp = {"who": esc(r.get("instructor_id")), "no": str(k + 1), "name": esc(p[2]), "_c": color}
+            sp = {"who": esc(r.instructor_id), "no": str(k + 1), "name": esc(p[2]), "_c": color}
             stops.append(_point(px[k + off], py[k + off], sp))
             if label:
                 folium.Marker(
@@ -472,18 +469,19 @@ def routes_layer(routes: Any, orgs: pd.DataFrame, *, centers: pd.DataFrame | Non
     return group
 
 
-def gaps_layer(coverage: Any, *, basemap: str = "none", show: bool = True, limit: int = 2000):
-    """Uncovered demand as hexagons (from ``CoveragePlan.gap_polygons()``) shaded by orgs per cell.
+def gaps_layer(coverage: CoveragePlan, *, basemap: str = "none", show: bool = True, limit: int = 2000):
+    """Uncovered demand as hexagons (``CoveragePlan.gap_polygons()``) shaded by orgs per cell.
 
-    With only ``to_json()`` (no polygons), cells are drawn as circles at their centres.
+    A plan without a grid (``coverage.grid is None``) has its cells drawn as circles at their centres.
     """
     import folium
 
     shift = _shifter(basemap)
     group = _group("gaps", show=show)
-    polys = gap_polygons(coverage)
-    if polys is not None:
-        frame = polys.head(limit)
+    if not len(coverage.gaps):
+        return group
+    if coverage.grid is not None:
+        frame = coverage.gap_polygons().head(limit)
         vmax = max(float(pd.to_numeric(frame["orgs"], errors="coerce").max() or 1), 1.0)
         feats = []
         for rec, geom in zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry):
@@ -499,11 +497,11 @@ def gaps_layer(coverage: Any, *, basemap: str = "none", show: bool = True, limit
                        tooltip=_tooltip(["orgs", "employees"], ["未覆盖组织", "从业人员"]),
                        popup=_popup(["cell", "orgs", "employees"], ["网格", "未覆盖组织", "从业人员"])).add_to(group)
         return group
-    doc = plan_json(coverage)
-    gaps = pd.DataFrame(doc.get("gaps", [])).head(limit)
+    gaps = coverage.gaps.head(limit)
     x, y, ok = _xy(gaps, shift)
-    feats = [_point(x[i], y[i], {"cell": esc(gaps.iloc[i].get("cell_id")),
-                                 "orgs": esc(gaps.iloc[i].get("orgs"))}) for i in np.flatnonzero(ok)]
+    recs = gaps.to_dict("records")
+    feats = [_point(x[i], y[i], {"cell": esc(recs[i].get("cell_id")), "orgs": esc(recs[i].get("orgs"))})
+             for i in np.flatnonzero(ok)]
     if feats:
         folium.GeoJson(_fc(feats), name=LAYERS["gaps"],
                        marker=folium.CircleMarker(radius=8, weight=0.5, fill=True, fill_opacity=0.5,
@@ -512,12 +510,11 @@ def gaps_layer(coverage: Any, *, basemap: str = "none", show: bool = True, limit
     return group
 
 
-def sites_layer(coverage: Any, *, basemap: str = "none", show: bool = True):
-    """Proposed new service-center sites (stars of colour) with what each newly covers."""
+def sites_layer(coverage: CoveragePlan, *, basemap: str = "none", show: bool = True):
+    """Proposed new service-center sites (stars of colour) with the orgs each newly covers."""
     import folium
 
-    doc = plan_json(coverage)
-    sites = pd.DataFrame(doc.get("proposed_sites", []))
+    sites = coverage.proposed_sites
     shift = _shifter(basemap)
     x, y, ok = _xy(sites, shift)
     group = _group("sites", show=show)
@@ -525,9 +522,10 @@ def sites_layer(coverage: Any, *, basemap: str = "none", show: bool = True):
     recs = sites.to_dict("records")
     for i in np.flatnonzero(ok):
         r = recs[i]
-        newly = next((r[k] for k in ("new_orgs", "newly_covered", "orgs_new", "covers") if k in r), "")
-        feats.append(_point(x[i], y[i], {"name": esc(r.get("name") or r.get("site_id")), "kind": esc(r.get("kind")),
-                                         "town": esc(r.get("jurisdiction_code")), "newly": esc(newly)}))
+        newly = num(r.get("newly_covered_orgs"))
+        feats.append(_point(x[i], y[i], {"name": esc(_given(r.get("name")) or r.get("site_id")),
+                                         "kind": esc(r.get("kind")), "town": esc(r.get("jurisdiction_code")),
+                                         "newly": "" if newly is None else f"{newly:.0f}"}))
     if feats:
         folium.GeoJson(_fc(feats), name=LAYERS["sites"],
                        marker=folium.CircleMarker(radius=9, weight=3, fill=True, fill_opacity=1.0, color="#000000",

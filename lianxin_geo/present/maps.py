@@ -25,7 +25,7 @@ Rules every layer follows:
 from __future__ import annotations
 
 import html
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -45,7 +45,7 @@ from lianxin_geo.present.layers import (
     sites_layer,
     units_layer,
 )
-from lianxin_geo.present.plans import center_reach
+from lianxin_geo.present.plans import PlansLike, as_plans
 from lianxin_geo.present.style import STATUS_COLORS, esc, org_status
 
 __all__ = [
@@ -141,7 +141,7 @@ def build_map(
     *,
     layers: Iterable[str] = DEFAULT_LAYERS,
     basemap: str = "none",
-    plans: Mapping[str, Any] | None = None,
+    plans: PlansLike = None,
     assessment: Any = None,
     rates: pd.DataFrame | None = None,
     target: float | None = None,
@@ -164,8 +164,9 @@ def build_map(
     basemap
         A key of :data:`BASEMAPS`; ``"none"`` makes no network request.
     plans
-        ``{"joint": JointPlan, "routes": InstructorPlan, "coverage": CoveragePlan}``
-        (objects or their ``to_json()``); layers without their plan are skipped.
+        :class:`~lianxin_geo.present.plans.Plans` or ``{"joint": JointPlan, "routes": InstructorPlan,
+        "coverage": CoveragePlan}`` (the planners' typed results); layers without their plan are skipped.
+        The centers' reach is the coverage plan's ``centers["reach_m"]`` when it is given.
     assessment
         The :class:`~lianxin_geo.assessment.assessor.Assessment` whose statuses colour the orgs.
     rates, target
@@ -185,7 +186,7 @@ def build_map(
     if basemap not in BASEMAPS:
         raise ValueError(f"未知底图 {basemap!r}：可选 {', '.join(BASEMAPS)}")
     layers = [k for k in layers if k in LAYERS]
-    plans = dict(plans or {})
+    p = as_plans(plans)
     district = workspace.district
     minx, miny, maxx, maxy = district.bounds
     shift = _shifter(basemap)
@@ -207,22 +208,21 @@ def build_map(
         points_layer(workspace.parks, key="parks", color="#1f78b4", basemap=basemap, radius=7,
                      fields=(("name", "园区名称"), ("level", "级别"), ("committee", "综合党委"))).add_to(m)
     if "centers" in layers:
-        cov = plans.get("coverage")
-        reach = center_reach(cov) if cov is not None else None
+        cov = p.coverage
+        reach = None if cov is None else dict(zip(cov.centers["id"].astype(str), cov.centers["reach_m"]))
         centers_layer(workspace.centers, reach_m=reach, basemap=basemap).add_to(m)
     if "orgs" in layers and len(orgs):
         shown = filter_orgs(orgs, filters, status=status)
         orgs_layer(shown, status=status.reindex(shown.index), basemap=basemap,
                    popups=len(shown) <= 60_000).add_to(m)
-    if "units" in layers and plans.get("joint") is not None:
-        units_layer(plans["joint"], orgs, basemap=basemap, selected=selected_unit).add_to(m)
-    if "routes" in layers and plans.get("routes") is not None:
-        routes_layer(plans["routes"], orgs, centers=workspace.centers, basemap=basemap,
-                     selected=selected_route).add_to(m)
-    if "gaps" in layers and plans.get("coverage") is not None:
-        gaps_layer(plans["coverage"], basemap=basemap).add_to(m)
-    if "sites" in layers and plans.get("coverage") is not None:
-        sites_layer(plans["coverage"], basemap=basemap).add_to(m)
+    if "units" in layers and p.joint is not None:
+        units_layer(p.joint, orgs, basemap=basemap, selected=selected_unit).add_to(m)
+    if "routes" in layers and p.routes is not None:
+        routes_layer(p.routes, orgs, basemap=basemap, selected=selected_route).add_to(m)
+    if "gaps" in layers and p.coverage is not None:
+        gaps_layer(p.coverage, basemap=basemap).add_to(m)
+    if "sites" in layers and p.coverage is not None:
+        sites_layer(p.coverage, basemap=basemap).add_to(m)
     notes = notes_control(getattr(workspace, "data_notes", []))
     if notes is not None:
         m.add_child(notes)

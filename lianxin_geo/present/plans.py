@@ -1,27 +1,33 @@
-"""The plans a presenter shows, and the few things read from a plan object beyond its ``to_json()``.
+"""The plans a presenter shows: the typed results of the planners, nothing else.
 
-Presenters accept a plan object (``JointPlan``, ``InstructorPlan``, ``CoveragePlan``)
-or its ``to_json()`` dict. What only the objects can give (the hexagon polygons of
-the coverage gaps, the route sheet, the centers' reach) is read here, in one
-place, so the presenters never test for attributes themselves.
+Presenters take :class:`~lianxin_geo.plan.joint.JointPlan`,
+:class:`~lianxin_geo.plan.routes.InstructorPlan` and
+:class:`~lianxin_geo.plan.coverage.CoveragePlan` and read their frames directly;
+``to_json()`` is only the CLI's ``--json`` output. :class:`Plans` holds the three
+(each optional); :func:`as_plans` accepts ``Plans`` or ``{"joint"|"routes"|"coverage": plan}``
+and refuses anything else (a ``to_json()`` dict included) with a message naming the fix.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any
 
-import pandas as pd
+from lianxin_geo.plan.coverage import CoveragePlan
+from lianxin_geo.plan.joint import JointPlan
+from lianxin_geo.plan.routes import InstructorPlan
+from lianxin_geo.present.style import num
 
-if TYPE_CHECKING:  # pragma: no cover
-    from lianxin_geo.plan.coverage import CoveragePlan
-    from lianxin_geo.plan.joint import JointPlan
-    from lianxin_geo.plan.routes import InstructorPlan
-
-__all__ = ["PLAN_KINDS", "Plans", "plan_mapping", "gap_polygons", "route_sheet", "center_reach"]
+__all__ = ["PLAN_KINDS", "Plan", "Plans", "PlansLike", "as_plans", "plan_mapping", "route_base"]
 
 #: The plans a map or an export can show.
 PLAN_KINDS: tuple[str, ...] = ("joint", "routes", "coverage")
+
+#: Any one of the plans.
+Plan = JointPlan | InstructorPlan | CoveragePlan
+
+_TYPES: dict[str, type] = {"joint": JointPlan, "routes": InstructorPlan, "coverage": CoveragePlan}
 
 
 @dataclass
@@ -32,53 +38,50 @@ class Plans:
     routes: InstructorPlan | None = None
     coverage: CoveragePlan | None = None
 
-    def as_mapping(self) -> dict[str, Any]:
-        """``{"joint": ..., "routes": ..., "coverage": ...}`` without the missing ones (what the maps take)."""
+    def as_mapping(self) -> dict[str, Plan]:
+        """``{"joint": ..., "routes": ..., "coverage": ...}`` without the missing ones."""
         return {k: v for k, v in (("joint", self.joint), ("routes", self.routes), ("coverage", self.coverage))
                 if v is not None}
 
+    def __contains__(self, kind: str) -> bool:
+        """``"routes" in plans``: that plan is given."""
+        return kind in self.as_mapping()
 
-def plan_mapping(plans: Plans | Mapping[str, Any] | None) -> dict[str, Any]:
-    """``plans`` as ``{"joint"|"routes"|"coverage": plan}`` without the missing ones.
+
+#: What the presenters accept as their ``plans``.
+PlansLike = Plans | Mapping[str, Plan | None] | None
+
+
+def as_plans(plans: PlansLike) -> Plans:
+    """``plans`` as :class:`Plans`, every plan checked to be the planner's typed result.
 
     Raises
     ------
     ValueError
         When a mapping names another kind of plan.
+    TypeError
+        When a plan is not the typed result of its planner (e.g. its ``to_json()`` dict).
     """
     if plans is None:
-        return {}
-    if isinstance(plans, Plans):
-        return plans.as_mapping()
-    unknown = set(plans) - set(PLAN_KINDS)
+        return Plans()
+    given = plans.as_mapping() if isinstance(plans, Plans) else {k: v for k, v in plans.items() if v is not None}
+    unknown = set(given) - set(PLAN_KINDS)
     if unknown:
         raise ValueError(f"plans 只能包含 joint、routes、coverage，收到：{', '.join(sorted(unknown))}")
-    return {k: v for k, v in plans.items() if v is not None}
+    for kind, plan in given.items():
+        want = _TYPES[kind]
+        if not isinstance(plan, want):
+            raise TypeError(f"plans 的 {kind} 应为 {want.__name__}（规划函数返回的结果对象），收到 {type(plan).__name__}；"
+                            "to_json() 只用于命令行 --json 输出，请直接传入结果对象")
+    return Plans(**given)
 
 
-def gap_polygons(coverage: Any) -> Any:
-    """The coverage gaps as hexagons (a GeoDataFrame with ``orgs``), or ``None`` when the plan has no grid."""
-    fn = getattr(coverage, "gap_polygons", None)
-    if fn is None:
-        return None
-    try:
-        polys = fn()
-    except Exception:  # noqa: BLE001 - a plan without a grid: callers draw the gaps' centres instead
-        return None
-    if polys is None or not len(polys) or polys.geometry.isna().any() or polys.geometry.is_empty.any():
-        return None
-    return polys
+def plan_mapping(plans: PlansLike) -> dict[str, Plan]:
+    """``plans`` as ``{"joint"|"routes"|"coverage": plan}`` without the missing ones (checked as :func:`as_plans`)."""
+    return as_plans(plans).as_mapping()
 
 
-def route_sheet(routes: Any) -> pd.DataFrame:
-    """The route sheet of an instructor plan (one row per stop); empty for a ``to_json()`` dict."""
-    fn = getattr(routes, "route_sheet", None)
-    return fn() if fn is not None else pd.DataFrame()
-
-
-def center_reach(coverage: Any) -> dict[str, float] | None:
-    """``center id -> reach in metres`` of a coverage plan's centers, or ``None`` when it has none."""
-    centers = getattr(coverage, "centers", None)
-    if not isinstance(centers, pd.DataFrame) or "reach_m" not in centers or "id" not in centers:
-        return None
-    return dict(zip(centers["id"].astype(str), centers["reach_m"]))
+def route_base(lon: Any, lat: Any) -> tuple[float, float] | None:
+    """A route's base (``InstructorPlan.routes`` ``base_lon``, ``base_lat``) as a point; ``None`` without coordinates."""
+    x, y = num(lon), num(lat)
+    return None if x is None or y is None else (x, y)

@@ -23,9 +23,11 @@ import pandas as pd
 
 from lianxin_geo.assessment import tables
 from lianxin_geo.assessment.rules import STATUS_JOINT, STATUS_OWN
-from lianxin_geo.core.jsonable import plan_json
 from lianxin_geo.core.model import DEMO_NOTE, ENTERPRISE, FIVE_CLEAR, SOCIAL
-from lianxin_geo.present.plans import Plans, plan_mapping, route_sheet
+from lianxin_geo.plan.coverage import CoveragePlan
+from lianxin_geo.plan.joint import JointPlan
+from lianxin_geo.plan.routes import InstructorPlan
+from lianxin_geo.present.plans import PlansLike, as_plans
 from lianxin_geo.present.xlsx import Sheet, cell_value, write_workbook
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -257,26 +259,20 @@ def assessment_sheets(assessment: Assessment, *, per_org: bool = False) -> list[
 
 
 # ---------------------------------------------------------------- the plans
-def _joint_sheets(joint: Any, ws: Any, notes: Sequence[str]) -> list[Sheet]:
-    doc = plan_json(joint)
+def _joint_sheets(joint: JointPlan, ws: Any, notes: Sequence[str]) -> list[Sheet]:
     names = dict(getattr(ws.district, "town_names", {}) or {})
-    units = doc.get("units", [])
-    urows = []
-    for u in units:
-        venue = u.get("venue") or {}
-        urows.append([u.get("unit_id"), names.get(str(u.get("jurisdiction_code")), u.get("jurisdiction_code")),
-                      u.get("jurisdiction_code"), u.get("kind"), u.get("industry"), len(u.get("org_ids", [])),
-                      u.get("members"), u.get("employees"), u.get("hub_id"), u.get("hub_name"), u.get("radius_m"),
-                      venue.get("name", "") if isinstance(venue, Mapping) else venue,
-                      venue.get("type", "") if isinstance(venue, Mapping) else "",
-                      venue.get("distance_m") if isinstance(venue, Mapping) else None, u.get("reason")])
-    mrows = []
-    for u in units:
-        for k, (oid, oname) in enumerate(zip(u.get("org_ids", []), u.get("org_names", [])), start=1):
-            mrows.append([u.get("unit_id"), k, oid, oname, "是" if str(oid) == str(u.get("hub_id")) else "否",
-                          names.get(str(u.get("jurisdiction_code")), u.get("jurisdiction_code"))])
-    st = doc.get("stats", {})
-    fund = doc.get("funding", {})
+    units = joint.units
+    urows, mrows = [], []
+    for u in units.itertuples(index=False):
+        town = names.get(str(u.jurisdiction_code), u.jurisdiction_code)
+        has_venue = not pd.isna(u.venue_name)
+        urows.append([u.unit_id, town, u.jurisdiction_code, u.kind, u.industry, len(u.org_ids), u.members,
+                      u.employees, u.hub_id, u.hub_name, round(float(u.radius_m), 1),
+                      u.venue_name if has_venue else "", u.venue_type if has_venue else "",
+                      round(float(u.venue_distance_m), 1) if has_venue else None, u.reason])
+        for k, (oid, oname) in enumerate(zip(u.org_ids, u.org_names), start=1):
+            mrows.append([u.unit_id, k, oid, oname, "是" if str(oid) == str(u.hub_id) else "否", town])
+    st, fund = joint.stats, joint.funding
     head = [f"新建联建单元 {st.get('units', len(units))} 个；纳入 {st.get('placed', '')} 家；未纳入 {st.get('unplaced', '')} 家；"
             f"保留现有联合党组织 {st.get('kept_units', '')} 个"]
     if fund.get("note"):
@@ -288,68 +284,61 @@ def _joint_sheets(joint: Any, ws: Any, notes: Sequence[str]) -> list[Sheet]:
               rows=urows, notes=[*notes, *head]),
         Sheet(name="联建成员", title="联建方案：每个成员单位一行",
               headers=["联建单元", "序号", "单位编号", "单位名称", "是否牵头", "镇街"], rows=mrows, notes=list(notes)),
-        frame_sheet("未纳入联建", "未纳入联建的单位及下一步", pd.DataFrame(doc.get("unplaced", [])),
+        frame_sheet("未纳入联建", "未纳入联建的单位及下一步", joint.unplaced,
                     {"org_id": "单位编号", "name": "单位名称", "jurisdiction_code": "镇街代码", "reason": "原因",
                      "next_option": "下一步"}, notes),
     ]
-    if doc.get("violations"):
-        v = pd.DataFrame(doc["violations"])
+    if len(joint.violations):
+        v = joint.violations
         sheets.append(frame_sheet("联建校验", "联建方案独立校验：违反的规则", v, {c: c for c in v.columns}, notes))
     return sheets
 
 
-def _route_sheets(routes: Any, notes: Sequence[str]) -> list[Sheet]:
-    doc = plan_json(routes)
-    rrows = []
-    for r in doc.get("routes", []):
-        base = r.get("base") or {}
-        nav = r.get("nav") or {}
-        rrows.append([r.get("instructor_id"), r.get("town_name"), r.get("jurisdiction_code"),
-                      base.get("name", "") if isinstance(base, Mapping) else base, r.get("stops"), r.get("length_km"),
-                      r.get("minutes"), r.get("status"), "、".join(map(str, r.get("org_names", []))),
-                      nav.get("amap", ""), nav.get("baidu", "")])
-    st = doc.get("stats", {})
+def _route_sheets(routes: InstructorPlan, notes: Sequence[str]) -> list[Sheet]:
+    names = routes.stops.groupby("instructor_id", sort=False)["name"].agg(list).to_dict()
+    rrows = [[r.instructor_id, r.town_name, r.jurisdiction_code, r.base_name, r.stops, round(float(r.length_km), 3),
+              round(float(r.minutes), 1), r.status, "、".join(map(str, names.get(r.instructor_id, []))), r.amap, r.baidu]
+             for r in routes.routes.itertuples(index=False)]
+    st = routes.stats
     head = [f"共 {st.get('orgs', '')} 家单位、{st.get('instructors', '')} 名指导员；距离来源：{st.get('distance_source', '')}；"
             f"车速 {st.get('speed_kmh', '')} 公里/小时、每家走访 {st.get('visit_minutes', '')} 分钟"]
+    sheet = routes.route_sheet()
     sheets = [
         Sheet(name="指导员路线", title="指导员走访路线：每名指导员一行",
               headers=["指导员编号", "镇街", "镇街代码", "出发/返回", "走访单位数", "里程（公里）", "用时（分钟）", "状态",
                        "走访单位（按顺序）", "高德导航", "百度导航"], rows=rrows, notes=[*notes, *head]),
+        Sheet(name="路线单", title="指导员路线单（每站一行，出发点在首尾）", headers=list(sheet.columns),
+              rows=[[cell_value(v) for v in rec] for rec in sheet.itertuples(index=False, name=None)],
+              notes=list(notes)),
+        frame_sheet("指导员配置", "各镇街指导员需求与路线统计", routes.towns,
+                    {"jurisdiction_code": "镇街代码", "town_name": "镇街", "orgs": "需指导单位",
+                     "instructors_needed": "需指导员", "instructors_available": "现有指导员",
+                     "instructors_gap": "缺口", "orgs_min": "每人最少单位", "orgs_mean": "每人平均单位",
+                     "orgs_max": "每人最多单位", "routes_below_band": "低于下限的路线", "km_total": "总里程（公里）",
+                     "km_mean": "平均里程（公里）", "km_max": "最长里程（公里）"}, notes),
     ]
-    sheet = route_sheet(routes)
-    sheets.append(Sheet(name="路线单", title="指导员路线单（每站一行，出发点在首尾）", headers=list(sheet.columns),
-                        rows=[[cell_value(v) for v in rec] for rec in sheet.itertuples(index=False, name=None)],
-                        notes=list(notes)))
-    sheets.append(frame_sheet("指导员配置", "各镇街指导员需求与路线统计", pd.DataFrame(doc.get("towns", [])),
-                              {"jurisdiction_code": "镇街代码", "town_name": "镇街", "orgs": "需指导单位",
-                               "instructors_needed": "需指导员", "instructors_available": "现有指导员",
-                               "instructors_gap": "缺口", "orgs_min": "每人最少单位", "orgs_mean": "每人平均单位",
-                               "orgs_max": "每人最多单位", "routes_below_band": "低于下限的路线", "km_total": "总里程（公里）",
-                               "km_mean": "平均里程（公里）", "km_max": "最长里程（公里）"}, notes))
-    if doc.get("unassigned"):
-        sheets.append(frame_sheet("未分配指导员", "未分配指导员的单位", pd.DataFrame(doc["unassigned"]),
-                                  {"org_id": "单位编号", "reason": "原因"}, notes))
+    if len(routes.unassigned):
+        un = pd.DataFrame({"org_id": routes.unassigned["org_id"], "reason": routes.unassigned["reason"].map(str)})
+        sheets.append(frame_sheet("未分配指导员", "未分配指导员的单位", un, {"org_id": "单位编号", "reason": "原因"}, notes))
     return sheets
 
 
-def _coverage_sheets(cov: Any, notes: Sequence[str]) -> list[Sheet]:
-    doc = plan_json(cov)
-    juris = pd.DataFrame((doc.get("coverage") or {}).get("jurisdictions", []))
+def _coverage_sheets(cov: CoveragePlan, notes: Sequence[str]) -> list[Sheet]:
     pct = ("orgs_share", "members_share", "employees_share", "orgs_share_after", "members_share_after",
            "employees_share_after")
     return [
-        frame_sheet("建议新增阵地", "建议新增党群活动服务中心（按增益排序）", pd.DataFrame(doc.get("proposed_sites", [])),
+        frame_sheet("建议新增阵地", "建议新增党群活动服务中心（按增益排序）", cov.proposed_sites,
                     {"rank": "排序", "site_id": "候选点编号", "kind": "候选类型", "name": "名称", "lon": "经度", "lat": "纬度",
                      "jurisdiction_name": "镇街", "newly_covered_orgs": "新增覆盖组织", "newly_covered_employees": "新增覆盖从业人员",
                      "newly_covered_members": "新增覆盖党员", "newly_covered_buildings": "新增覆盖楼宇", "reach_m": "服务半径（米）",
                      "level": "层级", "required_m2": "标准面积（㎡）", "reason": "理由"}, notes),
-        frame_sheet("阵地覆盖", "各镇街阵地服务范围覆盖情况（新增前/后）", juris,
+        frame_sheet("阵地覆盖", "各镇街阵地服务范围覆盖情况（新增前/后）", cov.jurisdictions,
                     {"jurisdiction_code": "镇街代码", "name": "镇街", "kind": "类型", "orgs": "组织数",
                      "orgs_covered": "在服务范围内", "orgs_share": "覆盖比例", "orgs_share_after": "新增后覆盖比例",
                      "members_share": "党员覆盖比例", "employees_share": "从业人员覆盖比例", "orgs_unlocated": "未定位",
                      "orgs_uncovered": "未覆盖", "buildings": "楼宇", "buildings_uncovered": "未覆盖楼宇"}, notes,
                     pct=pct),
-        frame_sheet("覆盖缺口", "覆盖缺口（六边形网格，缺口大者在前）", pd.DataFrame(doc.get("gaps", [])),
+        frame_sheet("覆盖缺口", "覆盖缺口（六边形网格，缺口大者在前）", cov.gaps,
                     {"cell_id": "网格", "lon": "经度", "lat": "纬度", "jurisdiction_code": "镇街代码", "orgs": "未覆盖组织",
                      "employees": "从业人员", "members": "党员"}, notes),
     ]
@@ -369,22 +358,22 @@ def _validation_sheet(ws: Any, notes: Sequence[str]) -> Sheet:
                  notes=[*notes, *summary])
 
 
-def plan_sheets(plans: Plans | Mapping[str, Any] | None, ws: Any, notes: Sequence[str]) -> list[Sheet]:
-    """The sheets of the plans given: 联建单元, 联建成员, 未纳入联建 (联建校验); 指导员路线, 路线单,
-    指导员配置 (未分配指导员); 建议新增阵地, 阵地覆盖, 覆盖缺口."""
-    p = plan_mapping(plans)
+def plan_sheets(plans: PlansLike, ws: Any, notes: Sequence[str]) -> list[Sheet]:
+    """The sheets of the plans given (the planners' typed results): 联建单元, 联建成员, 未纳入联建 (联建校验);
+    指导员路线, 路线单, 指导员配置 (未分配指导员); 建议新增阵地, 阵地覆盖, 覆盖缺口."""
+    p = as_plans(plans)
     sheets: list[Sheet] = []
-    if "joint" in p:
-        sheets += _joint_sheets(p["joint"], ws, notes)
-    if "routes" in p:
-        sheets += _route_sheets(p["routes"], notes)
-    if "coverage" in p:
-        sheets += _coverage_sheets(p["coverage"], notes)
+    if p.joint is not None:
+        sheets += _joint_sheets(p.joint, ws, notes)
+    if p.routes is not None:
+        sheets += _route_sheets(p.routes, notes)
+    if p.coverage is not None:
+        sheets += _coverage_sheets(p.coverage, notes)
     return sheets
 
 
 # ---------------------------------------------------------------- the combined workbook
-def workbook_sheets(ws: Any, *, assessment: Assessment, plans: Plans | Mapping[str, Any] | None = None,
+def workbook_sheets(ws: Any, *, assessment: Assessment, plans: PlansLike = None,
                     per_org_sheets: bool = False) -> list[Sheet]:
     """Every sheet of an export's workbook: 说明 (contents), the assessment, the plans, 台账校验, and with
     ``per_org_sheets`` one sheet per organization."""

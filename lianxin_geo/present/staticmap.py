@@ -27,8 +27,10 @@ import pandas as pd
 
 from lianxin_geo.core.district import town_short_name
 from lianxin_geo.core.files import atomic_path
-from lianxin_geo.core.jsonable import plan_json
-from lianxin_geo.present.plans import gap_polygons
+from lianxin_geo.plan.coverage import CoveragePlan
+from lianxin_geo.plan.joint import JointPlan
+from lianxin_geo.plan.routes import InstructorPlan
+from lianxin_geo.present.plans import PlansLike, as_plans, route_base
 from lianxin_geo.present.style import PALETTE, RATE_BANDS, STATUS_COLORS, STATUS_ORDER, org_status, rate_color
 
 __all__ = [
@@ -232,20 +234,19 @@ def _lut(orgs: pd.DataFrame) -> dict[str, tuple[float, float]]:
     return {str(i): (a, b) for i, a, b, k in zip(orgs["id"].astype(str), x, y, ok) if k}
 
 
-def _draw_units(ax: Any, joint: Any, orgs: pd.DataFrame) -> list:
+def _draw_units(ax: Any, joint: JointPlan, orgs: pd.DataFrame) -> list:
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
 
-    doc = plan_json(joint)
     where = _lut(orgs)
     segs, colors, hubs, hub_c = [], [], [], []
-    units = doc.get("units", [])
-    for n, u in enumerate(units):
-        pts = [where[str(o)] for o in u.get("org_ids", []) if str(o) in where]
+    units = joint.units
+    for n, (ids, hub_id) in enumerate(zip(units["org_ids"], units["hub_id"])):
+        pts = [where[str(o)] for o in ids if str(o) in where]
         if not pts:
             continue
         color = PALETTE[n % len(PALETTE)]
-        hub = where.get(str(u.get("hub_id"))) or (float(np.mean([p[0] for p in pts])), float(np.mean([p[1] for p in pts])))
+        hub = where.get(str(hub_id)) or (float(np.mean([p[0] for p in pts])), float(np.mean([p[1] for p in pts])))
         for p in pts:
             segs.append([hub, p])
             colors.append(color)
@@ -257,19 +258,17 @@ def _draw_units(ax: Any, joint: Any, orgs: pd.DataFrame) -> list:
         hy = np.array([h[1] for h in hubs])
         ax.scatter(hx, hy, s=40, c=hub_c, edgecolors="black", linewidths=0.8, zorder=9)
     return [Line2D([], [], color="#377eb8", marker="o", markeredgecolor="black",
-                   label=f"联建单元（{len(units)}，连线至牵头单位）")] if units else []
+                   label=f"联建单元（{len(units)}，连线至牵头单位）")] if len(units) else []
 
 
-def _draw_routes(ax: Any, routes: Any, orgs: pd.DataFrame, *, numbered: bool) -> list:
+def _draw_routes(ax: Any, routes: InstructorPlan, orgs: pd.DataFrame, *, numbered: bool) -> list:
     from matplotlib.lines import Line2D
 
-    doc = plan_json(routes)
     where = _lut(orgs)
-    rlist = doc.get("routes", [])
-    for n, r in enumerate(rlist):
-        base = r.get("base") or {}
-        bxy = (float(base["lon"]), float(base["lat"])) if isinstance(base, Mapping) and "lon" in base else None
-        pts = [where[str(o)] for o in r.get("org_ids", []) if str(o) in where]
+    rt = routes.routes
+    for n, (ids, lon, lat) in enumerate(zip(rt["org_ids"], rt["base_lon"], rt["base_lat"])):
+        bxy = route_base(lon, lat)
+        pts = [where[str(o)] for o in ids if str(o) in where]
         seq = ([bxy] if bxy else []) + pts + ([bxy] if bxy else [])
         if len(seq) < 2:
             continue
@@ -282,41 +281,46 @@ def _draw_routes(ax: Any, routes: Any, orgs: pd.DataFrame, *, numbered: bool) ->
             for k, p in enumerate(pts, start=1):
                 ax.text(p[0], p[1], str(k), fontsize=6, ha="center", va="center", color="black", zorder=10,
                         clip_on=True)
-    if not rlist:
+    if not len(rt):
         return []
-    return [Line2D([], [], color="#e41a1c", label=f"指导员路线（{len(rlist)} 条）"),
+    return [Line2D([], [], color="#e41a1c", label=f"指导员路线（{len(rt)} 条）"),
             Line2D([], [], marker="s", linestyle="none", markerfacecolor="white", markeredgecolor="#e41a1c",
                    label="出发点（阵地/镇街驻地）")]
 
 
-def _draw_coverage(ax: Any, coverage: Any) -> list:
+def _draw_gaps(ax: Any, coverage: CoveragePlan) -> list:
+    """The coverage gaps: hexagons shaded by orgs (circles at the cell centres for a plan without a grid)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, PathPatch
 
-    handles: list = []
-    polys = gap_polygons(coverage)
-    if polys is not None:
-        vmax = max(float(pd.to_numeric(polys["orgs"], errors="coerce").max() or 1.0), 1.0)
-        for o, geom in zip(pd.to_numeric(polys["orgs"], errors="coerce").fillna(0), polys.geometry):
-            path = _path_of(geom)
-            if path is not None:
-                _add(ax, PathPatch(path, facecolor="#e31a1c", edgecolor="#b10026", linewidth=0.3,
-                                   alpha=0.2 + 0.6 * float(o) / vmax, zorder=3))
-        handles.append(Patch(facecolor="#e31a1c", edgecolor="#b10026", alpha=0.6,
-                             label=f"覆盖缺口（{len(polys)} 个六边形网格）"))
-    else:
-        gaps = pd.DataFrame(plan_json(coverage).get("gaps", []))
-        x, y, ok = _xy(gaps)
-        if ok.any():
-            ax.scatter(x[ok], y[ok], s=30, c="#e31a1c", alpha=0.5, zorder=3)
-            handles.append(Line2D([], [], marker="o", linestyle="none", color="#e31a1c", label="覆盖缺口"))
-    sites = pd.DataFrame(plan_json(coverage).get("proposed_sites", []))
-    x, y, ok = _xy(sites)
-    if ok.any():
-        ax.scatter(x[ok], y[ok], s=160, marker="*", c="#ffd700", edgecolors="black", linewidths=0.8, zorder=11)
-        handles.append(Line2D([], [], marker="*", linestyle="none", markersize=12, markerfacecolor="#ffd700",
-                              markeredgecolor="black", label=f"建议新增阵地（{int(ok.sum())}）"))
-    return handles
+    if not len(coverage.gaps):
+        return []
+    if coverage.grid is None:
+        x, y, ok = _xy(coverage.gaps)
+        if not ok.any():
+            return []
+        ax.scatter(x[ok], y[ok], s=30, c="#e31a1c", alpha=0.5, zorder=3)
+        return [Line2D([], [], marker="o", linestyle="none", color="#e31a1c", label="覆盖缺口")]
+    polys = coverage.gap_polygons()
+    vmax = max(float(pd.to_numeric(polys["orgs"], errors="coerce").max() or 1.0), 1.0)
+    for o, geom in zip(pd.to_numeric(polys["orgs"], errors="coerce").fillna(0), polys.geometry):
+        path = _path_of(geom)
+        if path is not None:
+            _add(ax, PathPatch(path, facecolor="#e31a1c", edgecolor="#b10026", linewidth=0.3,
+                               alpha=0.2 + 0.6 * float(o) / vmax, zorder=3))
+    return [Patch(facecolor="#e31a1c", edgecolor="#b10026", alpha=0.6, label=f"覆盖缺口（{len(polys)} 个六边形网格）")]
+
+
+def _draw_sites(ax: Any, coverage: CoveragePlan) -> list:
+    """The proposed new sites as stars."""
+    from matplotlib.lines import Line2D
+
+    x, y, ok = _xy(coverage.proposed_sites)
+    if not ok.any():
+        return []
+    ax.scatter(x[ok], y[ok], s=160, marker="*", c="#ffd700", edgecolors="black", linewidths=0.8, zorder=11)
+    return [Line2D([], [], marker="*", linestyle="none", markersize=12, markerfacecolor="#ffd700",
+                   markeredgecolor="black", label=f"建议新增阵地（{int(ok.sum())}）")]
 
 
 # ---------------------------------------------------------------- the map
@@ -324,7 +328,7 @@ def draw_map(
     workspace: Any,
     *,
     what: What = "overview",
-    plans: Mapping[str, Any] | None = None,
+    plans: PlansLike = None,
     assessment: Any = None,
     title: str | None = None,
     focus: str | None = None,
@@ -344,7 +348,8 @@ def draw_map(
         status, centers, proposed sites), ``joint`` (units), ``routes`` (instructor
         routes) or ``coverage`` (gaps and proposed sites).
     plans
-        ``{"joint": ..., "routes": ..., "coverage": ...}`` (objects or ``to_json()``).
+        :class:`~lianxin_geo.present.plans.Plans` or ``{"joint": ..., "routes": ..., "coverage": ...}``
+        (the planners' typed results).
     assessment
         The :class:`~lianxin_geo.assessment.assessor.Assessment`: colours orgs and towns.
     title
@@ -368,7 +373,7 @@ def draw_map(
     if what not in WHATS:
         raise ValueError(f"未知地图类型 what={what!r}：可选 {', '.join(WHATS)}")
     family = font_family()
-    plans = dict(plans or {})
+    p = as_plans(plans)
     district = workspace.district
     orgs = workspace.orgs
     fig = Figure(figsize=size_in)
@@ -417,13 +422,14 @@ def draw_map(
         handles.append(Line2D([], [], marker="o", linestyle="none", color="#bbbbbb", label=f"两新组织（{int(ok.sum())}）"))
     if what in ("overview", "coverage", "routes"):
         handles += _draw_centers(ax, workspace.centers)
-    if what == "joint" and plans.get("joint") is not None:
-        handles += _draw_units(ax, plans["joint"], orgs)
-    if what == "routes" and plans.get("routes") is not None:
-        handles += _draw_routes(ax, plans["routes"], orgs, numbered=focus is not None)
-    if what in ("coverage", "overview") and plans.get("coverage") is not None:
-        handles += _draw_coverage(ax, plans["coverage"]) if what == "coverage" else \
-            _draw_coverage(ax, {"proposed_sites": plan_json(plans["coverage"]).get("proposed_sites", [])})
+    if what == "joint" and p.joint is not None:
+        handles += _draw_units(ax, p.joint, orgs)
+    if what == "routes" and p.routes is not None:
+        handles += _draw_routes(ax, p.routes, orgs, numbered=focus is not None)
+    if what == "coverage" and p.coverage is not None:
+        handles += _draw_gaps(ax, p.coverage)
+    if what in ("coverage", "overview") and p.coverage is not None:
+        handles += _draw_sites(ax, p.coverage)
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
     ax.set_aspect(1.0 / math.cos(math.radians(lat0)), adjustable="box")

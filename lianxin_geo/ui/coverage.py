@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lianxin_geo.plan.coverage import CoveragePlan
+from lianxin_geo.present.style import num
 from lianxin_geo.ui import state, widgets
 
 __all__ = ["render"]
@@ -28,11 +30,9 @@ def render() -> None:
                                                      "coverage.reach_m_town": float(rt)},
                                          "k": int(k), "res": int(res)}
     p = st.session_state["cv_params"]
-    plan = state.coverage_plan(p["changes"], k=p["k"], hex_resolution=p["res"])
-    d = plan.district
+    plan: CoveragePlan = state.coverage_plan(p["changes"], k=p["k"], hex_resolution=p["res"])
     m = st.columns(4)
-    share = d.get("orgs_share") if isinstance(d, dict) else None
-    after = d.get("orgs_share_after") if isinstance(d, dict) else None
+    share, after = num(plan.district.get("orgs_share")), num(plan.district.get("orgs_share_after"))
     m[0].metric("阵地覆盖组织比例", "—" if share is None else f"{share:.1%}",
                 None if after is None or share is None else f"新增后 {after:.1%}")
     m[1].metric("缺口网格", f"{len(plan.gaps)}")

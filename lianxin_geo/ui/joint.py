@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
+from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.ui import state, widgets
 
-__all__ = ["render"]
+__all__ = ["render", "units_table", "unit_details"]
 
-_UCOLS = {"unit_id": "联建单元", "jurisdiction_code": "镇街代码", "jurisdiction_name": "镇街", "industry": "行业",
-          "n_orgs": "单位数", "members": "正式党员", "employees": "从业人员", "radius_m": "半径（米）",
-          "hub_name": "牵头单位", "venue": "活动阵地", "org_ids": "成员单位编号"}
+
+def units_table(plan: JointPlan, town_names: dict[str, str]) -> pd.DataFrame:
+    """联建单元一览: one row per unit, Chinese headers."""
+    u = plan.units
+    return pd.DataFrame({
+        "联建单元": u["unit_id"], "镇街代码": u["jurisdiction_code"],
+        "镇街": [town_names.get(str(c), str(c)) for c in u["jurisdiction_code"]], "行业": u["industry"],
+        "单位数": [len(ids) for ids in u["org_ids"]], "正式党员": u["members"], "从业人员": u["employees"],
+        "半径（米）": u["radius_m"].round(1), "牵头单位": u["hub_name"], "活动阵地": u["venue_name"].fillna(""),
+        "成员单位编号": ["、".join(map(str, ids)) for ids in u["org_ids"]],
+    })
+
+
+def unit_details(unit: Any, town_names: dict[str, str]) -> pd.DataFrame:
+    """One unit (a row of ``JointPlan.units``) as a two-column table."""
+    venue = "" if pd.isna(unit.venue_name) else f"{unit.venue_name}（{unit.venue_type}，约 {unit.venue_distance_m:.0f} 米）"
+    rows = [("镇街", town_names.get(str(unit.jurisdiction_code), str(unit.jurisdiction_code))),
+            ("涉及镇街", "、".join(map(str, unit.jurisdiction_codes))), ("类型", unit.kind), ("行业", unit.industry),
+            ("牵头单位", f"{unit.hub_name}（{unit.hub_id}）"), ("单位数", len(unit.org_ids)),
+            ("正式党员", unit.members), ("从业人员", unit.employees), ("半径（米）", f"{unit.radius_m:.0f}"),
+            ("建议活动场所", venue), ("理由", unit.reason)]
+    return pd.DataFrame({"项目": [k for k, _ in rows], "内容": [str(v) for _, v in rows]})
 
 
 def render() -> None:
@@ -42,39 +64,36 @@ def render() -> None:
     if params is None:
         st.info("设置参数后点击“生成联建方案”。")
         return
-    plan = state.joint_plan(params["changes"], reoptimize=params["reopt"], cross_town=params["cross"])
-    s, units = plan.stats, plan.unit_records()
+    plan: JointPlan = state.joint_plan(params["changes"], reoptimize=params["reopt"], cross_town=params["cross"])
+    s, units = plan.stats, plan.units
+    names = dict(ws.district.town_names)
     m = st.columns(4)
     m[0].metric("联建单元", f"{len(units)}")
-    m[1].metric("纳入单位", f"{s.get('placed', sum(len(u['org_ids']) for u in units))}")
+    m[1].metric("纳入单位", f"{s.get('placed', sum(len(ids) for ids in units['org_ids']))}")
     m[2].metric("未纳入", f"{len(plan.unplaced)}")
     m[3].metric("平均半径", f"{(s.get('mean_radius_m') or 0):.0f} 米")
-    violations = pd.DataFrame(plan.violations)
-    if len(violations):
-        st.error(f"独立校验发现 {len(violations)} 处不符合规则：")
-        st.dataframe(violations, hide_index=True)
+    if len(plan.violations):
+        st.error(f"独立校验发现 {len(plan.violations)} 处不符合规则：")
+        st.dataframe(plan.violations, hide_index=True)
     else:
         st.success("独立校验：所有联建单元均符合政策配置的规则。")
-    uf = plan.units_frame()
-    uf["n_orgs"] = [len(u["org_ids"]) for u in units]
-    unit_ids = [str(u["unit_id"]) for u in units]
+    unit_ids = units["unit_id"].astype(str).tolist()
     sel = st.selectbox("查看一个联建单元", ["（全部）"] + unit_ids, key="jt_sel")
     selected = None if sel == "（全部）" else sel
     widgets.show_map(page, key="jt_map", layers=("boundaries", "orgs", "units"), plans={"joint": plan},
                      assessment=state.assessment(), selected_unit=selected)
     if selected is not None:
-        u = next(u for u in units if str(u["unit_id"]) == selected)
-        members = ws.orgs[ws.orgs["id"].astype(str).isin([str(o) for o in u["org_ids"]])]
+        u = next(u for u in units.itertuples(index=False) if str(u.unit_id) == selected)
+        members = ws.orgs[ws.orgs["id"].astype(str).isin([str(o) for o in u.org_ids])]
         st.subheader(f"联建单元 {selected}")
-        st.json({k: v for k, v in u.items() if k not in ("org_ids",)}, expanded=False)
+        st.dataframe(unit_details(u, names), hide_index=True, width="stretch")
         cols = [c for c in ("id", "name", "industry", "members", "employees", "jurisdiction_name", "building", "park")
                 if c in members]
         st.dataframe(members[cols], hide_index=True, width="stretch")
     st.subheader("联建单元一览")
-    st.dataframe(uf[[c for c in _UCOLS if c in uf]].rename(columns=_UCOLS), hide_index=True,
-                 width="stretch")
+    st.dataframe(units_table(plan, names), hide_index=True, width="stretch")
     st.subheader("未纳入的单位及原因")
-    st.dataframe(plan.unplaced_frame().rename(columns={"org_id": "单位编号", "name": "单位名称",
+    st.dataframe(plan.unplaced.rename(columns={"org_id": "单位编号", "name": "单位名称",
                                                         "jurisdiction_code": "镇街代码", "reason": "原因",
                                                         "next_option": "建议"}),
                  hide_index=True, width="stretch")

@@ -6,14 +6,23 @@ import pandas as pd
 import streamlit as st
 
 from lianxin_geo.core.files import neutralise_frame
+from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.ui import state, widgets
 
-__all__ = ["render", "route_csv"]
+__all__ = ["render", "route_csv", "routes_table"]
 
 
 def route_csv(sheet: pd.DataFrame) -> bytes:
     """The route sheet as the CSV download: UTF-8 with BOM, no cell a spreadsheet would run as a formula."""
     return neutralise_frame(sheet).to_csv(index=False).encode("utf-8-sig")
+
+
+def routes_table(plan: InstructorPlan) -> pd.DataFrame:
+    """路线一览: one row per instructor, Chinese headers, navigation links."""
+    r = plan.routes
+    return pd.DataFrame({"指导员": r["instructor_id"], "镇街": r["town_name"],
+                         "组织数": [len(ids) for ids in r["org_ids"]], "里程（公里）": r["length_km"].round(1),
+                         "用时（分钟）": r["minutes"].round(), "高德导航": r["amap"], "百度导航": r["baidu"]})
 
 
 def render() -> None:
@@ -42,31 +51,29 @@ def render() -> None:
     if params is None:
         st.info("设置参数后点击“生成路线”。")
         return
-    plan = state.route_plan(params["changes"], cross_town=params["cross"])
-    s, routes = plan.stats, plan.to_json()["routes"]
+    plan: InstructorPlan = state.route_plan(params["changes"], cross_town=params["cross"])
+    s, routes = plan.stats, plan.routes
     m = st.columns(4)
     m[0].metric("指导员", f"{len(routes)}")
-    m[1].metric("联系组织", f"{sum(len(r['org_ids']) for r in routes)}")
+    m[1].metric("联系组织", f"{sum(len(ids) for ids in routes['org_ids'])}")
     m[2].metric("未分配", f"{len(plan.unassigned)}")
     m[3].metric("总里程", f"{(s.get('total_km') or 0):.0f} 公里")
-    sel = st.selectbox("查看一条路线（显示站点编号）", ["（全部）"] + [r["instructor_id"] for r in routes], key="rt_sel")
+    sel = st.selectbox("查看一条路线（显示站点编号）", ["（全部）"] + routes["instructor_id"].astype(str).tolist(),
+                       key="rt_sel")
     selected = None if sel == "（全部）" else sel
     widgets.show_map(page, key="rt_map", layers=("boundaries", "centers", "routes"), plans={"routes": plan},
                      selected_route=selected)
     sheet = plan.route_sheet()
     if selected is not None:
-        r = next(r for r in routes if r["instructor_id"] == selected)
-        st.subheader(f"{selected} · {widgets.markdown_text(r['town_name'])} · {len(r['org_ids'])} 个组织 · "
-                     f"{r['length_km']:.1f} 公里 · 约 {r['minutes']:.0f} 分钟")
+        r = next(r for r in routes.itertuples(index=False) if str(r.instructor_id) == selected)
+        st.subheader(f"{selected} · {widgets.markdown_text(r.town_name)} · {len(r.org_ids)} 个组织 · "
+                     f"{r.length_km:.1f} 公里 · 约 {r.minutes:.0f} 分钟")
         st.dataframe(sheet[sheet["指导员编号"] == selected], hide_index=True, width="stretch")
-        for app_name, label in (("amap", "高德导航（全程）"), ("baidu", "百度导航（全程）")):
-            if r["nav"].get(app_name):
-                st.link_button(label, r["nav"][app_name])
+        for link, label in ((r.amap, "高德导航（全程）"), (r.baidu, "百度导航（全程）")):
+            if isinstance(link, str) and link:
+                st.link_button(label, link)
     st.subheader("路线一览")
-    st.dataframe(pd.DataFrame([{"指导员": r["instructor_id"], "镇街": r["town_name"], "组织数": len(r["org_ids"]),
-                                "里程（公里）": round(r["length_km"], 1), "用时（分钟）": round(r["minutes"]),
-                                "高德导航": r["nav"].get("amap"), "百度导航": r["nav"].get("baidu")} for r in routes]),
-                 hide_index=True, width="stretch",
+    st.dataframe(routes_table(plan), hide_index=True, width="stretch",
                  column_config={"高德导航": st.column_config.LinkColumn(display_text="打开"),
                                 "百度导航": st.column_config.LinkColumn(display_text="打开")})
     st.download_button("下载路线单（CSV）", route_csv(sheet), "指导员路线.csv", mime="text/csv")
