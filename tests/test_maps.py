@@ -209,7 +209,13 @@ def _frame(columns, rows) -> pd.DataFrame:
 
 
 def _typed_plans():
-    """Small typed results (the planners' result classes, built by hand) for the layer tests."""
+    """Small typed results (the planners' result classes, built by hand) for the layer tests.
+
+    The route's stops carry their coordinates (as the planner gives them); a third visit without coordinates
+    is not drawn.
+    """
+    orgs = _orgs()
+    where = {i: (x, y) for i, x, y in zip(orgs["id"], orgs["lon"], orgs["lat"])}
     from lianxin_geo.plan.coverage import CoveragePlan, VenueReport
     from lianxin_geo.plan.joint import JointParams, JointPlan
     from lianxin_geo.plan.joint.result import KEPT_COLUMNS, UNIT_COLUMNS, UNPLACED_COLUMNS, VIOLATION_COLUMNS
@@ -227,8 +233,10 @@ def _typed_plans():
         routes=_frame(ROUTE_COLUMNS, [{"instructor_id": "Z1", "jurisdiction_code": "110113001", "base_name": "中心",
                                        "base_lon": 116.6, "base_lat": 40.05, "org_ids": ("O0", "O1"), "stops": 2,
                                        "length_km": 3.2, "minutes": 70.0}]),
-        stops=_frame(STOP_COLUMNS, [{"instructor_id": "Z1", "order": k + 1, "org_id": o, "name": o}
-                                    for k, o in enumerate(("O0", "O1"))]),
+        stops=_frame(STOP_COLUMNS, [{"instructor_id": "Z1", "order": k + 1, "org_id": o, "name": o,
+                                     "lon": where[o][0], "lat": where[o][1]}
+                                    for k, o in enumerate(("O0", "O1"))]
+                     + [{"instructor_id": "Z1", "order": 3, "org_id": "LJ-X", "name": "新建联合党组织"}]),
         unassigned=_frame(UNASSIGNED_COLUMNS, []), towns=_frame(TOWN_COLUMNS, []), stats={},
         params=InstructorParams.from_profile())
     empty = pd.DataFrame()
@@ -276,3 +284,19 @@ def test_presenters_refuse_plan_json(ws):
         maps.build_map(ws, plans={"joints": joint})
     m = maps.build_map(ws, layers=("gaps",), plans={"coverage": cov, "routes": None})  # a missing plan is no plan
     assert any(f["properties"].get("cell") == "HX8:a" for f in _features(maps.map_html(m)))
+
+
+def test_route_stop_of_a_new_joint_unit_is_drawn(ws):
+    """A route visiting a new joint unit (an id not in the org ledger) draws that stop at its coordinates."""
+    import dataclasses
+
+    _, routes, _ = _typed_plans()
+    stops = routes.stops.copy()
+    stops.loc[stops["org_id"] == "LJ-X", ["lon", "lat"]] = [116.61, 40.06]
+    routes = dataclasses.replace(routes, stops=stops)
+    html = maps.map_html(maps.build_map(ws, layers=("routes",), plans={"routes": routes}))
+    feats = _features(html)
+    route = next(f for f in feats if f["geometry"]["type"] == "LineString")
+    assert len(route["geometry"]["coordinates"]) == 5  # base, 3 stops, base
+    names = [f["properties"].get("name") for f in feats if f["properties"].get("no")]
+    assert names == ["O0", "O1", "新建联合党组织"]

@@ -31,7 +31,7 @@ from lianxin_geo.core.model import APPROX_NOTE, DEMO_NOTE
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
-from lianxin_geo.present.plans import PlansLike, as_plans, route_base
+from lianxin_geo.present.plans import PlansLike, as_plans, route_base, route_points
 from lianxin_geo.present.style import org_status
 
 __all__ = ["LAYER_TITLES", "build_layers", "to_gcj02", "write_gpkg", "write_geojson_dir"]
@@ -142,17 +142,17 @@ def _joint_layers(joint: JointPlan, lut: dict[str, tuple[float, float]], notes: 
             "joint_members": gpd.GeoDataFrame(mf, geometry=mgeoms, crs="EPSG:4326")}
 
 
-def _route_layers(routes: InstructorPlan, lut: dict[str, tuple[float, float]], notes: str) -> dict[str, Any]:
+def _route_layers(routes: InstructorPlan, notes: str) -> dict[str, Any]:
     """``routes`` (base → stops → base lines) and ``route_stops`` (points in visiting order) of an instructor plan."""
     import geopandas as gpd
     import shapely
 
     rows, geoms, srows, sgeoms = [], [], [], []
-    names = {(str(i), str(o)): n for i, o, n in zip(routes.stops["instructor_id"], routes.stops["org_id"],
-                                                     routes.stops["name"])}
+    visits = route_points(routes)
+    names = {(rid, oid): name for rid, vs in visits.items() for _, _, oid, name in vs}
     for r in routes.routes.itertuples(index=False):
         bxy = route_base(r.base_lon, r.base_lat)
-        pts = [(str(o), lut[str(o)]) for o in r.org_ids if str(o) in lut]
+        pts = [(oid, (x, y)) for x, y, oid, _ in visits.get(str(r.instructor_id), [])]
         seq = ([bxy] if bxy else []) + [p for _, p in pts] + ([bxy] if bxy else [])
         if len(seq) < 2:
             continue
@@ -244,7 +244,7 @@ def build_layers(workspace: Any, *, plans: PlansLike = None, assessment: Any = N
     if p.joint is not None:
         out.update(_joint_layers(p.joint, lut, notes))
     if p.routes is not None:
-        out.update(_route_layers(p.routes, lut, notes))
+        out.update(_route_layers(p.routes, notes))
     if p.coverage is not None:
         out.update(_coverage_layers(p.coverage, notes))
     return out

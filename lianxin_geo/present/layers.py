@@ -19,7 +19,7 @@ from lianxin_geo.core import crs as _crs
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
-from lianxin_geo.present.plans import route_base
+from lianxin_geo.present.plans import route_base, route_points
 from lianxin_geo.present.style import OTHER_COLOR, PALETTE, STATUS_COLORS, esc, num, org_status, rate_color
 
 __all__ = [
@@ -413,7 +413,7 @@ _STOP_CSS = ("color:#fff;border-radius:9px;width:18px;height:18px;line-height:18
              "font:bold 11px sans-serif;border:1px solid #fff")
 
 
-def routes_layer(routes: InstructorPlan, orgs: pd.DataFrame, *, basemap: str = "none", selected: str | None = None,
+def routes_layer(routes: InstructorPlan, *, basemap: str = "none", selected: str | None = None,
                  numbered: bool | None = None, show: bool = True):
     """Instructor routes as lines from the base through the stops, stops numbered in visiting order.
 
@@ -424,7 +424,7 @@ def routes_layer(routes: InstructorPlan, orgs: pd.DataFrame, *, basemap: str = "
     import folium
 
     shift = _shifter(basemap)
-    where = _lut(orgs)
+    visits = route_points(routes)
     group = _group("routes", show=show)
     lines, stops = [], []
     rt = routes.routes
@@ -434,7 +434,7 @@ def routes_layer(routes: InstructorPlan, orgs: pd.DataFrame, *, basemap: str = "
     label = numbered if numbered is not None else (selected is not None or total <= 300)
     for n, r in enumerate(rt.itertuples(index=False)):
         bxy = route_base(r.base_lon, r.base_lat)
-        pts = [where[str(o)] for o in r.org_ids if str(o) in where]
+        pts = [(x, y, name) for x, y, _, name in visits.get(str(r.instructor_id), [])]
         seq = ([bxy] if bxy else []) + [p[:2] for p in pts] + ([bxy] if bxy else [])
         if not pts or len(seq) < 2:
             continue

@@ -218,7 +218,7 @@ def build_map(
     if "units" in layers and p.joint is not None:
         units_layer(p.joint, orgs, basemap=basemap, selected=selected_unit).add_to(m)
     if "routes" in layers and p.routes is not None:
-        routes_layer(p.routes, orgs, basemap=basemap, selected=selected_route).add_to(m)
+        routes_layer(p.routes, basemap=basemap, selected=selected_route).add_to(m)
     if "gaps" in layers and p.coverage is not None:
         gaps_layer(p.coverage, basemap=basemap).add_to(m)
     if "sites" in layers and p.coverage is not None:

@@ -19,7 +19,7 @@ from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.present.style import num
 
-__all__ = ["PLAN_KINDS", "Plan", "Plans", "PlansLike", "as_plans", "plan_mapping", "route_base"]
+__all__ = ["PLAN_KINDS", "Plan", "Plans", "PlansLike", "as_plans", "plan_mapping", "route_base", "route_points"]
 
 #: The plans a map or an export can show.
 PLAN_KINDS: tuple[str, ...] = ("joint", "routes", "coverage")
@@ -85,3 +85,18 @@ def route_base(lon: Any, lat: Any) -> tuple[float, float] | None:
     """A route's base (``InstructorPlan.routes`` ``base_lon``, ``base_lat``) as a point; ``None`` without coordinates."""
     x, y = num(lon), num(lat)
     return None if x is None or y is None else (x, y)
+
+
+def route_points(routes: InstructorPlan) -> dict[str, list[tuple[float, float, str, str]]]:
+    """Each route's visits in order as ``(lon, lat, org_id, name)``, from ``InstructorPlan.stops``.
+
+    The stops carry their own coordinates, so a new joint unit (``LJ-…``, visited at its lead org) is drawn like
+    any org; visits without coordinates are left out.
+    """
+    out: dict[str, list[tuple[float, float, str, str]]] = {}
+    st = routes.stops.sort_values(["instructor_id", "order"], kind="stable")
+    for rid, lon, lat, oid, name in zip(st["instructor_id"], st["lon"], st["lat"], st["org_id"], st["name"]):
+        x, y = num(lon), num(lat)
+        if x is not None and y is not None:
+            out.setdefault(str(rid), []).append((x, y, str(oid), str(name)))
+    return out

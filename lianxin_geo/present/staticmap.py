@@ -30,7 +30,7 @@ from lianxin_geo.core.files import atomic_path
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
-from lianxin_geo.present.plans import PlansLike, as_plans, route_base
+from lianxin_geo.present.plans import PlansLike, as_plans, route_base, route_points
 from lianxin_geo.present.style import PALETTE, RATE_BANDS, STATUS_COLORS, STATUS_ORDER, org_status, rate_color
 
 __all__ = [
@@ -261,14 +261,14 @@ def _draw_units(ax: Any, joint: JointPlan, orgs: pd.DataFrame) -> list:
                    label=f"联建单元（{len(units)}，连线至牵头单位）")] if len(units) else []
 
 
-def _draw_routes(ax: Any, routes: InstructorPlan, orgs: pd.DataFrame, *, numbered: bool) -> list:
+def _draw_routes(ax: Any, routes: InstructorPlan, *, numbered: bool) -> list:
     from matplotlib.lines import Line2D
 
-    where = _lut(orgs)
+    visits = route_points(routes)
     rt = routes.routes
-    for n, (ids, lon, lat) in enumerate(zip(rt["org_ids"], rt["base_lon"], rt["base_lat"])):
+    for n, (rid, lon, lat) in enumerate(zip(rt["instructor_id"], rt["base_lon"], rt["base_lat"])):
         bxy = route_base(lon, lat)
-        pts = [where[str(o)] for o in ids if str(o) in where]
+        pts = [(x, y) for x, y, _, _ in visits.get(str(rid), [])]
         seq = ([bxy] if bxy else []) + pts + ([bxy] if bxy else [])
         if len(seq) < 2:
             continue
@@ -425,7 +425,7 @@ def draw_map(
     if what == "joint" and p.joint is not None:
         handles += _draw_units(ax, p.joint, orgs)
     if what == "routes" and p.routes is not None:
-        handles += _draw_routes(ax, p.routes, orgs, numbered=focus is not None)
+        handles += _draw_routes(ax, p.routes, numbered=focus is not None)
     if what == "coverage" and p.coverage is not None:
         handles += _draw_gaps(ax, p.coverage)
     if what in ("coverage", "overview") and p.coverage is not None:
