@@ -143,21 +143,31 @@ def test_ledger_file(capsys, large, name, tmp_path):
 
 
 @pytest.mark.parametrize("name", OTHERS)
-def test_boundary_and_policy_file(capsys, name):
+def test_boundary_and_policy_file(capsys, name, tmp_path):
     case = CASES[name]
     path = HOSTILE / name
+    html = tmp_path / "map.html"
     if case.kind == "policy":
-        runs = [("assess", "--orgs", str(GOOD_LEDGER), "--policy", str(path), "--json")]
+        runs = [("assess", "--orgs", str(GOOD_LEDGER), "--policy", str(path), "--json"),
+                ("export", "--format", "html", "--orgs", str(GOOD_LEDGER), "--policy", str(path), "--out", str(html),
+                 "--time-limit", "1")]
     else:
         runs = [("validate", str(GOOD_LEDGER), "--boundaries", str(path), "--json"),
-                ("locate", "--orgs", str(GOOD_LEDGER), "--boundaries", str(path), "--json")]
+                ("locate", "--orgs", str(GOOD_LEDGER), "--boundaries", str(path), "--json"),
+                ("assess", "--orgs", str(GOOD_LEDGER), "--boundaries", str(path), "--json"),
+                ("export", "--format", "html", "--orgs", str(GOOD_LEDGER), "--boundaries", str(path),
+                 "--out", str(html), "--time-limit", "1")]
     for args in runs:
         code, out, err = _cli(capsys, *args)
         assert code == case.exit, err[-2000:]
         if code:
             _check_refusal(err, name, case)
+            if args[0] == "export":
+                assert not html.exists()
         elif args[0] == "validate":
             _check_report(json.loads(out), case, _records(GOOD_LEDGER, CASES["bom_title.csv"]))
+        elif args[0] == "export":
+            assert html.stat().st_size > 0
 
 
 def test_projected_boundaries_load_once_declared(capsys):
