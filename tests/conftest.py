@@ -15,24 +15,44 @@ import shapely
 
 from lianxin_geo.core.district import District
 
+#: One town of :func:`make_box_district`: code, name, kind and either (minx, miny, maxx, maxy) in degrees or a
+#: shapely polygon.
+Town = tuple[str, str, str, "tuple[float, float, float, float] | shapely.Geometry"]
+
 #: Towns of :func:`make_box_district`: code, name, kind, (minx, miny, maxx, maxy) in degrees.
-BOX_TOWNS: tuple[tuple[str, str, str, tuple[float, float, float, float]], ...] = (
+BOX_TOWNS: tuple[Town, ...] = (
     ("110113001", "甲街道", "街道", (116.59, 40.09, 116.61, 40.13)),
     ("110113101", "乙镇", "镇", (116.61, 40.09, 116.63, 40.13)),
     ("110113102", "丙镇", "镇", (116.59, 40.13, 116.63, 40.15)),
 )
 
 
-def make_box_district(towns: Sequence[tuple[str, str, str, tuple[float, float, float, float]]] = BOX_TOWNS,
-                      *, code: str = "110113", name: str = "测试区", approximate: bool = True) -> District:
-    """A district whose towns are boxes (they share edges where the boxes touch)."""
-    geoms = [shapely.box(*b) for _, _, _, b in towns]
+def make_box_district(towns: Sequence[Town] = BOX_TOWNS, *, code: str = "110113", name: str = "测试区",
+                      approximate: bool = True, mca_names: Sequence[str] | None = None,
+                      source: str = "") -> District:
+    """A district whose towns are boxes (they share edges where the boxes touch).
+
+    Parameters
+    ----------
+    towns
+        ``(code, name, kind, shape)`` per town; ``shape`` is a ``(minx, miny, maxx, maxy)`` box in degrees or
+        any shapely polygon.
+    code, name, source
+        The district's own code, name and source sentence.
+    approximate
+        Both the district's flag and every town's ``approximate`` column.
+    mca_names
+        The towns' official (民政) names when they differ from ``name`` (default: the same).
+    """
+    geoms = [s if isinstance(s, shapely.Geometry) else shapely.box(*s) for _, _, _, s in towns]
+    names = [t[1] for t in towns]
     jur = gpd.GeoDataFrame(
-        {"code": [t[0] for t in towns], "name": [t[1] for t in towns], "mca_name": [t[1] for t in towns],
+        {"code": [t[0] for t in towns], "name": names,
+         "mca_name": list(mca_names) if mca_names is not None else names,
          "kind": [t[2] for t in towns], "approximate": [approximate] * len(towns)},
         geometry=geoms, crs="EPSG:4326")
     return District(code=code, name=name, jurisdictions=jur, outline=shapely.union_all(geoms),
-                    approximate=approximate)
+                    approximate=approximate, source=source)
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +64,7 @@ def box_district() -> District:
 @pytest.fixture(scope="session")
 def demo_ws():
     """A 600-org synthetic workspace on the Shunyi skeleton, built once per session (do not modify)."""
+    # imported here, not at the top: a broken workspace module then fails the tests that use it, not every test
     from lianxin_geo.workspace import load_workspace
 
     return load_workspace(demo_orgs=600)

@@ -6,14 +6,21 @@ workspace is cached once for the module (``st.cache_resource`` lives in this pro
 
 from __future__ import annotations
 
+import io
 import os
+import re
 from pathlib import Path
 
+import numpy as np
+import openpyxl
 import pytest
 
 pytest.importorskip("streamlit")
 pytest.importorskip("streamlit_folium")
 from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from lianxin_geo.present.assets import external_urls  # noqa: E402
+from lianxin_geo.present.maps import MapFilters, filter_orgs  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = ("overview", "data", "joint", "routes", "coverage", "exports")
@@ -80,9 +87,7 @@ def test_max_units_changes_the_number_of_units():
     assert any(unit in s.value for s in at.subheader)
 
 
-def test_town_filter_changes_the_shown_count():
-    from lianxin_geo.present.maps import MapFilters, filter_orgs
-
+def test_town_filter_changes_the_shown_count(demo_ws):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     ms = at.multiselect(key="ov_towns")
     town = ms.options[0]
@@ -92,13 +97,11 @@ def test_town_filter_changes_the_shown_count():
     after = _map_args(at)
     assert after < before
     # the map shows exactly the orgs of that town with coordinates
-    assert after == _expected_points(town, filter_orgs, MapFilters)
+    assert after == _expected_points(demo_ws, town)
 
 
 def _map_args(at: AppTest) -> int:
     """Number of org points in the map sent to the browser (the st_folium component's script)."""
-    import re
-
     for c in at.get("component_instance"):
         script = getattr(c.proto, "json_args", "") or ""
         if "geo_json" in script:
@@ -106,12 +109,8 @@ def _map_args(at: AppTest) -> int:
     raise AssertionError("没有找到地图组件 / no map component on the page")
 
 
-def _expected_points(town_label: str, filter_orgs, MapFilters) -> int:
-    import numpy as np
-
-    from lianxin_geo.workspace import load_workspace
-
-    ws = load_workspace(demo_orgs=600)
+def _expected_points(ws, town_label: str) -> int:
+    """Orgs with coordinates in the town, on the same 600-org demo as the app (``LIANXIN_GEO_DEMO_ORGS``)."""
     code = ws.district.resolve_town(town_label)
     shown = filter_orgs(ws.orgs, MapFilters(towns=(code,)))
     return int((np.isfinite(shown["lon"].astype(float)) & np.isfinite(shown["lat"].astype(float))).sum())
@@ -144,16 +143,10 @@ def test_routes_and_coverage_generate():
     assert not at.exception
     plan_keys, data = at.session_state["ex_html"]
     html = data.decode("utf-8")
-    from lianxin_geo.present.assets import external_urls
-
     assert external_urls(html) == []
     assert "示意边界" in html
     assert {k for k, _ in plan_keys} == {"routes", "coverage"}  # the plans generated on the other pages
     at.button(key="ex_make_xlsx").click().run(timeout=TIMEOUT)
     assert not at.exception and not at.error
-    import io
-
-    import openpyxl
-
     wb = openpyxl.load_workbook(io.BytesIO(at.session_state["ex_xlsx"][1]), read_only=True)
     assert "附件1" in " ".join(wb.sheetnames) and "路线单" in wb.sheetnames

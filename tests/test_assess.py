@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
-import shapely
+
+from conftest import make_box_district
 
 from lianxin_geo.assessment.assessor import (
     STATUS_JOINT, STATUS_NONE, STATUS_OWN, STATUS_WORK, assess,
@@ -24,13 +24,12 @@ SHENGLI, SHIYUAN, GAOLIYING, RENHE = "110113001", "110113010", "110113101", "110
 
 @pytest.fixture(scope="module")
 def district() -> District:
+    """The 25 Shunyi towns, each a 0.02° box around its seat."""
     towns = pd.read_csv(ROOT / "data" / "boundaries" / "shunyi_towns.csv", dtype={"code": str})
-    geoms = [shapely.box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01)
-             for lon, lat in zip(towns["seat_lon"], towns["seat_lat"])]
-    j = gpd.GeoDataFrame({"code": towns["code"], "name": towns["name"], "mca_name": towns["mca_name"],
-                          "kind": towns["kind"], "approximate": True}, geometry=geoms, crs="EPSG:4326")
-    return District(code="110113", name="顺义区", jurisdictions=j, outline=shapely.union_all(geoms),
-                    approximate=True)
+    return make_box_district(
+        [(t.code, t.name, t.kind, (t.seat_lon - 0.01, t.seat_lat - 0.01, t.seat_lon + 0.01, t.seat_lat + 0.01))
+         for t in towns.itertuples(index=False)],
+        name="顺义区", mca_names=towns["mca_name"].tolist())
 
 
 def org(**kw):

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from lianxin_geo.cli import main
+from lianxin_geo.core.files import is_dangerous
+from lianxin_geo.core.policy import load_profile
+from lianxin_geo.ingest.demo import write_demo
 
 DATA = Path(__file__).parent / "data"
 
@@ -102,17 +105,16 @@ def test_demo_is_identical_for_the_same_seed(capsys, tmp_path):
     assert doc["rows_in"] == 300 and doc["rejected"] == 0
 
 
-def test_assess_json_and_policy_file_changes_the_result(capsys, tmp_path):
-    base = run_json(capsys, "assess")
+def test_assess_json_and_policy_file_changes_the_result(capsys, small_orgs, tmp_path):
+    base = run_json(capsys, "assess", "--orgs", str(small_orgs))
     assert set(base) >= {"district", "jurisdictions", "actions", "venues", "funding"}
     assert 0 <= base["district"]["org_coverage_rate"] <= 1
-    from lianxin_geo.core.policy import load_profile
 
     src = Path(load_profile("shunyi-2017").path).read_text(encoding="utf-8")
     edited = tmp_path / "mine.toml"
     edited.write_text(src.replace("required_m2_town = { value = 1200", "required_m2_town = { value = 100"),
                       encoding="utf-8")
-    mine = run_json(capsys, "assess", "--policy", str(edited))
+    mine = run_json(capsys, "assess", "--orgs", str(small_orgs), "--policy", str(edited))
     failing = lambda d: sum(1 for v in d["venues"] if not v["compliant"])  # noqa: E731
     shortfall = lambda d: sum(v.get("shortfall_m2") or 0 for v in d["venues"])  # noqa: E731
     assert failing(mine) <= failing(base) and shortfall(mine) < shortfall(base)
@@ -123,8 +125,6 @@ def test_assess_json_and_policy_file_changes_the_result(capsys, tmp_path):
 @pytest.fixture(scope="module")
 def small_orgs(tmp_path_factory) -> Path:
     """A 600-org synthetic ledger written as a user would have it (xlsx, Chinese headers)."""
-    from lianxin_geo.ingest.demo import write_demo
-
     folder = tmp_path_factory.mktemp("small")
     return write_demo(folder, n_orgs=600, seed=11)["orgs"]
 
@@ -291,8 +291,6 @@ def _is_number(text: str) -> bool:
 @pytest.mark.parametrize("command", [("locate",), ("plan", "joint"), ("plan", "routes", "--time-limit", "2"),
                                      ("plan", "coverage", "--new-sites", "2")])
 def test_csv_outputs_carry_no_formula(capsys, formula_orgs, tmp_path, command):
-    from lianxin_geo.core.files import is_dangerous
-
     out = tmp_path / "out.csv"
     run_json(capsys, *command, "--orgs", str(formula_orgs), "--out", str(out))
     cells = _csv_cells(out)

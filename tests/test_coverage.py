@@ -15,6 +15,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import make_box_district
+
 from lianxin_geo.core.crs import from_wgs84
 from lianxin_geo.core.distance import RoutingWarning
 from lianxin_geo.core.district import District
@@ -63,14 +65,10 @@ def district() -> District:
     def box(x0, x1):
         lo0, la0 = xy(x0, 0)
         lo1, la1 = xy(x1, 6000)
-        return shapely.box(float(lo0), float(la0), float(lo1), float(la1))
+        return (float(lo0), float(la0), float(lo1), float(la1))
 
-    gdf = gpd.GeoDataFrame(
-        {"code": ["110000001", "110000101"], "name": ["甲街道", "乙镇"], "mca_name": ["甲街道", "乙镇"],
-         "kind": ["街道", "镇"], "approximate": [False, False]},
-        geometry=[box(0, 2000), box(2000, 12000)], crs="EPSG:4326",
-    )
-    return District(code="110000", name="测试区", jurisdictions=gdf, outline=shapely.union_all(gdf.geometry.values))
+    return make_box_district([("110000001", "甲街道", "街道", box(0, 2000)),
+                              ("110000101", "乙镇", "镇", box(2000, 12000))], code="110000", approximate=False)
 
 
 def orgs_frame(points: list[tuple[float, float]], employees=None, members=None) -> pd.DataFrame:

@@ -7,7 +7,6 @@ import json
 import math
 from urllib.parse import parse_qs, urlsplit
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -15,6 +14,8 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from conftest import make_box_district
 
 from lianxin_geo.core import crs
 from lianxin_geo.core.distance import haversine_m, haversine_matrix
@@ -38,13 +39,8 @@ FAST = dict(time_limit_s=1.0, max_iterations=300, params=PARAMS)
 @pytest.fixture(scope="module")
 def district() -> District:
     """Town A: lon 116.50–116.60; town B: lon 116.60–116.70; both lat 40.00–40.10."""
-    polys = [shapely.box(116.50, 40.00, 116.60, 40.10), shapely.box(116.60, 40.00, 116.70, 40.10)]
-    gdf = gpd.GeoDataFrame(
-        {"code": [A, B], "name": ["甲镇", "乙街道"], "mca_name": ["甲镇", "乙街道"], "kind": ["镇", "街道"],
-         "approximate": [True, True]},
-        geometry=polys, crs="EPSG:4326")
-    return District(code="110113", name="测试区", jurisdictions=gdf, outline=shapely.union_all(polys),
-                    approximate=True, source="test")
+    return make_box_district([(A, "甲镇", "镇", (116.50, 40.00, 116.60, 40.10)),
+                              (B, "乙街道", "街道", (116.60, 40.00, 116.70, 40.10))], source="test")
 
 
 def make_orgs(n_a: int = 37, n_b: int = 14, seed: int = 0) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -15,12 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lianxin_geo.core.crs import wgs84_to_gcj02
-from lianxin_geo.core.district import District
 from lianxin_geo.core.errors import LedgerError
+from lianxin_geo.core.model import DEMO_FLAG, ORG_SCHEMA, VALUE_LIMITS
+from lianxin_geo.ingest._xlsx import scan_sheet
+from lianxin_geo.ingest.boundaries import demo_district
 from lianxin_geo.ingest.ledger import derive_id, detect_kind, read_frame, read_ledger
-from lianxin_geo.core.model import DEMO_FLAG, ORG_SCHEMA
+from lianxin_geo.ingest.limits import ReadLimits
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 PROBLEMS = DATA / "orgs_problems.csv"
 GBK = DATA / "orgs_gbk_excel.csv"
@@ -31,33 +33,8 @@ SHENGLI = (116.64469, 40.11918)  # 胜利街道 office, WGS-84
 
 
 # ---------------------------------------------------------------- district
-def _voronoi_district() -> District:
-    """Shunyi from the real files: Voronoi cells of the 25 town seats clipped to the outline."""
-    import geopandas as gpd
-    import shapely
-    from shapely.geometry import shape
-
-    towns = pd.read_csv(ROOT / "data/boundaries/shunyi_towns.csv", dtype={"code": str})
-    gj = json.loads((ROOT / "data/boundaries/shunyi_outline.geojson").read_text(encoding="utf-8"))
-    outline = shapely.union_all([shape(f["geometry"]) for f in gj["features"]])
-    seats = shapely.points(towns["seat_lon"].to_numpy(), towns["seat_lat"].to_numpy())
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seats), extend_to=outline))
-    geoms = []
-    for pt in seats:
-        cell = next(c for c in cells if shapely.contains(c, pt))
-        geoms.append(shapely.intersection(cell, outline))
-    gdf = gpd.GeoDataFrame(
-        towns[["code", "name", "mca_name", "kind"]].assign(approximate=True), geometry=geoms, crs="EPSG:4326")
-    return District(code="110113", name="顺义区", jurisdictions=gdf, outline=outline, approximate=True)
-
-
-@cache
-def shunyi() -> District:
-    try:
-        from lianxin_geo.ingest.boundaries import demo_district
-    except ImportError:  # pragma: no cover - before boundaries.py existed
-        return _voronoi_district()
-    return demo_district()
+#: Shunyi from the real files (25 towns, the shipped boundaries), built once.
+shunyi = cache(demo_district)
 
 
 @pytest.fixture(scope="module")
@@ -71,21 +48,9 @@ def _sha_id(prefix: str, *parts: str) -> str:
 
 # ---------------------------------------------------------------- the problems file
 EMPTY_CODE_ROWS = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
-EXPECTED = [  # (row, column, severity, value, fragment of the reason); empty-code warnings listed apart
-    (3, "统一社会信用代码", "warning", "91110113MA01D4E5F0", "第18位应为“Q”"),
-    (4, "统一社会信用代码", "warning", "91110113MA01G6H7J", "应为18位，实为17位"),
-    (5, "统一社会信用代码", "error", "91110113MA01A2B3CN", "与第2行重复"),
-    (8, "组织类别", "error", "个体户", "非公企业、社会组织"),
-    (9, "从业人员数", "error", "-5", "不能为负数"),
-    (10, "经度", "error", "40.11918,116.64469", "经纬度可能填反"),
-    (12, "所属镇街", "error", "朝阳门街道", "不是顺义区的镇街"),
-    (13, "纬度", "error", "", "只填了“经度”"),
-    (14, "单位名称", "error", "=1+1", "重复行：与第7行"),
-    (15, "从业人员数", "warning", "3", "多于“从业人员数”"),
-    (15, "联合党组织编号", "warning", "", "联合建立"),
-    (16, "从业人员数", "warning", "", "已按缺失值保留"),
-    (17, "经度", "error", "116.3975,39.9087", "坐标系"),
-]
+#: (row, column, severity, value, fragment of the reason) per issue; the empty-code warnings are listed apart.
+EXPECTED = [(int(r["row"]), r["column"], r["severity"], r["value"], r["reason_contains"])
+            for r in csv.DictReader(io.StringIO((DATA / "orgs_problems_expected.csv").read_text(encoding="utf-8")))]
 
 
 def test_problem_rows_are_reported_exactly(problems):
@@ -407,8 +372,8 @@ def test_every_row_is_accepted_or_rejected(rows):
     assert shunyi().contains(res.accepted.loc[ok, "lon"], res.accepted.loc[ok, "lat"]).all()
 
 
-def test_voronoi_fallback_district_matches_towns():
-    d = _voronoi_district()
+def test_demo_district_matches_towns():
+    d = shunyi()
     assert len(d.jurisdictions) == 25
     assert d.resolve_town("仁和") == "110113003"
     assert d.assign(np.array([SHENGLI[0]]), np.array([SHENGLI[1]]))[0] == "110113001"
@@ -426,8 +391,6 @@ def _plain(n: int) -> list[str]:
 
 
 def test_read_limits_default_env_and_argument(monkeypatch):
-    from lianxin_geo.ingest.limits import ReadLimits
-
     assert ReadLimits() == ReadLimits(max_rows=200_000, max_columns=500, max_cells=10_000_000,
                                       max_cell_chars=32_767, max_bytes=200_000_000)
     assert ReadLimits.from_env({"LIANXIN_MAX_ROWS": "500_000", "LIANXIN_MAX_BYTES": ""}).max_rows == 500_000
@@ -520,8 +483,6 @@ def test_implausible_counts(text, severity):
 
 
 def test_member_and_area_limits_come_from_the_model_table():
-    from lianxin_geo.core.model import VALUE_LIMITS
-
     df = pd.DataFrame({"单位名称": ["甲", "乙"], "组织类别": ["企业", "企业"], "从业人员数": ["2000000", "10"],
                        "正式党员数": [str(int(VALUE_LIMITS["members"].error) + 1), "200000"]})
     res = read_ledger(df)
@@ -561,8 +522,6 @@ def _sheet_xml(body: str, extra: str = "") -> bytes:
 
 
 def test_scan_finds_the_data_area_not_the_declared_one():
-    from lianxin_geo.ingest._xlsx import scan_sheet
-
     xml = _sheet_xml('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" s="1"/></row>'
                      '<row r="2"><c r="B2"><f>1+1</f></c><c r="D2" t="inlineStr"><is><t>x</t></is></c></row>'
                      '<row r="1048576" s="1"><c r="XFD1048576" s="1"/></row>',

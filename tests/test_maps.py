@@ -9,31 +9,35 @@ import types
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
 folium = pytest.importorskip("folium")
 
-from lianxin_geo.present import maps  # noqa: E402
-from lianxin_geo.present import assets as _assets
+from conftest import make_box_district  # noqa: E402
 from lianxin_geo.core.crs import wgs84_to_gcj02  # noqa: E402
 from lianxin_geo.core.district import District  # noqa: E402
+from lianxin_geo.plan.coverage import CoveragePlan, VenueReport  # noqa: E402
+from lianxin_geo.plan.coverage.sites import PROPOSED_COLUMNS  # noqa: E402
+from lianxin_geo.plan.joint import JointParams, JointPlan  # noqa: E402
+from lianxin_geo.plan.joint.result import (  # noqa: E402
+    KEPT_COLUMNS, UNIT_COLUMNS, UNPLACED_COLUMNS, VIOLATION_COLUMNS,
+)
+from lianxin_geo.plan.routes import InstructorParams, InstructorPlan  # noqa: E402
+from lianxin_geo.plan.routes.result import (  # noqa: E402
+    ROUTE_COLUMNS, STOP_COLUMNS, TOWN_COLUMNS, UNASSIGNED_COLUMNS,
+)
+from lianxin_geo.present import assets as _assets  # noqa: E402
+from lianxin_geo.present import maps  # noqa: E402
 
 XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
 def district() -> District:
-    import geopandas as gpd
-
-    west = shapely.box(116.5, 40.0, 116.6, 40.1)
-    east = shapely.box(116.6, 40.0, 116.7, 40.1)
-    jur = gpd.GeoDataFrame({"code": ["110113001", "110113002"], "name": ["西街道", XSS + "镇"],
-                            "mca_name": ["西街道", "东镇"], "kind": ["街道", "镇"], "approximate": [True, True]},
-                           geometry=[west, east], crs="EPSG:4326")
-    return District(code="110113", name="测试区", jurisdictions=jur, outline=shapely.union(west, east),
-                    approximate=True)
+    return make_box_district([("110113001", "西街道", "街道", (116.5, 40.0, 116.6, 40.1)),
+                              ("110113002", XSS + "镇", "镇", (116.6, 40.0, 116.7, 40.1))],
+                             mca_names=["西街道", "东镇"])
 
 
 def _orgs(n: int = 6) -> pd.DataFrame:
@@ -216,12 +220,6 @@ def _typed_plans():
     """
     orgs = _orgs()
     where = {i: (x, y) for i, x, y in zip(orgs["id"], orgs["lon"], orgs["lat"])}
-    from lianxin_geo.plan.coverage import CoveragePlan, VenueReport
-    from lianxin_geo.plan.joint import JointParams, JointPlan
-    from lianxin_geo.plan.joint.result import KEPT_COLUMNS, UNIT_COLUMNS, UNPLACED_COLUMNS, VIOLATION_COLUMNS
-    from lianxin_geo.plan.routes import InstructorParams, InstructorPlan
-    from lianxin_geo.plan.routes.result import ROUTE_COLUMNS, STOP_COLUMNS, TOWN_COLUMNS, UNASSIGNED_COLUMNS
-    from lianxin_geo.plan.coverage.sites import PROPOSED_COLUMNS
 
     joint = JointPlan(
         units=_frame(UNIT_COLUMNS, [{"unit_id": "U1", "jurisdiction_code": "110113002", "industry": "I",

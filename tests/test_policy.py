@@ -172,25 +172,19 @@ def test_unknown_key_is_named(tmp_path):
     assert "joint.max_units" in msg and "缺少此配置项" in msg  # and the real key is now missing
 
 
-def test_wrong_type_is_named(tmp_path):
-    f = _write(tmp_path, "max_units = { value = 15,", 'max_units = { value = "15",')
-    with pytest.raises(PolicyError, match=r"joint\.max_units：应为整数"):
-        load_profile(f)
-    f = _write(tmp_path, "allow_cross_town = { value = false,", "allow_cross_town = { value = 0,")
-    with pytest.raises(PolicyError, match=r"joint\.allow_cross_town：应为true/false"):
-        load_profile(f)
-
-
-def test_negative_and_impossible_values(tmp_path):
-    f = _write(tmp_path, "required_m2_street = { value = 800,", "required_m2_street = { value = -800,")
-    with pytest.raises(PolicyError, match=r"venues\.required_m2_street：不能小于 0"):
-        load_profile(f)
-    f = _write(tmp_path, "social = { value = 0.70,", "social = { value = 70,")
-    with pytest.raises(PolicyError, match=r"targets\.social：不能大于 1"):
-        load_profile(f)
-    f = _write(tmp_path, "min_orgs = { value = 8,", "min_orgs = { value = 11,")
-    with pytest.raises(PolicyError, match="instructors.min_orgs"):
-        load_profile(f)
+@pytest.mark.parametrize(("old", "new", "message"), [
+    # wrong types
+    ("max_units = { value = 15,", 'max_units = { value = "15",', r"joint\.max_units：应为整数"),
+    ("allow_cross_town = { value = false,", "allow_cross_town = { value = 0,", r"joint\.allow_cross_town：应为true/false"),
+    # negative and impossible values
+    ("required_m2_street = { value = 800,", "required_m2_street = { value = -800,",
+     r"venues\.required_m2_street：不能小于 0"),
+    ("social = { value = 0.70,", "social = { value = 70,", r"targets\.social：不能大于 1"),
+    ("min_orgs = { value = 8,", "min_orgs = { value = 11,", "instructors.min_orgs"),
+])
+def test_wrong_type_or_impossible_value_is_named(tmp_path, old, new, message):
+    with pytest.raises(PolicyError, match=message):
+        load_profile(_write(tmp_path, old, new))
 
 
 def test_all_problems_reported_at_once(tmp_path):

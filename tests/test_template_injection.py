@@ -18,7 +18,9 @@ import openpyxl
 import pytest
 
 from lianxin_geo.cli import main
+from lianxin_geo.present import maps
 from lianxin_geo.present.maps import esc
+from lianxin_geo.workspace import load_workspace
 
 
 def _payloads(tmp: Path) -> list[str]:
@@ -64,7 +66,7 @@ def test_html_export_keeps_names_byte_for_byte_and_runs_nothing(tmp_path, capsys
     names = _payloads(tmp_path)
     ledger = _ledger(tmp_path, names)
     out = tmp_path / "map.html"
-    code = main(["export", "--format", "html", "--orgs", str(ledger), "--out", str(out)])
+    code = main(["export", "--format", "html", "--orgs", str(ledger), "--out", str(out), "--time-limit", "3"])
     err = capsys.readouterr().err
     assert code == 0, err
     text = out.read_text(encoding="utf-8")
@@ -77,9 +79,6 @@ def test_html_export_keeps_names_byte_for_byte_and_runs_nothing(tmp_path, capsys
 
 
 def test_app_map_renders_hostile_names(tmp_path):
-    from lianxin_geo.present import maps
-    from lianxin_geo.workspace import load_workspace
-
     names = _payloads(tmp_path)
     ws = load_workspace(orgs=_ledger(tmp_path, names))
     fmap = maps.build_map(ws, layers=["boundaries", "orgs"], asset_base="/static")
