@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 
 import openpyxl
+from pptx import Presentation
 import pytest
 
 from lianxin_geo.cli import main
@@ -116,4 +117,11 @@ def test_run_keeps_names_in_every_file(tmp_path, capsys):
             if "name" in cols:
                 found |= {r[0] for r in con.execute(f'select name from "{t}"')}
     assert set(names) <= found
-    assert next(out.glob("*.pptx")).stat().st_size > 0
+    # pptx: the names the deck shows are there unchanged, none evaluated
+    prs = Presentation(str(next(out.glob("*.pptx"))))
+    texts = [sh.text_frame.text for slide in prs.slides for sh in slide.shapes if sh.has_text_frame]
+    texts += [c.text for slide in prs.slides for sh in slide.shapes if sh.has_table
+              for r in sh.table.rows for c in r.cells]
+    deck = "\n".join(texts)
+    assert any(name in deck for name in names)
+    assert "49公司" not in deck and "xxx服务中心" not in deck and "Data Center" not in deck
