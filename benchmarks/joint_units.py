@@ -324,12 +324,8 @@ def main(argv=None) -> None:
     profile = load_profile()
     sizes = args.sizes or ([200, 2000] if args.quick else [200, 2000, 20000])
     maxp_up_to = args.maxp_up_to if args.maxp_up_to is not None else (200 if args.quick else 2000)
-    try:  # use the project's demo generator when there is one
-        from lianxin_geo.ingest import demo as _demo  # type: ignore[attr-defined]  # noqa: F401
-        print("note: lianxin_geo.ingest.demo exists; this benchmark still uses its own seeded generator "
-              "so that the eligible count is exact")
-    except ImportError:
-        pass
+    print("note: this benchmark uses its own seeded generator, not lianxin_geo.ingest.demo, "
+          "so that the eligible count is exact")
     print("joint units benchmark (synthetic demo data on the real Shunyi outline; profile shunyi-2017)")
 
     # ---- small instances vs exact MIP (similar industries off on both sides: same model)

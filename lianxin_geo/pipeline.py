@@ -13,9 +13,10 @@ joint units: every front end calls it.
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -134,7 +135,7 @@ def run_routes(ws: Workspace, *, assessment: Assessment | None = None, joint: Jo
     orgs["needs_instructor"] = np.asarray(need, dtype=bool)
     return plan_instructor_routes(orgs, centers=ws.centers, district=ws.district, profile=profile, graph=graph,
                                   time_limit_s=time_limit_s, cross_town=cross_town, extra_sites=extra,
-                                  replan=replan, seed=seed, progress=progress)
+                                  replan=replan, seed=seed, progress=progress, include_new_units=bool(include))
 
 
 def run_coverage(ws: Workspace, *, k: int = 0, graph: Any = None, candidates: pd.DataFrame | None = None,
@@ -191,11 +192,7 @@ def run_all(
     plans: PlansLike = None,
     new_sites: int = 5,
     seed: int = 0,
-    gcj02: bool = False,
-    per_org_sheets: bool = False,
-    max_town_slides: int = 6,
-    dpi: int = 150,
-    extra_json: Mapping[str, Any] | None = None,
+    **write_options: Any,
 ) -> dict[str, Path]:
     """Assess, compute the plans not given and write every requested file into the run folder ``out_dir``.
 
@@ -219,8 +216,9 @@ def run_all(
         here include the new units of a joint plan given.
     new_sites, seed
         Passed to :func:`run_plans` (``new_sites`` is its ``k``).
-    gcj02, per_org_sheets, max_town_slides, dpi, extra_json
-        Passed to :func:`lianxin_geo.present.export.write_all`.
+    **write_options
+        The writing options of :func:`lianxin_geo.present.export.write_all` (``gcj02``,
+        ``per_org_sheets``, ``max_town_slides``, ``dpi``, ``extra_json``), passed on as given.
 
     Returns
     -------
@@ -228,6 +226,8 @@ def run_all(
         ``key -> path`` of the files written (see :func:`lianxin_geo.present.export.write_all`).
     """
     check_formats(formats)
+    # a misspelt writing option fails here, before minutes of solving
+    inspect.signature(write_all).bind(ws, out_dir, assessment=assessment, **write_options)
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
     if assessment is None:
@@ -240,7 +240,6 @@ def run_all(
                                 time_limit_s=time_limit_s, seed=seed, progress=progress)
         have.update(computed.as_mapping())
     files = write_all(ws, out_dir, assessment=assessment, plans=have, formats=formats, progress=progress,
-                      gcj02=gcj02, per_org_sheets=per_org_sheets, max_town_slides=max_town_slides, dpi=dpi,
-                      extra_json=extra_json)
+                      **write_options)
     say(f"完成：{len(files)} 个文件，用时 {time.perf_counter() - t0:.0f} 秒")
     return files

@@ -54,7 +54,7 @@ ACTIONS: tuple[str, ...] = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Assessment:
     """The result of :func:`assess`.
 

@@ -22,6 +22,7 @@ from lianxin_geo.assessment.rules import (
     A_JOINT_CANDIDATE, A_NEED_MEMBERS, A_WORK_COVERAGE, FORMING_ACTIONS,
     STATUS_JOINT, STATUS_NONE, STATUS_OWN, STATUS_WORK,
 )
+from lianxin_geo.core.district import District
 from lianxin_geo.core.model import ENTERPRISE, SOCIAL
 from lianxin_geo.core.model import SIX_HAS
 
@@ -165,7 +166,7 @@ def district_summary(orgs: pd.DataFrame, profile: "Profile", *, code: str, name:
 
 
 # ---------------------------------------------------------------- venues (R15, R16, R23)
-def _center_codes(centers: pd.DataFrame, district: Any) -> pd.Series:
+def _center_codes(centers: pd.DataFrame, district: District) -> pd.Series:
     for col in ("jurisdiction_code", "town_code"):
         if col in centers.columns:
             s = centers[col].astype(object)
@@ -178,7 +179,7 @@ def _center_codes(centers: pd.DataFrame, district: Any) -> pd.Series:
 
 
 def venues_frame(centers: pd.DataFrame | None, parks: pd.DataFrame | None, juris: pd.DataFrame,
-                 profile: "Profile", *, district_code: str, district_name: str, district: Any) -> pd.DataFrame:
+                 profile: "Profile", *, district_code: str, district_name: str, district: District) -> pd.DataFrame:
     """Service-center compliance per level: district, every town/street, every park."""
     cols = ["jurisdiction_code", "name", "level", "required_m2", "best_center", "best_m2", "compliant", "status",
             "shortfall_m2", "n_centers", "six_has_missing", "reason", "rule", "doc", "clause"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -112,11 +113,22 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return atomic_write_bytes(path, data)
 
 
-def remove_stale_temps(folder: str | os.PathLike[str]) -> int:
-    """Delete temporary files left in ``folder`` by an interrupted write; return how many."""
+def remove_stale_temps(folder: str | os.PathLike[str], *, older_than_s: float = 3600.0) -> int:
+    """Delete temporary files left in ``folder`` by an interrupted write; return how many.
+
+    Parameters
+    ----------
+    folder
+        The folder written into.
+    older_than_s
+        Only files last modified at least this long ago go, so the temporary file of a
+        write still running (another process, another page) is never removed.
+    """
+    cutoff = time.time() - float(older_than_s)
     n = 0
     for p in Path(folder).glob(TEMP_PREFIX + "*"):
         with contextlib.suppress(OSError):
-            p.unlink()
-            n += 1
+            if p.is_file() and p.stat().st_mtime <= cutoff:
+                p.unlink()
+                n += 1
     return n

@@ -26,7 +26,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from lianxin_geo.core.errors import PolicyError
 
@@ -39,6 +39,7 @@ __all__ = [
     "ValueSpec",
     "list_profiles",
     "load_profile",
+    "params_from_profile",
 ]
 
 DEFAULT_PROFILE = "shunyi-2017"
@@ -296,6 +297,39 @@ def as_profile(profile: "Profile | str | os.PathLike[str] | None" = None) -> Pro
     if isinstance(profile, Profile):
         return profile
     return load_profile(profile)
+
+
+_P = TypeVar("_P")
+
+
+def params_from_profile(cls: Callable[..., _P], keys: Mapping[str, tuple[str, Callable[[Any], Any]]],
+                        profile: "Profile | str | os.PathLike[str] | None", overrides: Mapping[str, Any]) -> _P:
+    """Build a frozen ``Params`` class from a profile: each field's value read once, then ``overrides``.
+
+    Parameters
+    ----------
+    cls
+        The params class; it takes every field of ``keys`` plus ``profile=`` as keywords.
+    keys
+        field -> (profile key, conversion).
+    profile
+        Resolved by :func:`as_profile`.
+    overrides
+        Field values that replace the profile's; ``None`` keeps the profile's value.
+
+    Raises
+    ------
+    TypeError
+        When an override names no field.
+    """
+    prof = as_profile(profile)
+    unknown = sorted(set(overrides) - set(keys))
+    if unknown:
+        name = getattr(cls, "__name__", "Params")
+        raise TypeError(f"{name} 没有参数 {'、'.join(unknown)}：可用参数为 {'、'.join(keys)}")
+    values = {name: conv(prof.get(key)) for name, (key, conv) in keys.items()}
+    values.update({k: keys[k][1](v) for k, v in overrides.items() if v is not None})
+    return cls(**values, profile=prof)
 
 
 def _resolve(name_or_path: str | os.PathLike[str] | None) -> Path:

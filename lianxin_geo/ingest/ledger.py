@@ -42,14 +42,8 @@ from lianxin_geo.ingest.validate import (
     derive_id,
     validate_rows,
 )
-from lianxin_geo.ingest.vocabulary import (
-    ENUM_SYNONYMS,
-    FALSE_WORDS,
-    ID_RULES,
-    SERIAL_HEADERS,
-    TRUE_WORDS,
-    UNIT_SUFFIXES,
-)
+from lianxin_geo.ingest import vocabulary as _vocabulary
+from lianxin_geo.ingest.vocabulary import *  # noqa: F403 - the word tables are part of this module's API
 
 __all__ = [
     "ValidationIssue",
@@ -58,12 +52,7 @@ __all__ = [
     "read_frame",
     "detect_kind",
     "derive_id",
-    "ENUM_SYNONYMS",
-    "TRUE_WORDS",
-    "FALSE_WORDS",
-    "UNIT_SUFFIXES",
-    "ID_RULES",
-    "SERIAL_HEADERS",
+    *_vocabulary.__all__,
 ]
 
 

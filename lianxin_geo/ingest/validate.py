@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from lianxin_geo.core.crs import to_wgs84
 from lianxin_geo.core.district import District, normalize_text, town_short_name
@@ -307,13 +308,8 @@ def _check_town(ctx: _Ctx, row: _Row) -> None:
 
 
 def _suggest(text: str, names: Sequence[str], limit: int = 5) -> list[str]:
-    try:
-        from rapidfuzz import fuzz, process
-
-        found = process.extract(normalize_text(text), list(names), scorer=fuzz.partial_ratio, limit=limit)
-        best = [n for n, score, _ in found if score >= 50]
-    except ImportError:  # pragma: no cover - rapidfuzz is a core dependency
-        best = []
+    found = process.extract(normalize_text(text), list(names), scorer=fuzz.partial_ratio, limit=limit)
+    best = [n for n, score, _ in found if score >= 50]
     rest = [n for n in names if n not in best]
     return (best + rest)[:limit]
 

@@ -21,10 +21,12 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from lianxin_geo.assessment import Assessment
 from lianxin_geo.core.files import atomic_path
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.present.plans import Plans, PlansLike, as_plans
+from lianxin_geo.workspace import Workspace
 
 __all__ = ["DeckStyle", "build_deck", "set_run_font", "town_rows", "names_of"]
 
@@ -137,7 +139,7 @@ def _slide(prs: Any, title: str, notes: Sequence[str], style: DeckStyle) -> Any:
     return slide
 
 
-def town_rows(assessment: Any, codes: Sequence[str]) -> dict[str, list[list[Any]]]:
+def town_rows(assessment: Assessment, codes: Sequence[str]) -> dict[str, list[list[Any]]]:
     """Key figures of each town (label, value rows) for the per-town slides."""
     j = assessment.jurisdictions.copy()
     j["code"] = j["code"].astype(str)
@@ -164,10 +166,10 @@ def town_rows(assessment: Any, codes: Sequence[str]) -> dict[str, list[list[Any]
 
 
 def build_deck(
-    workspace: Any,
+    workspace: Workspace,
     path: str | os.PathLike[str],
     *,
-    assessment: Any = None,
+    assessment: Assessment | None = None,
     plans: PlansLike = None,
     map_png: Image | None = None,
     town_pngs: Mapping[str, Image] | None = None,
@@ -204,15 +206,15 @@ def build_deck(
 
     style = style or DeckStyle()
     p = as_plans(plans)
-    notes = list(getattr(workspace, "data_notes", []) or [])
+    notes = list(workspace.data_notes)
     prs = Presentation()
     prs.slide_width = Inches(13.333)
     prs.slide_height = Inches(7.5)
-    dname = getattr(workspace.district, "name", "") or ""
+    dname = workspace.district.name
     # 1 title
     s = _slide(prs, f"{dname}两新组织党建工作覆盖评估与规划", notes, style)
     day = (date or _dt.date.today()).isoformat()
-    prof = getattr(workspace.profile, "title", "") or getattr(workspace.profile, "name", "")
+    prof = workspace.profile.title or workspace.profile.name
     _box(s, 0.8, 2.4, 11.5, 2.0, [f"策略配置：{prof}", f"日期：{day}", "由 lianxin-geo 生成"], style, size=20)
     # 2 key figures
     s = _slide(prs, "关键数据", notes, style)
@@ -234,7 +236,7 @@ def build_deck(
         s.shapes.add_picture(_picture(map_png), Inches(1.4), Inches(0.95), height=Inches(5.95))
     # per town
     if assessment is not None and town_pngs:
-        names = dict(getattr(workspace.district, "town_names", {}) or {})
+        names = workspace.district.town_names
         figures = town_rows(assessment, list(town_pngs))
         for code, png in town_pngs.items():
             s = _slide(prs, f"需关注：{names.get(code, code)}", notes, style)
@@ -288,7 +290,7 @@ def _plan_figures(p: Plans) -> list[str]:
     return extra
 
 
-def _joint_slide(prs: Any, workspace: Any, joint: JointPlan, notes: Sequence[str], style: DeckStyle,
+def _joint_slide(prs: Any, workspace: Workspace, joint: JointPlan, notes: Sequence[str], style: DeckStyle,
                  max_rows: int) -> None:
     """联建方案摘要: the largest units (radius as the CLI's JSON rounds it, 0.1 m)."""
     s = _slide(prs, "联建方案摘要", notes, style)
@@ -309,7 +311,7 @@ def _routes_slide(prs: Any, routes: InstructorPlan, notes: Sequence[str], style:
            size=11)
 
 
-def names_of(workspace: Any, code: Any) -> str:
+def names_of(workspace: Workspace, code: Any) -> str:
     """Town/street name of a jurisdiction code ('' when unknown)."""
-    names = dict(getattr(workspace.district, "town_names", {}) or {})
+    names = workspace.district.town_names
     return names.get(str(code), str(code or ""))

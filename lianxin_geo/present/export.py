@@ -31,11 +31,12 @@ import datetime as _dt
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
-from lianxin_geo.core.files import atomic_path, atomic_write_text
+from lianxin_geo.assessment import Assessment
+from lianxin_geo.core.files import atomic_path, atomic_write_text, remove_stale_temps
 from lianxin_geo.present import deck as _deck
 from lianxin_geo.present import gpkg as _gpkg
 from lianxin_geo.present import staticmap as _staticmap
@@ -45,10 +46,7 @@ from lianxin_geo.present.outdir import MANIFEST_NAME, staged_folder
 from lianxin_geo.present.plans import Plans, PlansLike, as_plans
 from lianxin_geo.present.sheets import plan_sheets, workbook_sheets
 from lianxin_geo.present.xlsx import write_workbook
-
-if TYPE_CHECKING:  # pragma: no cover
-    from lianxin_geo.assessment.assessor import Assessment
-    from lianxin_geo.workspace import Workspace
+from lianxin_geo.workspace import Workspace
 
 __all__ = [
     "Plans",
@@ -112,14 +110,14 @@ _DEMO_LAYERS = {"orgs": "orgs", "buildings": "buildings", "parks": "parks", "cen
 def _label_layers(fmap: Any, ws: Workspace) -> None:
     """Add （演示数据）/（示意边界） to the names of synthetic / approximate layers in the layer switcher."""
     by_name = {v: k for k, v in LAYERS.items()}
-    demo = set(getattr(ws, "demo_kinds", ()) or ())
+    demo = set(ws.demo_kinds)
     for child in list(fmap._children.values()):
         name = getattr(child, "layer_name", None)
         key = by_name.get(name)
         if key is None:
             continue
         tags = []
-        if key == "boundaries" and getattr(ws.district, "approximate", False):
+        if key == "boundaries" and ws.district.approximate:
             tags.append("示意边界，非官方")
         if _DEMO_LAYERS.get(key) in demo:
             tags.append("演示数据（合成）")
@@ -176,15 +174,11 @@ def export_html(
         layers = ["boundaries", "orgs", "buildings", "parks", "centers"]
         layers += [k for k, need in (("units", "joint"), ("routes", "routes"), ("gaps", "coverage"),
                                      ("sites", "coverage")) if need in p]
-    target = None
-    try:
-        target = float(ws.profile.get("targets.enterprise"))
-    except Exception:  # noqa: BLE001 - a profile without targets: plain shading
-        target = None
+    target = float(ws.profile.get("targets.enterprise"))
     fmap = build_map(ws, layers=layers, basemap="none", plans=p, assessment=assessment,
                      rates=_rates(assessment), target=target, asset_base=None)
     _label_layers(fmap, ws)
-    heading = title or f"{getattr(ws.district, 'name', '')}两新党建地图"
+    heading = title or f"{ws.district.name}两新党建地图"
     html = map_html(fmap, title=heading)
     day = _dt.date.today().isoformat()
     banner = ("<div class=\"lx-title\" style=\"position:fixed;top:8px;left:50%;transform:translateX(-50%);"
@@ -195,7 +189,17 @@ def export_html(
     bad = external_urls(html)
     if bad:
         raise RuntimeError("HTML 地图仍引用外部地址（不能离线打开）：" + "、".join(bad[:5]))
-    return atomic_write_text(path, html)
+    return _tidied(atomic_write_text(path, html))
+
+
+def _tidied(path: Path) -> Path:
+    """``path`` (just written), after removing the temporary files an interrupted write left beside it.
+
+    Only files older than an hour go (:func:`~lianxin_geo.core.files.remove_stale_temps`), so a
+    concurrent export into the same folder keeps its temporary file.
+    """
+    remove_stale_temps(Path(path).parent)
+    return Path(path)
 
 
 # ---------------------------------------------------------------- static maps
@@ -221,7 +225,7 @@ def export_png(
     out = Path(path)
     if out.suffix.lower() != ".png":
         out = out.with_suffix(".png")
-    return _staticmap.save_figure(fig, out, dpi=dpi)
+    return _tidied(_staticmap.save_figure(fig, out, dpi=dpi))
 
 
 def export_pdf(
@@ -249,7 +253,7 @@ def export_pdf(
                 fig = _staticmap.draw_map(ws, what=w, plans=p, assessment=assessment,
                                           size_in=size_in)
                 pdf.savefig(fig, facecolor="white")
-    return out
+    return _tidied(out)
 
 
 # ---------------------------------------------------------------- Excel
@@ -270,15 +274,16 @@ def export_xlsx(
     spreadsheet could run as a formula is stored as text (:mod:`lianxin_geo.present.xlsx`).
     """
     a = _need(assessment, "Excel 统计表")
-    return write_workbook(path, workbook_sheets(ws, assessment=a, plans=plans, per_org_sheets=per_org_sheets))
+    sheets = workbook_sheets(ws, assessment=a, plans=plans, per_org_sheets=per_org_sheets)
+    return _tidied(write_workbook(path, sheets))
 
 
 def export_plan_xlsx(ws: Workspace, path: PathLike, *, plans: PlansLike) -> Path:
     """Write only the plans' sheets (what ``lianxin-geo plan … --out F.xlsx`` writes)."""
-    body = plan_sheets(plans, ws, list(getattr(ws, "data_notes", []) or []))
+    body = plan_sheets(plans, ws, ws.data_notes)
     if not body:
         raise ValueError("没有可写出的方案 / no plan to write")
-    return write_workbook(path, body)
+    return _tidied(write_workbook(path, body))
 
 
 # ---------------------------------------------------------------- PowerPoint
@@ -307,7 +312,7 @@ def export_pptx(
     towns = {code: _staticmap.figure_bytes(_staticmap.draw_map(ws, what=what, plans=p, assessment=assessment,
                                                                focus=code, size_in=(8.0, 7.0)), dpi=dpi)
              for code in _staticmap.iter_focus_codes(assessment, limit=max_town_slides)}
-    return _deck.build_deck(ws, path, assessment=assessment, plans=p, map_png=png, town_pngs=towns)
+    return _tidied(_deck.build_deck(ws, path, assessment=assessment, plans=p, map_png=png, town_pngs=towns))
 
 
 # ---------------------------------------------------------------- GIS layers
@@ -328,6 +333,7 @@ def export_gpkg(
     if gcj02:
         p = Path(path)
         out.append(_gpkg.write_gpkg(_gpkg.to_gcj02(layers), p.with_name(p.stem + "_gcj02" + p.suffix)))
+    _tidied(out[0])
     return out
 
 
@@ -344,6 +350,7 @@ def export_geojson_dir(
     out = _gpkg.write_geojson_dir(layers, folder)
     if gcj02:
         out += _gpkg.write_geojson_dir(_gpkg.to_gcj02(layers), folder, suffix="_gcj02")
+    remove_stale_temps(folder)
     return out
 
 

@@ -25,6 +25,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from lianxin_geo.assessment import Assessment
 from lianxin_geo.core.crs import wgs84_to_gcj02
 from lianxin_geo.core.files import atomic_path
 from lianxin_geo.core.model import APPROX_NOTE, DEMO_NOTE
@@ -33,6 +34,7 @@ from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.present.plans import PlansLike, as_plans, route_base, route_points
 from lianxin_geo.present.style import org_status
+from lianxin_geo.workspace import Workspace
 
 __all__ = ["LAYER_TITLES", "build_layers", "to_gcj02", "write_gpkg", "write_geojson_dir"]
 
@@ -104,9 +106,25 @@ def _venue(name: Any, kind: Any, distance_m: Any) -> str | None:
     return _plain({"name": _value(name), "type": _value(kind), "distance_m": _value(round(float(distance_m), 1))})
 
 
+def _layer_pair(layers: dict[str, tuple[list[dict[str, Any]], list[Any]]], notes: str) -> dict[str, Any]:
+    """``name -> GeoDataFrame`` (WGS-84, with the data note) of ``name -> (rows, geometries)``.
+
+    Nothing when the first layer has no rows.
+    """
+    import geopandas as gpd
+
+    if not next(iter(layers.values()))[0]:
+        return {}
+    out: dict[str, Any] = {}
+    for name, (rows, geoms) in layers.items():
+        frame = _clean(pd.DataFrame(rows))
+        frame["data_note"] = notes
+        out[name] = gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
+    return out
+
+
 def _joint_layers(joint: JointPlan, lut: dict[str, tuple[float, float]], notes: str) -> dict[str, Any]:
     """``joint_units`` (member-to-hub lines) and ``joint_members`` (points) of a joint plan."""
-    import geopandas as gpd
     import shapely
 
     rows, geoms, mrows, mgeoms = [], [], [], []
@@ -132,19 +150,11 @@ def _joint_layers(joint: JointPlan, lut: dict[str, tuple[float, float]], notes: 
             mrows.append({"unit_id": _value(u.unit_id), "org_id": oid, "org_name": names.get(oid, ""),
                           "is_hub": oid == str(u.hub_id)})
             mgeoms.append(shapely.Point(p))
-    if not rows:
-        return {}
-    frame = _clean(pd.DataFrame(rows))
-    frame["data_note"] = notes
-    mf = _clean(pd.DataFrame(mrows))
-    mf["data_note"] = notes
-    return {"joint_units": gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326"),
-            "joint_members": gpd.GeoDataFrame(mf, geometry=mgeoms, crs="EPSG:4326")}
+    return _layer_pair({"joint_units": (rows, geoms), "joint_members": (mrows, mgeoms)}, notes)
 
 
 def _route_layers(routes: InstructorPlan, notes: str) -> dict[str, Any]:
     """``routes`` (base → stops → base lines) and ``route_stops`` (points in visiting order) of an instructor plan."""
-    import geopandas as gpd
     import shapely
 
     rows, geoms, srows, sgeoms = [], [], [], []
@@ -165,14 +175,7 @@ def _route_layers(routes: InstructorPlan, notes: str) -> dict[str, Any]:
             srows.append({"instructor_id": _value(r.instructor_id), "order": k, "org_id": oid,
                           "org_name": _value(names.get((str(r.instructor_id), oid), ""))})
             sgeoms.append(shapely.Point(p))
-    if not rows:
-        return {}
-    frame = _clean(pd.DataFrame(rows))
-    frame["data_note"] = notes
-    sf = _clean(pd.DataFrame(srows))
-    sf["data_note"] = notes
-    return {"routes": gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326"),
-            "route_stops": gpd.GeoDataFrame(sf, geometry=sgeoms, crs="EPSG:4326")}
+    return _layer_pair({"routes": (rows, geoms), "route_stops": (srows, sgeoms)}, notes)
 
 
 def _coverage_layers(cov: CoveragePlan, notes: str) -> dict[str, Any]:
@@ -195,7 +198,8 @@ def _coverage_layers(cov: CoveragePlan, notes: str) -> dict[str, Any]:
     return out
 
 
-def build_layers(workspace: Any, *, plans: PlansLike = None, assessment: Any = None) -> dict[str, Any]:
+def build_layers(workspace: Workspace, *, plans: PlansLike = None,
+                 assessment: Assessment | None = None) -> dict[str, Any]:
     """Every layer of the workspace and its plans as ``name -> GeoDataFrame`` (EPSG:4326).
 
     ``plans`` are the planners' typed results (:class:`~lianxin_geo.present.plans.Plans` or a mapping).
@@ -205,8 +209,8 @@ def build_layers(workspace: Any, *, plans: PlansLike = None, assessment: Any = N
     import geopandas as gpd
 
     p = as_plans(plans)
-    notes = "；".join(getattr(workspace, "data_notes", []) or [])
-    demo = set(getattr(workspace, "demo_kinds", ()) or ())
+    notes = "；".join(workspace.data_notes)
+    demo = set(workspace.demo_kinds)
 
     def note(kind: str) -> str:
         return DEMO_NOTE if kind in demo else ""
@@ -231,8 +235,8 @@ def build_layers(workspace: Any, *, plans: PlansLike = None, assessment: Any = N
         o = orgs.copy()
         o["status"] = org_status(orgs, assessment).to_numpy()
         out["orgs"] = _points(o, note("orgs"))
-    for kind in ("buildings", "parks", "centers"):
-        lay = _points(getattr(workspace, kind), note(kind))
+    for kind, frame in (("buildings", workspace.buildings), ("parks", workspace.parks), ("centers", workspace.centers)):
+        lay = _points(frame, note(kind))
         if lay is not None:
             out[kind] = lay
     lut: dict[str, tuple[float, float]] = {}

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lianxin_geo.core import crs as _crs
+from lianxin_geo.core.district import District
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
@@ -147,7 +148,7 @@ _RATE_LABELS = {"org_coverage_rate": "组织覆盖率", "single_rate": "单独�
                 "orgs": "单位数"}
 
 
-def boundaries_layer(district: Any, *, rates: pd.DataFrame | None = None, rate_column: str = "org_coverage_rate",
+def boundaries_layer(district: District, *, rates: pd.DataFrame | None = None, rate_column: str = "org_coverage_rate",
                      target: float | None = None, basemap: str = "none", show: bool = True):
     """Town/street polygons as a choropleth of a coverage rate, with name, code and rates on click.
 
@@ -169,7 +170,7 @@ def boundaries_layer(district: Any, *, rates: pd.DataFrame | None = None, rate_c
 
     shift = _shifter(basemap)
     jur = district.jurisdictions
-    approx_all = bool(getattr(district, "approximate", False))
+    approx_all = bool(district.approximate)
     lut: dict[str, dict] = {}
     if rates is not None and len(rates):
         key = "code" if "code" in rates else "jurisdiction_code"

@@ -30,7 +30,9 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from lianxin_geo.assessment import Assessment
 from lianxin_geo.present import assets as _assets
+from lianxin_geo.present import layers as _layers
 from lianxin_geo.present.layers import (
     LAYERS,
     MapFilters,
@@ -47,28 +49,11 @@ from lianxin_geo.present.layers import (
 )
 from lianxin_geo.present.plans import PlansLike, as_plans
 from lianxin_geo.present.style import STATUS_COLORS, esc, org_status
+from lianxin_geo.workspace import Workspace
 
-__all__ = [
-    "LAYERS",
-    "DEFAULT_LAYERS",
-    "BASEMAPS",
-    "STATUS_COLORS",
-    "MapFilters",
-    "esc",
-    "org_status",
-    "filter_orgs",
-    "boundaries_layer",
-    "orgs_layer",
-    "points_layer",
-    "centers_layer",
-    "units_layer",
-    "routes_layer",
-    "gaps_layer",
-    "sites_layer",
-    "notes_control",
-    "build_map",
-    "map_html",
-]
+#: This module's API is the layer builders of :mod:`.layers` plus the map assembly.
+__all__ = ["DEFAULT_LAYERS", "BASEMAPS", "STATUS_COLORS", "esc", "org_status", *_layers.__all__,
+           "notes_control", "build_map", "map_html"]
 
 #: Layers drawn when the caller names none.
 DEFAULT_LAYERS: tuple[str, ...] = ("boundaries", "orgs", "centers")
@@ -137,12 +122,12 @@ def _tiles(m, basemap: str, tianditu_key: str | None) -> None:
 
 
 def build_map(
-    workspace: Any,
+    workspace: Workspace,
     *,
     layers: Iterable[str] = DEFAULT_LAYERS,
     basemap: str = "none",
     plans: PlansLike = None,
-    assessment: Any = None,
+    assessment: Assessment | None = None,
     rates: pd.DataFrame | None = None,
     target: float | None = None,
     filters: MapFilters | None = None,
@@ -223,7 +208,7 @@ def build_map(
         gaps_layer(p.coverage, basemap=basemap).add_to(m)
     if "sites" in layers and p.coverage is not None:
         sites_layer(p.coverage, basemap=basemap).add_to(m)
-    notes = notes_control(getattr(workspace, "data_notes", []))
+    notes = notes_control(workspace.data_notes)
     if notes is not None:
         m.add_child(notes)
     if "orgs" in layers:

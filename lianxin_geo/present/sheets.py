@@ -17,11 +17,11 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from lianxin_geo.assessment import tables
+from lianxin_geo.assessment import Assessment, tables
 from lianxin_geo.assessment.rules import STATUS_JOINT, STATUS_OWN
 from lianxin_geo.core.model import DEMO_NOTE, ENTERPRISE, FIVE_CLEAR, SOCIAL
 from lianxin_geo.plan.coverage import CoveragePlan
@@ -29,9 +29,7 @@ from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.present.plans import PlansLike, as_plans
 from lianxin_geo.present.xlsx import Sheet, cell_value, write_workbook
-
-if TYPE_CHECKING:  # pragma: no cover
-    from lianxin_geo.assessment.assessor import Assessment
+from lianxin_geo.workspace import Workspace
 
 __all__ = [
     "CARD_FIELDS",
@@ -259,8 +257,8 @@ def assessment_sheets(assessment: Assessment, *, per_org: bool = False) -> list[
 
 
 # ---------------------------------------------------------------- the plans
-def _joint_sheets(joint: JointPlan, ws: Any, notes: Sequence[str]) -> list[Sheet]:
-    names = dict(getattr(ws.district, "town_names", {}) or {})
+def _joint_sheets(joint: JointPlan, ws: Workspace, notes: Sequence[str]) -> list[Sheet]:
+    names = ws.district.town_names
     units = joint.units
     urows, mrows = [], []
     for u in units.itertuples(index=False):
@@ -344,21 +342,20 @@ def _coverage_sheets(cov: CoveragePlan, notes: Sequence[str]) -> list[Sheet]:
     ]
 
 
-def _validation_sheet(ws: Any, notes: Sequence[str]) -> Sheet:
+def _validation_sheet(ws: Workspace, notes: Sequence[str]) -> Sheet:
     labels = {"orgs": "组织台账", "buildings": "楼宇台账", "parks": "园区台账", "centers": "阵地台账"}
     rows: list[list[Any]] = []
     summary = []
-    for kind, res in (getattr(ws, "ledgers", {}) or {}).items():
-        summary.append(f"{labels.get(kind, kind)}：读入 {getattr(res, 'rows_in', '')} 行，接受 {getattr(res, 'n_accepted', '')}，"
-                       f"拒绝 {getattr(res, 'n_rejected', '')}（来源 {getattr(res, 'source', '')}）")
-        for i in getattr(res, "issues", []) or []:
-            rows.append([labels.get(kind, kind), getattr(i, "row", None), getattr(i, "column", None),
-                         getattr(i, "value", None), getattr(i, "severity", None), getattr(i, "reason", None)])
+    for kind, res in ws.ledgers.items():
+        summary.append(f"{labels.get(kind, kind)}：读入 {res.rows_in} 行，接受 {res.n_accepted}，"
+                       f"拒绝 {res.n_rejected}（来源 {res.source}）")
+        for i in res.issues:
+            rows.append([labels.get(kind, kind), i.row, i.column, i.value, i.severity, i.reason])
     return Sheet(name="台账校验", title="台账校验报告", headers=["台账", "行号", "列", "原值", "级别", "原因"], rows=rows,
                  notes=[*notes, *summary])
 
 
-def plan_sheets(plans: PlansLike, ws: Any, notes: Sequence[str]) -> list[Sheet]:
+def plan_sheets(plans: PlansLike, ws: Workspace, notes: Sequence[str]) -> list[Sheet]:
     """The sheets of the plans given (the planners' typed results): 联建单元, 联建成员, 未纳入联建 (联建校验);
     指导员路线, 路线单, 指导员配置 (未分配指导员); 建议新增阵地, 阵地覆盖, 覆盖缺口."""
     p = as_plans(plans)
@@ -373,17 +370,17 @@ def plan_sheets(plans: PlansLike, ws: Any, notes: Sequence[str]) -> list[Sheet]:
 
 
 # ---------------------------------------------------------------- the combined workbook
-def workbook_sheets(ws: Any, *, assessment: Assessment, plans: PlansLike = None,
+def workbook_sheets(ws: Workspace, *, assessment: Assessment, plans: PlansLike = None,
                     per_org_sheets: bool = False) -> list[Sheet]:
     """Every sheet of an export's workbook: 说明 (contents), the assessment, the plans, 台账校验, and with
     ``per_org_sheets`` one sheet per organization."""
-    notes = list(getattr(ws, "data_notes", []) or [])
+    notes = list(ws.data_notes)
     body = assessment_sheets(assessment, per_org=False) + plan_sheets(plans, ws, notes)
     body.append(_validation_sheet(ws, notes))
     if per_org_sheets:
         body += _org_card_sheets(assessment, notes)
     contents = [[i, s.name, s.title or ""] for i, s in enumerate(body, start=1)]
-    intro = Sheet(name="说明", title=f"{getattr(ws.district, 'name', '')}两新党建统计与规划表",
+    intro = Sheet(name="说明", title=f"{ws.district.name}两新党建统计与规划表",
                   headers=["序号", "工作表", "内容"], rows=contents,
                   notes=[*[f"注意：{n}" for n in notes], f"生成日期：{_dt.date.today().isoformat()}；由 lianxin-geo 生成"])
     return [intro, *body]

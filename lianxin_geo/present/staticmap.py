@@ -25,13 +25,15 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from lianxin_geo.core.district import town_short_name
+from lianxin_geo.assessment import Assessment
+from lianxin_geo.core.district import District, town_short_name
 from lianxin_geo.core.files import atomic_path
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.present.plans import PlansLike, as_plans, route_base, route_points
 from lianxin_geo.present.style import PALETTE, RATE_BANDS, STATUS_COLORS, STATUS_ORDER, org_status, rate_color
+from lianxin_geo.workspace import Workspace
 
 __all__ = [
     "FONT_PATH",
@@ -171,7 +173,7 @@ def _add(ax: Any, patch: Any) -> None:
     ax.add_artist(patch)
 
 
-def _draw_boundaries(ax: Any, district: Any, *, rates: Mapping[str, float] | None, target: float | None,
+def _draw_boundaries(ax: Any, district: District, *, rates: Mapping[str, float] | None, target: float | None,
                      labels: bool, family: list[str], highlight: str | None = None) -> None:
     from matplotlib.patches import PathPatch
 
@@ -187,8 +189,7 @@ def _draw_boundaries(ax: Any, district: Any, *, rates: Mapping[str, float] | Non
                            linewidth=2.0 if highlight == code else 0.6,
                            linestyle=(0, (4, 2)) if approx else "solid", alpha=0.55 if rates is not None else 1.0,
                            zorder=1))
-    outline = getattr(district, "outline", None)
-    opath = _path_of(outline) if outline is not None else None
+    opath = _path_of(district.outline) if district.outline is not None else None
     if opath is not None:
         _add(ax, PathPatch(opath, facecolor="none", edgecolor="#222222", linewidth=1.4, zorder=2))
     if labels:
@@ -325,11 +326,11 @@ def _draw_sites(ax: Any, coverage: CoveragePlan) -> list:
 
 # ---------------------------------------------------------------- the map
 def draw_map(
-    workspace: Any,
+    workspace: Workspace,
     *,
     what: What = "overview",
     plans: PlansLike = None,
-    assessment: Any = None,
+    assessment: Assessment | None = None,
     title: str | None = None,
     focus: str | None = None,
     size_in: tuple[float, float] = (11.69, 8.27),
@@ -390,10 +391,7 @@ def draw_map(
         minx, miny, maxx, maxy = district.bounds
     lat0 = (miny + maxy) / 2
     if target is None:
-        try:
-            target = float(workspace.profile.get("targets.enterprise"))
-        except Exception:  # noqa: BLE001 - a profile without targets: no target shading
-            target = None
+        target = float(workspace.profile.get("targets.enterprise"))
     rates = None
     if assessment is not None and what == "overview":
         j = assessment.jurisdictions
@@ -407,7 +405,7 @@ def draw_map(
         handles.append(Patch(facecolor=met, alpha=0.55, label=f"组织覆盖率{met_label}{tg}"))
         for color, label in below:
             handles.append(Patch(facecolor=color, alpha=0.55, label=f"覆盖率{label}"))
-    if getattr(district, "approximate", False):
+    if district.approximate:
         handles.append(Line2D([], [], color="#555555", linestyle=(0, (4, 2)), label="镇街边界（示意，非官方）"))
     else:
         handles.append(Line2D([], [], color="#555555", label="镇街边界"))
@@ -439,9 +437,9 @@ def draw_map(
         spine.set_color("#888888")
     _north_arrow(ax, family)
     _scale_bar(ax, lat0, family)
-    dname = getattr(district, "name", "") or ""
+    dname = district.name
     if focus is not None:
-        names = dict(getattr(district, "town_names", {}) or {})
+        names = district.town_names
         dname = f"{dname} {names.get(str(focus), str(focus))}"
     heading = title or f"{dname} 两新党建 · {WHATS[what]}"
     fig.text(0.02, 0.955, heading, fontsize=16, fontfamily=family, va="center")
@@ -483,7 +481,7 @@ def figure_bytes(fig: Any, *, fmt: str = "png", dpi: int = 150) -> bytes:
     return buf.getvalue()
 
 
-def iter_focus_codes(assessment: Any, *, limit: int) -> list[str]:
+def iter_focus_codes(assessment: Assessment, *, limit: int) -> list[str]:
     """Jurisdiction codes that need attention (largest coverage gap first), at most ``limit``."""
     j = assessment.jurisdictions
     gap = pd.to_numeric(j.get("enterprise_gap", 0), errors="coerce").fillna(0) + \

@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from lianxin_geo.assessment import Assessment
 
 __all__ = [
     "STATUS_COLORS",
@@ -113,7 +114,7 @@ def rate_color(rate: float | None, target: float | None) -> str:
     return RATE_RAMP[min(int(max(r, 0.0) * len(RATE_RAMP)), len(RATE_RAMP) - 1)]
 
 
-def org_status(orgs: pd.DataFrame, assessment: Any = None) -> pd.Series:
+def org_status(orgs: pd.DataFrame, assessment: Assessment | None = None) -> pd.Series:
     """Coverage status per org (index aligned with ``orgs``) for colouring.
 
     Takes the status the assessment computed (``assessment.orgs['status']``,
@@ -123,8 +124,8 @@ def org_status(orgs: pd.DataFrame, assessment: Any = None) -> pd.Series:
     orgs without coordinates are 未定位.
     """
     if assessment is not None:
-        a = getattr(assessment, "orgs", assessment)
-        if isinstance(a, pd.DataFrame) and "status" in a and "id" in a and "id" in orgs:
+        a = assessment.orgs
+        if "status" in a and "id" in a and "id" in orgs:
             lut = dict(zip(a["id"].astype(str), a["status"].astype(str)))
             out = orgs["id"].astype(str).map(lut)
             return out.fillna("未覆盖").rename("status")

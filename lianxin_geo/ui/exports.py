@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
+from lianxin_geo.assessment import Assessment
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.present import export
 from lianxin_geo.ui import state, widgets
@@ -40,7 +41,7 @@ _WRITERS: dict[str, Callable[[Workspace, Path, Any, dict], Any]] = {
 
 
 @st.cache_data(show_spinner="正在生成导出文件…", max_entries=16)
-def _export(key: tuple, plan_keys: tuple, fmt: str, _ws: Workspace, _a: Any, _plans: dict) -> bytes:
+def _export(key: tuple, plan_keys: tuple, fmt: str, _ws: Workspace, _a: Assessment | None, _plans: dict) -> bytes:
     """Write one export into a private temporary folder and return its bytes (cached per input and plans)."""
     with tempfile.TemporaryDirectory(prefix="lianxin-geo-export-") as tmp:
         written = _WRITERS[fmt](_ws, Path(tmp) / f"out.{fmt}", _a, _plans)

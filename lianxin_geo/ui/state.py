@@ -27,9 +27,13 @@ from typing import Any, Mapping
 
 import streamlit as st
 
+from lianxin_geo.assessment import Assessment
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.policy import Profile
 from lianxin_geo.pipeline import run_assessment, run_coverage, run_joint, run_routes
+from lianxin_geo.plan.coverage import CoveragePlan
+from lianxin_geo.plan.joint import JointPlan
+from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.ui.serving import PrivateFolder, sweep_stale_folders
 from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, Workspace, load_workspace
 
@@ -244,14 +248,15 @@ def workspace() -> Workspace:
 
 
 @st.cache_resource(show_spinner="正在评估覆盖情况…", max_entries=8)
-def _assess(key: tuple, _ws: Workspace) -> Any:
+def _assess(key: tuple, _ws: Workspace) -> Assessment:
     return run_assessment(_ws)
 
 
-def assessment() -> Any:
+def assessment() -> Assessment | None:
     """The assessment of the workspace (``None``, with a warning, when the data do not allow one)."""
     try:
-        return _assess(workspace_key(), workspace())
+        ws = workspace()  # first: it drops inputs whose file is gone, which changes the key
+        return _assess(workspace_key(), ws)
     except (LianxinError, ValueError) as exc:  # the user's data: say so, keep the maps usable
         st.warning(f"覆盖评估未能完成（{exc}）：地图按台账中的党组织状态着色。")
         return None
@@ -276,46 +281,51 @@ def kept_plans() -> dict[str, PlanRun]:
 
 
 @st.cache_resource(show_spinner="正在生成联建方案…", max_entries=16)
-def _joint(key: tuple, _ws: Workspace, _a: Any) -> Any:
+def _joint(key: tuple, _ws: Workspace, _a: Assessment | None) -> JointPlan:
     _, changes, reoptimize, cross_town, time_limit_s = key
     return run_joint(_ws, assessment=_a, profile=_changed_profile(_ws, dict(changes)), reoptimize=reoptimize,
                      cross_town=cross_town, seed=0, time_limit_s=time_limit_s)
 
 
-def joint_plan(changes: Mapping[str, Any], *, reoptimize: bool, cross_town: bool, time_limit_s: float = 10.0) -> Any:
+def joint_plan(changes: Mapping[str, Any], *, reoptimize: bool, cross_town: bool,
+               time_limit_s: float = 10.0) -> JointPlan:
     """Generate (or take from the cache) the joint-unit plan for these parameters; keep it in the session."""
+    ws = workspace()  # before the key: loading drops inputs whose file is gone
     key = (workspace_key(), tuple(sorted(changes.items())), bool(reoptimize), bool(cross_town), float(time_limit_s))
-    return _keep("joint", key, _joint(key, workspace(), assessment()))
+    return _keep("joint", key, _joint(key, ws, assessment()))
 
 
 @st.cache_resource(show_spinner="正在规划指导员路线…", max_entries=16)
-def _routes(key: tuple, _ws: Workspace, _a: Any, _joint_plan: Any) -> Any:
+def _routes(key: tuple, _ws: Workspace, _a: Assessment | None,
+            _joint_plan: JointPlan | None) -> InstructorPlan:
     _, changes, cross_town, time_limit_s, _joint_key = key
     return run_routes(_ws, assessment=_a, joint=_joint_plan, profile=_changed_profile(_ws, dict(changes)),
                       time_limit_s=time_limit_s, cross_town=cross_town, seed=0,
                       joint_time_limit_s=min(10.0, time_limit_s * 2))  # keep the page responsive
 
 
-def route_plan(changes: Mapping[str, Any], *, cross_town: bool = False, time_limit_s: float = 5.0) -> Any:
+def route_plan(changes: Mapping[str, Any], *, cross_town: bool = False, time_limit_s: float = 5.0) -> InstructorPlan:
     """Generate (or take from the cache) the instructor routes; keep them in the session.
 
     The routes include the new units of the joint plan generated on the 联建方案 page, when there is one;
     whether new units are visited at all is the pipeline's rule (``instructors.include_new_units``).
     """
+    ws = workspace()  # before the keys: loading drops inputs whose file is gone
     joint = kept_plans().get("joint")
     key = (workspace_key(), tuple(sorted(changes.items())), bool(cross_town), float(time_limit_s),
            joint.key if joint is not None else None)
-    return _keep("routes", key, _routes(key, workspace(), assessment(), joint.plan if joint is not None else None))
+    return _keep("routes", key, _routes(key, ws, assessment(), joint.plan if joint is not None else None))
 
 
 @st.cache_resource(show_spinner="正在计算阵地覆盖与选址…", max_entries=16)
-def _coverage(key: tuple, _ws: Workspace) -> Any:
+def _coverage(key: tuple, _ws: Workspace) -> CoveragePlan:
     _, changes, k, hex_resolution = key
     return run_coverage(_ws, k=k, profile=_changed_profile(_ws, dict(changes)), hex_resolution=hex_resolution,
                         time_limit_s=10.0, seed=0)
 
 
-def coverage_plan(changes: Mapping[str, Any], *, k: int, hex_resolution: int = 8) -> Any:
+def coverage_plan(changes: Mapping[str, Any], *, k: int, hex_resolution: int = 8) -> CoveragePlan:
     """Generate (or take from the cache) the coverage plan for these parameters; keep it in the session."""
+    ws = workspace()  # before the key: loading drops inputs whose file is gone
     key = (workspace_key(), tuple(sorted(changes.items())), int(k), int(hex_resolution))
-    return _keep("coverage", key, _coverage(key, workspace()))
+    return _keep("coverage", key, _coverage(key, ws))

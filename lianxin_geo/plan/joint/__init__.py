@@ -6,37 +6,13 @@
 * :func:`validate_proposal` is the independent checker (any proposal, whoever made it).
 """
 
+from lianxin_geo.plan.joint import plan as _plan
+from lianxin_geo.plan.joint import rules as _rules
 from lianxin_geo.plan.joint.params import JointParams
-from lianxin_geo.plan.joint.plan import RADIUS_SAFETY, plan_joint_units
+from lianxin_geo.plan.joint.plan import *  # noqa: F403 - re-exports plan.__all__
 from lianxin_geo.plan.joint.result import JointPlan
-from lianxin_geo.plan.joint.rules import (
-    VIOLATION_CODES,
-    check_units,
-    default_eligible,
-    existing_joint_mask,
-    groups_similar,
-    org_groups,
-    radius_per_org,
-    town_adjacency,
-    validate_proposal,
-)
+from lianxin_geo.plan.joint.rules import *  # noqa: F403 - re-exports rules.__all__
 from lianxin_geo.plan.joint.solver import SolverResult, SolverUnit, solve_joint_units
 
-__all__ = [
-    "JointParams",
-    "JointPlan",
-    "RADIUS_SAFETY",
-    "SolverResult",
-    "SolverUnit",
-    "VIOLATION_CODES",
-    "check_units",
-    "default_eligible",
-    "existing_joint_mask",
-    "groups_similar",
-    "org_groups",
-    "plan_joint_units",
-    "radius_per_org",
-    "solve_joint_units",
-    "town_adjacency",
-    "validate_proposal",
-]
+__all__ = ["JointParams", "JointPlan", "SolverResult", "SolverUnit", "solve_joint_units", *_plan.__all__,
+           *_rules.__all__]

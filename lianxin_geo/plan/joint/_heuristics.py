@@ -37,6 +37,12 @@ def _candidate_lists(st: State, idx: np.ndarray, tmat, gmat) -> dict[int, list[t
     return out
 
 
+def _joins_all(st: State, j: int, chosen: list[int], tmat, gmat) -> bool:
+    """Whether org ``j`` may share a unit with every org of ``chosen`` (towns and industry groups)."""
+    others = np.asarray(chosen)
+    return bool(tmat[st.town[j], st.town[others]].all() and gmat[st.group[j], st.group[others]].all())
+
+
 def _best_unit_for_hub(st: State, h: int, cands, available, tmat, gmat, pairwise: bool):
     """Cheapest floor-reaching member set for hub ``h`` among ``available`` orgs, or None."""
     chosen = [h]
@@ -52,10 +58,8 @@ def _best_unit_for_hub(st: State, h: int, cands, available, tmat, gmat, pairwise
         mj = int(st.m[j])
         if mj <= 0 or total + mj > st.max_members:
             continue
-        if pairwise:
-            others = np.asarray(chosen)
-            if not (tmat[st.town[j], st.town[others]].all() and gmat[st.group[j], st.group[others]].all()):
-                continue
+        if pairwise and not _joins_all(st, j, chosen, tmat, gmat):
+            continue
         chosen.append(j)
         total += mj
         cost += dist
@@ -155,10 +159,8 @@ def repair_with_stealing(st: State, idx: np.ndarray, tmat, gmat, kind: str, pair
                     continue
                 if total + st.m[j] > st.max_members:
                     continue
-                if pairwise:
-                    others = np.asarray(chosen)
-                    if not (tmat[st.town[j], st.town[others]].all() and gmat[st.group[j], st.group[others]].all()):
-                        continue
+                if pairwise and not _joins_all(st, j, chosen, tmat, gmat):
+                    continue
                 chosen.append(j)
                 total += int(st.m[j])
             if total >= st.min_members and st.feasible(chosen, tmat, gmat):

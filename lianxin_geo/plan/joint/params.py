@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable
 
-from lianxin_geo.core.policy import Profile, as_profile
+from lianxin_geo.core.policy import Profile, params_from_profile
 
 __all__ = ["JointParams"]
 
@@ -88,13 +88,25 @@ class JointParams:
         TypeError
             When an override names no field.
         """
-        prof = as_profile(profile)
-        unknown = sorted(set(overrides) - set(_KEYS))
-        if unknown:
-            raise TypeError(f"JointParams 没有参数 {'、'.join(unknown)}：可用参数为 {'、'.join(_KEYS)}")
-        values = {name: conv(prof.get(key)) for name, (key, conv) in _KEYS.items()}
-        values.update({k: _KEYS[k][1](v) for k, v in overrides.items() if v is not None})
-        return cls(**values, profile=prof)
+        return params_from_profile(cls, _KEYS, profile, overrides)
+
+    @classmethod
+    def resolve(cls, params: JointParams | None, profile: Profile | str | None, *, cross_town: bool | None,
+                include_zero_member_in_building: bool | None, caller: str) -> JointParams:
+        """``params`` as given, else read from ``profile`` with the two switches; giving both is refused.
+
+        Raises
+        ------
+        TypeError
+            When ``params`` comes with ``profile`` or a switch (``caller`` names the function in the message).
+        """
+        if params is None:
+            return cls.from_profile(profile, allow_cross_town=cross_town,
+                                    include_zero_member_in_building=include_zero_member_in_building)
+        if profile is not None or cross_town is not None or include_zero_member_in_building is not None:
+            raise TypeError(f"{caller}：params 已含全部规则取值，不能再给 profile、cross_town 或 "
+                            "include_zero_member_in_building")
+        return params
 
     @property
     def profile_name(self) -> str:

@@ -289,12 +289,8 @@ def plan_joint_units(
     """
     t0 = time.perf_counter()
     del parks
-    if params is None:
-        params = JointParams.from_profile(profile, allow_cross_town=cross_town,
-                                          include_zero_member_in_building=include_zero_member_in_building)
-    elif profile is not None or cross_town is not None or include_zero_member_in_building is not None:
-        raise TypeError("plan_joint_units：params 已含全部规则取值，不能再给 profile、cross_town 或 "
-                        "include_zero_member_in_building")
+    params = JointParams.resolve(params, profile, caller="plan_joint_units", cross_town=cross_town,
+                                 include_zero_member_in_building=include_zero_member_in_building)
     _report(progress, 0.05, "读取规则与台账")
     led = _Ledger.read(orgs, district, params, reoptimize=reoptimize)
     kept = _kept_units(led) if not reoptimize else pd.DataFrame(columns=list(KEPT_COLUMNS))

@@ -349,12 +349,8 @@ def validate_proposal(
     list of dict
         ``[{unit_id, rule, code, message}]`` — empty when the proposal breaks no rule.
     """
-    if params is None:
-        params = JointParams.from_profile(profile, allow_cross_town=cross_town,
-                                          include_zero_member_in_building=include_zero_member_in_building)
-    elif profile is not None or cross_town is not None or include_zero_member_in_building is not None:
-        raise TypeError("validate_proposal：params 已含全部规则取值，不能再给 profile、cross_town 或 "
-                        "include_zero_member_in_building")
+    params = JointParams.resolve(params, profile, caller="validate_proposal", cross_town=cross_town,
+                                 include_zero_member_in_building=include_zero_member_in_building)
     orgs = orgs.reset_index(drop=True)
     return check_units(
         _unit_list(proposal),

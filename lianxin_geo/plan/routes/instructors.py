@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -249,6 +249,7 @@ def plan_instructor_routes(
     solver: str = "pyvrp",
     max_iterations: int | None = None,
     params: InstructorParams | None = None,
+    include_new_units: bool | None = None,
 ) -> InstructorPlan:
     """Plan instructor workloads and visiting routes for the organizations that need an instructor.
 
@@ -276,7 +277,7 @@ def plan_instructor_routes(
     extra_sites
         Proposed joint units / new organizations (``id``, ``lon``, ``lat``,
         ``jurisdiction_code``, optional ``name``/``industry``), planned when
-        ``instructors.include_new_units`` is true.
+        ``include_new_units`` is true.
     bases
         User-given bases (``jurisdiction_code``, ``lon``, ``lat``, optional ``name``), overriding centers.
     replan
@@ -293,6 +294,10 @@ def plan_instructor_routes(
         CVRP back end and optional iteration bound (see :func:`~lianxin_geo.plan.routes.routing.solve_cvrp`).
     params
         Explicit rule values instead of reading ``profile`` (give one of the two).
+    include_new_units
+        Plan ``extra_sites`` too; ``None`` follows ``instructors.include_new_units``. The
+        pipeline (:func:`lianxin_geo.pipeline.run_routes`) always passes its decision here, so the
+        two never disagree.
 
     Returns
     -------
@@ -302,6 +307,8 @@ def plan_instructor_routes(
     if params is not None and profile is not None:
         raise TypeError("plan_instructor_routes：profile 与 params 只能给一个（params 已含策略配置的取值）")
     prm = params if params is not None else InstructorParams.from_profile(profile)
+    if include_new_units is not None:
+        prm = replace(prm, include_new_units=bool(include_new_units))
     if "id" not in orgs:
         raise ValueError("组织表缺少 id 列（单位编号）：请先读取并校验台账")
     road = as_road_graph(graph) if graph is not None else None

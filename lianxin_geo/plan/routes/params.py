@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable
 
-from lianxin_geo.core.policy import Profile, as_profile
+from lianxin_geo.core.policy import Profile, params_from_profile
 
 __all__ = ["InstructorParams"]
 
@@ -79,13 +79,7 @@ class InstructorParams:
         TypeError
             When an override names no field.
         """
-        prof = as_profile(profile)
-        unknown = sorted(set(overrides) - set(_KEYS))
-        if unknown:
-            raise TypeError(f"InstructorParams 没有参数 {'、'.join(unknown)}：可用参数为 {'、'.join(_KEYS)}")
-        values = {name: conv(prof.get(key)) for name, (key, conv) in _KEYS.items()}
-        values.update({k: _KEYS[k][1](v) for k, v in overrides.items() if v is not None})
-        return cls(**values, profile=prof)
+        return params_from_profile(cls, _KEYS, profile, overrides)
 
     def as_dict(self) -> dict[str, Any]:
         """The values (without the profile), e.g. for a settings table."""
