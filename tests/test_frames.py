@@ -41,3 +41,18 @@ def test_column_helpers_read_missing_and_blank_alike():
     assert np.array_equal(numbers(df, "n"), np.array([1.0, np.nan, np.nan, 2.5]), equal_nan=True)
     assert np.isnan(numbers(df, "missing")).all() and (numbers(df, "missing", default=0) == 0).all()
     assert column(df, "missing").isna().all() and first_column(df, ("z", "n", "a")) == "n"
+
+
+def test_only_old_temporary_files_are_removed(tmp_path):
+    import os
+    import time
+
+    from lianxin_geo.core.files import TEMP_PREFIX, remove_stale_temps
+
+    old, fresh, keep = tmp_path / f"{TEMP_PREFIX}old.xlsx", tmp_path / f"{TEMP_PREFIX}new.xlsx", tmp_path / "a.xlsx"
+    for p in (old, fresh, keep):
+        p.write_bytes(b"x")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    assert remove_stale_temps(tmp_path) == 1
+    assert not old.exists() and fresh.exists() and keep.exists()

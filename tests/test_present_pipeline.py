@@ -87,3 +87,24 @@ def test_routes_visit_the_new_joint_units(demo_ws):
     assert site.name == f"{hub.hub_name}等{len(hub.org_ids)}家联合党组织"  # a new unit is visited at its hub
     without = pipeline.run_routes(demo_ws, assessment=a, joint=joint, include_new_units=False, time_limit_s=2)
     assert not units & {str(o) for ids in without.routes["org_ids"] for o in ids}
+
+
+@pytest.mark.slow
+def test_the_pipeline_alone_decides_whether_routes_include_new_units(demo_ws):
+    """``run_routes(include_new_units=…)`` wins over the profile's default, both ways (no second gate below it)."""
+    a = pipeline.run_assessment(demo_ws)
+    joint = pipeline.run_joint(demo_ws, assessment=a, time_limit_s=3)
+    units = set(joint.units["unit_id"].astype(str))
+    assert units
+
+    def visited(plan) -> set[str]:
+        return {str(o) for ids in plan.routes["org_ids"] for o in ids} | set(plan.unassigned["org_id"].astype(str))
+
+    off = demo_ws.profile.with_values({"instructors.include_new_units": False}, note="测试")
+    on = demo_ws.profile.with_values({"instructors.include_new_units": True}, note="测试")
+    asked = pipeline.run_routes(demo_ws, assessment=a, joint=joint, include_new_units=True, profile=off,
+                                time_limit_s=2)
+    assert units <= visited(asked)
+    refused = pipeline.run_routes(demo_ws, assessment=a, joint=joint, include_new_units=False, profile=on,
+                                  time_limit_s=2)
+    assert not units & visited(refused)
