@@ -398,3 +398,11 @@ def test_no_stray_warnings_from_a_plain_solve() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         solve_cvrp([[0, 0], [1, 0], [0, 1]], [0, 1, 1], 1, time_limit_s=0.2, max_iterations=100)
+
+
+def test_pyvrp_stops_early_once_it_stops_improving() -> None:
+    """A generous time limit is a cap, not a cost: the search ends after NO_IMPROVEMENT idle iterations."""
+    xy, dem, cap, opt = read_vrplib(CVRP_DIR / "A-n32-k5.vrp")
+    res = solve_cvrp(xy, dem, cap, round_distances=True, time_limit_s=60.0)
+    check_solution(res, dem, cap)
+    assert res.cost <= opt * 1.03 and res.seconds < 20

