@@ -21,7 +21,8 @@ from lianxin_geo.plan.joint.solver import (
     REASON_ZERO_MEMBER,
 )
 
-__all__ = ["KIND_TEXT", "MISSING_COORDS", "NO_TOWN", "next_option", "unit_reason", "unplaced_reason"]
+__all__ = ["KIND_TEXT", "MISSING_COORDS", "NO_TOWN", "next_option", "not_regrouped", "or_keep", "unit_reason",
+           "unplaced_reason"]
 
 KIND_TEXT = {
     KIND_BUILDING: "楼宇/园区联建",
@@ -67,3 +68,23 @@ def next_option(code: int, params: JointParams) -> str:
     if code == NEXT_CROSS_TOWN:
         return "可开启跨镇街联建（--cross-town），与相邻镇街同行业单位联建"
     return f"选派党建指导员实现工作覆盖（R11），党员达到{params.own_org_min_members}名后单独组建"
+
+
+def not_regrouped(*, joint_org_id: str, members: int, in_site: bool, params: JointParams) -> tuple[str, str]:
+    """(reason, next option) of a member of an existing joint org that re-optimizing may not regroup."""
+    if members >= params.own_org_min_members:
+        return (f"原属联合党组织{joint_org_id}；正式党员{members}名，已达到单独建立党组织的条件"
+                f"（不少于{params.own_org_min_members}名），不再编入新的联建单位",
+                f"单独建立党组织（R2），建立前暂留原联合党组织{joint_org_id}")
+    if members <= 0:
+        why = ("本策略配置不将楼宇/园区内无党员单位纳入联建（joint.include_zero_member_in_building）" if in_site
+               else "不在楼宇/园区内")
+        return (f"原属联合党组织{joint_org_id}；无正式党员，{why}，按规则不能编入新的联建单位",
+                f"保留在原联合党组织{joint_org_id}，或选派党建指导员实现工作覆盖（R11）")
+    return (f"原属联合党组织{joint_org_id}；不属于联建对象，不能编入新的联建单位",
+            f"保留在原联合党组织{joint_org_id}")
+
+
+def or_keep(next_text: str, joint_org_id: str) -> str:
+    """The next option of a regroupable member of an existing joint org left out: keeping its old org comes first."""
+    return f"保留在原联合党组织{joint_org_id}，或{next_text}"

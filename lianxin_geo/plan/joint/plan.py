@@ -33,6 +33,7 @@ from lianxin_geo.plan.joint.result import KEPT_COLUMNS, UNIT_COLUMNS, UNPLACED_C
 from lianxin_geo.plan.joint.rules import (
     _flags,
     _town_kinds,
+    check_accounting,
     default_eligible,
     existing_joint_mask,
     groups_similar,
@@ -210,14 +211,37 @@ def _unplaced(res: SolverResult, led: _Ledger, pool: np.ndarray, params: JointPa
     return out
 
 
-def _stats(units: pd.DataFrame, res: SolverResult, led: _Ledger, kept: pd.DataFrame, t0: float) -> dict[str, Any]:
-    n_elig = int(led.eligible.sum())
+def _existing_unplaced(led: _Ledger, params: JointParams, unplaced: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Re-optimizing: members of existing joint orgs that the rules do not let into a new unit, with why.
+
+    Also puts "keep the old joint org" first in the next option of the regroupable ones left out.
+    """
+    ex = existing_joint_mask(led.orgs)
+    jid = texts(led.orgs, "joint_org_id")
+    pos = {k: i for i, k in enumerate(led.ids.tolist())}
+    for r in unplaced:
+        i = pos[r["org_id"]]
+        if ex[i]:
+            r["next_option"] = _explain.or_keep(r["next_option"], jid[i])
+    out = []
+    for i in np.flatnonzero(ex & ~led.eligible).tolist():
+        why, nxt = _explain.not_regrouped(joint_org_id=jid[i], members=int(led.members[i]),
+                                          in_site=bool(led.building[i] or led.park[i]), params=params)
+        out.append({"org_id": led.ids[i], "name": led.names[i], "jurisdiction_code": led.town[i], "reason": why,
+                    "next_option": nxt})
+    return out
+
+
+def _stats(units: pd.DataFrame, res: SolverResult, led: _Ledger, kept: pd.DataFrame, n_unplaced: int, t0: float, *,
+           reoptimize: bool) -> dict[str, Any]:
+    # every org the plan accounts for besides the kept units: placed + unplaced == eligible
+    n_elig = int((led.eligible | (existing_joint_mask(led.orgs) if reoptimize else False)).sum())
     placed = int(sum(len(ids) for ids in units["org_ids"]))
     radii = units["radius_m"].tolist()
     return {
         "eligible": n_elig,
         "placed": placed,
-        "unplaced": n_elig - placed,
+        "unplaced": n_unplaced,
         "units": len(units),
         "mixed_units": int(sum(units["mixed_industry"])),
         "cross_town_units": int(sum(len(t) > 1 for t in units["jurisdiction_codes"])),
@@ -270,7 +294,9 @@ def plan_joint_units(
     profile
         Policy profile object, name or path (default ``shunyi-2017``).
     reoptimize
-        Also regroup members of existing joint orgs (default: keep those orgs).
+        Also regroup members of existing joint orgs (default: keep those orgs). Members the rules
+        do not admit to a new unit (no formal member outside a building/park, or enough members for
+        an own organization), and those the solver leaves out, are listed as unplaced with why.
     cross_town, include_zero_member_in_building
         Override the profile switches ``joint.allow_cross_town`` and
         ``joint.include_zero_member_in_building`` (``None``: the profile's value).
@@ -310,11 +336,15 @@ def plan_joint_units(
     town_names = dict(district.town_names) if district is not None else {}
     units = _units(res, led, pool, params, _venue_table(centers, buildings), town_names)
     unplaced += _unplaced(res, led, pool, params, _town_kinds(district))
+    if reoptimize:
+        unplaced += _existing_unplaced(led, params, unplaced)
     unplaced.sort(key=lambda r: (r["jurisdiction_code"], r["org_id"]))
 
     _report(progress, 0.9, "独立校验方案")
     violations = validate_proposal(units, led.orgs, district=district, params=params, reoptimize=reoptimize)
-    stats = _stats(units, res, led, kept, t0)
+    violations += check_accounting(units.to_dict(orient="records"), led.orgs, unplaced=unplaced, kept_units=kept,
+                                   eligible=led.eligible)
+    stats = _stats(units, res, led, kept, len(unplaced), t0, reoptimize=reoptimize)
     _report(progress, 1.0, "完成")
     return JointPlan(units=units, unplaced=pd.DataFrame(unplaced, columns=list(UNPLACED_COLUMNS)), kept_units=kept,
                      violations=pd.DataFrame(violations, columns=list(VIOLATION_COLUMNS)), stats=stats,

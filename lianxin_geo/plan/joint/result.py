@@ -47,14 +47,23 @@ class JointPlan:
         :meth:`to_json` rounds them to 0.1 m.
     unplaced
         One row per eligible org left out: ``org_id``, ``name``, ``jurisdiction_code``,
-        ``reason`` and ``next_option`` (Chinese), sorted by town and id.
+        ``reason`` and ``next_option`` (Chinese), sorted by town and id. With ``reoptimize``
+        it also lists the members of existing joint orgs that end in no new unit (the reason
+        names the old joint org and the rule; the next option offers keeping it).
     kept_units
         Existing joint orgs kept as they are (``reoptimize=False``): ``joint_org_id``,
         ``org_ids`` (tuple), ``members``, ``jurisdiction_code``.
+
+    Nothing is lost: every candidate and every member of an existing joint org is in exactly
+    one new unit, one kept unit or one unplaced row
+    (:func:`lianxin_geo.plan.joint.rules.check_accounting` checks it).
     violations
         What the independent checker found (:data:`VIOLATION_COLUMNS`); empty when every rule holds.
     stats
-        ``eligible``, ``placed``, ``unplaced``, ``units``, ``mixed_units``, ``cross_town_units``,
+        ``eligible`` (the orgs the plan places or lists as unplaced: the candidates, and with
+        ``reoptimize`` every member of an existing joint org; ``eligible == placed + unplaced``,
+        the orgs of ``kept_units`` come on top), ``placed``, ``unplaced``, ``units``, ``mixed_units``,
+        ``cross_town_units``,
         ``kept_units``, ``mean_radius_m``, ``max_radius_m``, ``total_distance_m``,
         ``exact_components``, ``seconds``.
     params

@@ -16,7 +16,11 @@ two units), ``ineligible_org`` (org not a joint candidate), ``max_units`` (R7),
 ``min_members`` (R8), ``max_members`` (R9), ``mixed_industry`` (R6),
 ``cross_town`` (R25 属地), ``radius`` (地域相邻, R6), ``hub_not_member``,
 ``missing_coordinates``, ``zero_member_outside_building`` (R23/R24),
-``empty_unit``.
+``empty_unit``; and, for a whole plan (:func:`check_accounting`), ``unaccounted_org``
+(an org the plan must account for is in no unit, no kept unit and not listed as
+unplaced), ``double_accounted`` (an org in more than one of them),
+``unplaced_without_reason`` and ``kept_not_joint`` (a kept unit lists an org that is
+not a member of that existing joint org).
 
 The helpers that turn a ledger into per-org rule inputs (:func:`org_groups`,
 :func:`groups_similar`, :func:`default_eligible`, :func:`existing_joint_mask`,
@@ -45,6 +49,8 @@ from lianxin_geo.plan.joint.result import JointPlan
 __all__ = [
     "UNCLASSIFIED",
     "VIOLATION_CODES",
+    "accounted_mask",
+    "check_accounting",
     "check_units",
     "default_eligible",
     "existing_joint_mask",
@@ -70,6 +76,10 @@ VIOLATION_CODES: dict[str, tuple[str, str]] = {
     "missing_coordinates": ("R6", "缺少坐标无法核验距离"),
     "zero_member_outside_building": ("R24", "无党员单位不在同一楼宇/园区"),
     "empty_unit": ("R6", "联建单位为空"),
+    "unaccounted_org": ("R1", "联建对象未计入方案"),
+    "double_accounted": ("R1", "单位在方案中出现多次"),
+    "unplaced_without_reason": ("数据", "未编入单位缺少原因"),
+    "kept_not_joint": ("数据", "保留的联合党组织含非其成员单位"),
 }
 
 #: Group label of an org whose industry is unknown (similar to no other group).
@@ -128,20 +138,33 @@ def default_eligible(orgs: pd.DataFrame, params: JointParams, *, reoptimize: boo
 
     Rule: party_status is not 单独建立 and ``0 < members < own_org_min_members``; with the
     zero-member switch on, also zero-member orgs in a building or park. Members of existing
-    joint orgs are candidates only when ``reoptimize``.
+    joint orgs are candidates only when ``reoptimize``; then every member the rule admits is
+    one, whatever the ``joint_candidate`` column says (an assessment never marks orgs that
+    already sit in a joint org).
     """
     members = _counts(orgs, "members")
     own = texts(orgs, "party_status") == PARTY_OWN
-    if "joint_candidate" in orgs.columns:
-        elig = _flags(orgs, "joint_candidate")
-    else:
-        elig = ~own & (members > 0) & (members < params.own_org_min_members)
+    rule = ~own & (members > 0) & (members < params.own_org_min_members)
     if params.include_zero_member_in_building:
         in_site = (texts(orgs, "building") != "") | (texts(orgs, "park") != "")
-        elig = elig | ((members <= 0) & in_site & ~own)
-    if not reoptimize:
-        elig = elig & ~existing_joint_mask(orgs)
-    return elig
+        rule = rule | ((members <= 0) & in_site & ~own)
+    if "joint_candidate" in orgs.columns:
+        elig = _flags(orgs, "joint_candidate")
+        if params.include_zero_member_in_building:
+            elig = elig | (rule & (members <= 0))
+    else:
+        elig = rule
+    existing = existing_joint_mask(orgs)
+    return elig | (existing & rule) if reoptimize else elig & ~existing
+
+
+def accounted_mask(orgs: pd.DataFrame, params: JointParams, *, reoptimize: bool = False) -> np.ndarray:
+    """Orgs a joint plan must account for: the candidates and every member of an existing joint org.
+
+    Each must end in exactly one of a new unit, a kept existing unit or the unplaced list (with a
+    reason); see :func:`check_accounting`.
+    """
+    return default_eligible(orgs, params, reoptimize=reoptimize) | existing_joint_mask(orgs)
 
 
 def town_adjacency(district: District | None) -> set[frozenset[str]]:
@@ -313,6 +336,106 @@ def check_units(
     return out
 
 
+def _records(table: pd.DataFrame | Iterable[Mapping[str, Any]] | None) -> list[Mapping[str, Any]]:
+    if table is None:
+        return []
+    if isinstance(table, pd.DataFrame):
+        return table.to_dict(orient="records")
+    return list(table)
+
+
+def _has_chinese(text: Any) -> bool:
+    return isinstance(text, str) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def check_accounting(
+    units: Iterable[Mapping[str, Any]],
+    orgs: pd.DataFrame,
+    *,
+    unplaced: pd.DataFrame | Iterable[Mapping[str, Any]] | None,
+    kept_units: pd.DataFrame | Iterable[Mapping[str, Any]] | None,
+    eligible: Sequence[bool] | np.ndarray,
+) -> list[dict[str, str]]:
+    """Check that a whole plan accounts for every org exactly once (nothing is lost).
+
+    Every org that is a candidate (``eligible``) or a member of an existing joint org must sit in
+    exactly one of: a new unit, a kept existing unit, or the unplaced list with a Chinese reason.
+    Orgs named twice inside the new units are :func:`check_units`' ``duplicate_org``, not repeated here.
+
+    Parameters
+    ----------
+    units
+        Dicts with ``unit_id`` and ``org_ids``.
+    orgs
+        Ledger rows with ``id`` (and ``name``, ``party_status``, ``joint_org_id``).
+    unplaced
+        Rows with ``org_id`` and ``reason`` (the plan's unplaced table or its records).
+    kept_units
+        Rows with ``joint_org_id`` and ``org_ids`` (the plan's kept existing joint orgs).
+    eligible
+        Per-org candidate flag (aligned with ``orgs``), as :func:`default_eligible` gives it.
+
+    Returns
+    -------
+    list of dict
+        ``[{unit_id, rule, code, message}]``; empty when every org is accounted for once.
+    """
+    ids = orgs["id"].astype(str).tolist()
+    pos = {k: i for i, k in enumerate(ids)}
+    names = texts(orgs, "name").tolist()
+    existing = existing_joint_mask(orgs)
+    jid = texts(orgs, "joint_org_id").tolist()
+    scope = np.asarray(eligible, dtype=bool) | existing
+
+    def label(i: int) -> str:
+        return f"{ids[i]}（{names[i]}）" if names[i] else ids[i]
+
+    out: list[dict[str, str]] = []
+    places: dict[int, list[str]] = {}
+    for u in units:
+        for i in sorted({pos[str(k)] for k in (u.get("org_ids") or []) if str(k) in pos}):
+            places.setdefault(i, []).append(f"联建单位 {u.get('unit_id', '')}")
+    for k in _records(kept_units):
+        kid = str(k.get("joint_org_id", ""))
+        for o in k.get("org_ids") or []:
+            if str(o) not in pos:
+                out.append(_v(kid, "unknown_org", f"保留的联合党组织 {kid} 含未知单位编号 {o}：台账中没有该单位，请核对编号"))
+                continue
+            i = pos[str(o)]
+            places.setdefault(i, []).append(f"保留的联合党组织 {kid}")
+            if not existing[i] or jid[i] != kid:
+                out.append(_v(kid, "kept_not_joint", f"保留的联合党组织 {kid} 含单位 {label(i)}，但台账中该单位不属于此联合党组织"))
+    for r in _records(unplaced):
+        o = str(r.get("org_id", ""))
+        if o not in pos:
+            out.append(_v("", "unknown_org", f"未编入名单含未知单位编号 {o}：台账中没有该单位，请核对编号"))
+            continue
+        places.setdefault(pos[o], []).append("未编入名单")
+        if not _has_chinese(r.get("reason")):
+            out.append(_v("", "unplaced_without_reason", f"单位 {label(pos[o])} 列入未编入名单，但没有说明原因"))
+    for i in sorted(places):
+        where = places[i]
+        if len([w for w in where if not w.startswith("联建单位")]) + (any(w.startswith("联建单位") for w in where)) > 1:
+            out.append(_v("", "double_accounted", f"单位 {label(i)} 在方案中出现多次（{'、'.join(where)}）：每个单位只能有一个去向"))
+    for i in np.flatnonzero(scope).tolist():
+        if i not in places:
+            what = f"现有联合党组织 {jid[i]} 的成员" if existing[i] else "联建对象"
+            out.append(_v("", "unaccounted_org", f"单位 {label(i)} 是{what}，但方案既未编入联建单位、也未保留原联合党组织，"
+                                                 "也未列入未编入名单说明原因"))
+    return out
+
+
+def _plan_parts(proposal: Any) -> tuple[Any, Any, bool | None] | None:
+    """(unplaced, kept_units, reoptimize) of a whole plan (a JointPlan or its ``to_json()`` dict), else None."""
+    if isinstance(proposal, JointPlan):
+        return proposal.unplaced, proposal.kept_units, proposal.reoptimize
+    if isinstance(proposal, Mapping) and "unplaced" in proposal:
+        settings = proposal.get("settings") or {}
+        reo = settings.get("reoptimize") if isinstance(settings, Mapping) else None
+        return proposal.get("unplaced"), proposal.get("kept_units"), None if reo is None else bool(reo)
+    return None
+
+
 def validate_proposal(
     proposal: JointPlan | pd.DataFrame | Mapping[str, Any] | Iterable[Mapping[str, Any]],
     orgs: pd.DataFrame,
@@ -321,8 +444,9 @@ def validate_proposal(
     profile: Profile | str | None = None,
     cross_town: bool | None = None,
     include_zero_member_in_building: bool | None = None,
-    reoptimize: bool = False,
+    reoptimize: bool | None = None,
     params: JointParams | None = None,
+    accounting: bool | None = None,
 ) -> list[dict[str, str]]:
     """Check a proposal against the ledger, the district and the rules of a policy profile.
 
@@ -340,9 +464,15 @@ def validate_proposal(
     cross_town, include_zero_member_in_building
         Override the profile switches (as the planner did).
     reoptimize
-        When True, members of existing joint orgs count as candidates.
+        When True, members of existing joint orgs count as candidates (``None``: the plan's own
+        switch when ``proposal`` is a whole plan, else False).
     params
         The rule values instead of ``profile`` and the two switches (give one or the other).
+    accounting
+        Also check that every candidate and every member of an existing joint org is accounted
+        for exactly once (:func:`check_accounting`); ``None``: when ``proposal`` is a whole plan
+        (a ``JointPlan`` or its ``to_json()`` dict). With True and bare units, every org the plan
+        must account for has to be in a unit.
 
     Returns
     -------
@@ -352,11 +482,16 @@ def validate_proposal(
     params = JointParams.resolve(params, profile, caller="validate_proposal", cross_town=cross_town,
                                  include_zero_member_in_building=include_zero_member_in_building)
     orgs = orgs.reset_index(drop=True)
-    return check_units(
-        _unit_list(proposal),
+    parts = _plan_parts(proposal)
+    if reoptimize is None:
+        reoptimize = bool(parts is not None and parts[2])
+    units = _unit_list(proposal)
+    eligible = default_eligible(orgs, params, reoptimize=reoptimize)
+    out = check_units(
+        units,
         orgs,
         groups=org_groups(orgs, params.profile),
-        eligible=default_eligible(orgs, params, reoptimize=reoptimize),
+        eligible=eligible,
         radius_m=radius_per_org(orgs, district, params),
         max_units=params.max_units,
         min_members=params.min_members,
@@ -366,3 +501,7 @@ def validate_proposal(
         adjacent=town_adjacency(district) if params.allow_cross_town else set(),
         profile=params.profile,
     )
+    if accounting or (accounting is None and parts is not None):
+        unplaced, kept, _ = parts if parts is not None else (None, None, None)
+        out += check_accounting(units, orgs, unplaced=unplaced, kept_units=kept, eligible=eligible)
+    return out
