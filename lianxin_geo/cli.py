@@ -51,7 +51,8 @@ app = typer.Typer(
     name="lianxin-geo",
     help="两新党建地理规划工具：台账校验、定位、评估、联建方案、指导员路线、阵地覆盖。\n\n"
     "Two-coverage geo planner for party building in non-public enterprises and social organizations. "
-    "Without ledger files every command runs on the embedded Shunyi demo (synthetic data, approximate boundaries).",
+    "Without ledger files (or with --demo) every command runs on the embedded Shunyi demo (synthetic data, "
+    "approximate boundaries); once any ledger file is given, the ledgers not given are empty, never demo data.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -74,7 +75,11 @@ class Kind(str, Enum):
 # ----------------------------------------------------------------- the input options, once
 @dataclass(frozen=True)
 class Inputs:
-    """The ledger, boundary and policy options of a command (``None``: the embedded demo layer / default)."""
+    """The ledger, boundary and policy options of a command.
+
+    A ledger left ``None`` is empty when any other ledger is given; the embedded demo fills it only when no
+    ledger is given at all or ``demo`` is true (``--demo``).
+    """
 
     orgs: Optional[Path] = None
     buildings: Optional[Path] = None
@@ -83,6 +88,7 @@ class Inputs:
     boundaries: Optional[Path] = None
     boundaries_crs: str = "WGS84"
     policy: Optional[str] = None
+    demo: bool = False
 
     def given(self) -> dict[str, Path]:
         """The ledger files the user named, by kind."""
@@ -93,13 +99,14 @@ class Inputs:
         """Read, validate and locate the inputs (progress on stderr unless ``quiet``)."""
         return load_workspace(orgs=self.orgs, buildings=self.buildings, parks=self.parks, centers=self.centers,
                               boundaries=self.boundaries, policy=self.policy, boundaries_crs=self.boundaries_crs,
-                              demo_orgs=DEFAULT_DEMO_ORGS, progress=_progress(quiet))
+                              demo_orgs=DEFAULT_DEMO_ORGS, demo=True if self.demo else None,
+                              progress=_progress(quiet))
 
 
 #: Option of every :class:`Inputs` field: (annotation with the typer option, default).
 _INPUT_OPTIONS: dict[str, tuple[Any, Any]] = {
     "orgs": (Annotated[Optional[Path], typer.Option(
-        "--orgs", help="组织台账 .xlsx/.csv（缺省用演示数据）/ organization ledger")], None),
+        "--orgs", help="组织台账 .xlsx/.csv（四个台账都未提供时用演示数据）/ organization ledger")], None),
     "buildings": (Annotated[Optional[Path], typer.Option("--buildings", help="商务楼宇台账 / buildings ledger")], None),
     "parks": (Annotated[Optional[Path], typer.Option("--parks", help="园区台账 / parks ledger")], None),
     "centers": (Annotated[Optional[Path], typer.Option(
@@ -110,6 +117,9 @@ _INPUT_OPTIONS: dict[str, tuple[Any, Any]] = {
         "--boundaries-crs", help="边界坐标系 WGS84/GCJ02/BD09 / datum of the boundary coordinates")], "WGS84"),
     "policy": (Annotated[Optional[str], typer.Option(
         "--policy", help="政策配置名称或 TOML 文件（缺省 shunyi-2017）/ policy profile name or file")], None),
+    "demo": (Annotated[bool, typer.Option(
+        "--demo", help="未提供的台账用内置顺义演示数据（合成）补齐；缺省时只要提供了任一台账，其余台账按空表处理"
+        " / fill the ledgers not given with the synthetic Shunyi demo")], False),
 }
 ALL_INPUTS = tuple(f.name for f in fields(Inputs))
 
@@ -265,7 +275,7 @@ def validate(
 
 # ----------------------------------------------------------------- locate, assess
 @app.command()
-@with_inputs("orgs", "buildings", "parks", "boundaries", "boundaries_crs")
+@with_inputs("orgs", "buildings", "parks", "boundaries", "boundaries_crs", "demo")
 def locate(
     inputs: Inputs = Inputs(),
     out: Annotated[Optional[Path], typer.Option("--out", help="输出 .geojson/.gpkg/.csv/.xlsx / output file")] = None,
@@ -303,7 +313,7 @@ def _write_located(ws: Workspace, out: Path) -> None:
 
 
 @app.command()
-@with_inputs("orgs", "centers", "buildings", "parks", "boundaries", "boundaries_crs", "policy")
+@with_inputs("orgs", "centers", "buildings", "parks", "boundaries", "boundaries_crs", "policy", "demo")
 def assess(
     inputs: Inputs = Inputs(),
     per_org: Annotated[bool, typer.Option("--per-org", help="xlsx 中加入一企一表/一社一表 / add per-org cards")] = False,
@@ -314,7 +324,7 @@ def assess(
     ws = inputs.workspace(quiet=json_)
     a = run_assessment(ws)
     if out is not None:
-        write_assessment_xlsx(a, out, per_org=per_org)
+        write_assessment_xlsx(a, out, per_org=per_org, notes=ws.data_notes)
     doc = a.to_json()
 
     def summary(d: dict) -> str:

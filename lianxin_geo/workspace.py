@@ -1,9 +1,12 @@
 """One planning workspace: the district, the policy profile and the four ledgers, read and located.
 
 The CLI, the Streamlit app and the notebooks all start here, so "what is loaded"
-means the same everywhere: every ledger a user gives is read and validated, the
-ones not given fall back to the embedded Shunyi demo (synthetic, flagged), and
-organizations are located on the map and on their town/street.
+means the same everywhere: every ledger a user gives is read and validated, and
+organizations are located on the map and on their town/street. The embedded
+Shunyi demo (synthetic, flagged) is used only when the user gives no ledger at
+all or asks for it (``demo=True``): once any user ledger is given, the layers
+not given are empty and :attr:`Workspace.data_notes` says what that leaves out.
+Demo data never mixes silently into a user's plan.
 """
 
 from __future__ import annotations
@@ -22,12 +25,23 @@ from lianxin_geo.ingest.demo import generate_demo
 from lianxin_geo.ingest.ledger import LedgerResult, read_ledger
 from lianxin_geo.location.locator import LocateResult, locate
 
-__all__ = ["Workspace", "load_workspace", "DEFAULT_DEMO_ORGS", "DEFAULT_DEMO_SEED"]
+__all__ = ["Workspace", "load_workspace", "DEFAULT_DEMO_ORGS", "DEFAULT_DEMO_SEED", "LAYER_NAMES", "MISSING_NOTES"]
 
 DEFAULT_DEMO_ORGS = 5000
 DEFAULT_DEMO_SEED = 20170602
 
 PathLike = str | os.PathLike
+
+#: Ledger kind -> the short Chinese name of its layer (used in the demo note and banners).
+LAYER_NAMES = {"orgs": "组织", "buildings": "楼宇", "parks": "园区", "centers": "阵地"}
+
+#: Ledger kind -> what a plan leaves out when the user gives other ledgers but not this one.
+MISSING_NOTES = {
+    "orgs": "未提供组织台账：没有组织可定位、评估和规划",
+    "buildings": "未提供商务楼宇台账：楼宇阵地未评估，组织不按楼宇定位，楼宇联建未考虑",
+    "parks": "未提供园区台账：园区阵地未评估，组织不按园区定位，园区联建未考虑",
+    "centers": "未提供党群服务中心台账：现有阵地未计入，阵地达标与覆盖按无阵地计算",
+}
 
 
 @dataclass
@@ -51,6 +65,10 @@ class Workspace:
         The :class:`~lianxin_geo.location.locator.LocateResult` of the organizations.
     demo_kinds
         The ledger kinds that come from the synthetic demo.
+    missing_kinds
+        The ledger kinds the user did not give and the demo did not fill: empty layers.
+    notes
+        Further notes (invalid boundaries repaired, file-level ledger errors …).
     """
 
     district: District
@@ -62,6 +80,7 @@ class Workspace:
     centers: pd.DataFrame
     located: LocateResult
     demo_kinds: tuple[str, ...] = ()
+    missing_kinds: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -74,11 +93,16 @@ class Workspace:
         """Honesty notes for every map, table and export made from this workspace."""
         out = []
         if self.demo_kinds:
-            names = {"orgs": "组织", "buildings": "楼宇", "parks": "园区", "centers": "阵地"}
-            out.append(DEMO_NOTE + "（" + "、".join(names[k] for k in self.demo_kinds) + "）")
+            out.append(DEMO_NOTE + "（" + "、".join(LAYER_NAMES[k] for k in self.demo_kinds) + "）")
         if self.district.approximate:
             out.append(APPROX_NOTE)
+        out += [MISSING_NOTES[k] for k in self.missing_kinds]
         return out + self.notes
+
+    @property
+    def demo_layers(self) -> str:
+        """The demo layers in Chinese, e.g. ``"楼宇、园区"`` (empty when no demo data is shown)."""
+        return "、".join(LAYER_NAMES[k] for k in self.demo_kinds)
 
 
 def _locate_layer(frame: pd.DataFrame, district: District) -> pd.DataFrame:
@@ -104,16 +128,17 @@ def load_workspace(
     boundaries_crs: str = "WGS84",
     demo_orgs: int = DEFAULT_DEMO_ORGS,
     demo_seed: int = DEFAULT_DEMO_SEED,
+    demo: bool | None = None,
     use_demo: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> Workspace:
-    """Read, validate and locate a district's ledgers; fall back to the demo for what is not given.
+    """Read, validate and locate a district's ledgers; the demo only when no ledger is given or asked for.
 
     Parameters
     ----------
     orgs, buildings, parks, centers
-        Ledger files (.xlsx/.csv). ``None`` takes the embedded demo layer
-        (unless ``use_demo`` is false: then the layer is empty).
+        Ledger files (.xlsx/.csv). A layer not given is empty (and named in
+        :attr:`Workspace.data_notes`), except when the demo is in use.
     boundaries
         Official boundaries (GeoJSON/Shapefile/GeoPackage/KML); ``None`` takes the
         bundled Shunyi district with approximate town polygons.
@@ -123,6 +148,11 @@ def load_workspace(
         ``WGS84``, or ``GCJ02``/``BD09`` when the boundary file's coordinates are shifted.
     demo_orgs, demo_seed
         Size and seed of the synthetic demo organizations.
+    demo
+        ``True``: the embedded Shunyi demo fills every layer not given (``--demo``);
+        ``False``: never; ``None`` (default): the demo only when no ledger at all is given.
+    use_demo
+        ``False`` forbids the demo whatever ``demo`` says (every layer not given is empty).
     progress
         Called with a short Chinese message before each step.
     """
@@ -136,16 +166,17 @@ def load_workspace(
     )
     given = {"orgs": orgs, "buildings": buildings, "parks": parks, "centers": centers}
     notes = []
+    use_demo = use_demo and (all(v is None for v in given.values()) if demo is None else demo)
     if use_demo and district is not base and district.code != base.code:
         use_demo = False  # the demo lies in Shunyi: for another district, layers not given stay empty
-        if any(v is None for v in given.values()):
-            notes.append("未提供的台账按空表处理（内置演示数据只覆盖顺义区）")
-    demo = None
+        notes.append("内置演示数据只覆盖顺义区：未提供的台账按空表处理")
+    synthetic = None
     if use_demo and any(v is None for v in given.values()):
         say("生成演示数据（合成）")
-        demo = generate_demo(demo_orgs, seed=demo_seed, district=base, profile=profile)
+        synthetic = generate_demo(demo_orgs, seed=demo_seed, district=base, profile=profile)
     ledgers = {}
     demo_kinds = []
+    missing_kinds = []
     for kind in LEDGER_KINDS:
         src = given[kind]
         if src is not None:
@@ -155,13 +186,14 @@ def load_workspace(
                 demo_kinds.append(kind)
             fname = os.path.basename(os.fspath(src))
             notes += [f"{fname}：{i.reason}" for i in ledgers[kind].issues if not i.row and i.severity == "error"]
-        elif demo is not None:
-            frame = getattr(demo, kind)
+        elif synthetic is not None:
+            frame = getattr(synthetic, kind)
             ledgers[kind] = read_ledger(_to_headers(frame, kind), kind, district=district, filename=f"demo:{kind}")
             demo_kinds.append(kind)
         else:
             ledgers[kind] = read_ledger(_to_headers(pd.DataFrame(), kind), kind, district=district,
                                         filename=f"empty:{kind}")
+            missing_kinds.append(kind)
     repaired = district.jurisdictions.attrs.get("repaired")
     if repaired:
         notes.append("边界文件中以下镇街的面无效（如自相交），已自动修复：" + "、".join(map(str, repaired)))
@@ -171,7 +203,7 @@ def load_workspace(
     located = locate(ledgers["orgs"].accepted, district=district, buildings=lay["buildings"], parks=lay["parks"],
                      seats=seats)
     if boundaries is not None and demo_kinds:
-        notes.append("注意：使用了自有边界，但部分台账仍为顺义演示数据")
+        notes.append("使用了自有边界，但部分台账仍为顺义演示数据")
     return Workspace(
         district=district,
         profile=profile,
@@ -182,6 +214,7 @@ def load_workspace(
         centers=lay["centers"],
         located=located,
         demo_kinds=tuple(demo_kinds),
+        missing_kinds=tuple(missing_kinds),
         notes=notes,
     )
 

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
 pytest.importorskip("streamlit_folium")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from lianxin_geo.ingest.demo import write_demo  # noqa: E402
 from lianxin_geo.present.assets import external_urls  # noqa: E402
 from lianxin_geo.present.maps import MapFilters, filter_orgs  # noqa: E402
 
@@ -150,3 +152,24 @@ def test_routes_and_coverage_generate():
     assert not at.exception and not at.error
     wb = openpyxl.load_workbook(io.BytesIO(at.session_state["ex_xlsx"][1]), read_only=True)
     assert "附件1" in " ".join(wb.sheetnames) and "路线单" in wb.sheetnames
+
+
+def test_user_ledger_shows_no_demo_until_asked(tmp_path, monkeypatch):
+    """Issue 12: with the user's orgs ledger only, no page shows demo data; 载入演示数据 fills the rest, named."""
+    frame = pd.read_excel(write_demo(tmp_path / "demo", n_orgs=150, seed=5)["orgs"], dtype=str, header=1)
+    user = tmp_path / "user_orgs.csv"
+    frame.drop(columns=["数据来源"]).to_csv(user, index=False, encoding="utf-8-sig")
+    monkeypatch.setenv("LIANXIN_GEO_ORGS", str(user))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _page(at, "data")
+    assert not at.exception, [e.value for e in at.exception]
+    warnings = " ".join(w.value for w in at.warning)
+    captions = " ".join(c.value for c in at.caption)
+    assert "非真实台账" not in warnings + captions  # neither the demo banner nor the demo note
+    assert "未提供园区台账" in captions and "未提供党群服务中心台账" in captions
+    assert "注意：注意：" not in captions
+    next(b for b in at.button if b.label == "载入演示数据").click().run(timeout=TIMEOUT)
+    assert not at.exception, [e.value for e in at.exception]
+    warnings = " ".join(w.value for w in at.warning)
+    assert "演示数据（合成）" in warnings and "楼宇、园区、阵地" in warnings
+    assert "未提供园区台账" not in " ".join(c.value for c in at.caption)

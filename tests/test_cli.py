@@ -239,7 +239,8 @@ def test_another_district_with_its_own_boundaries(capsys, tmp_path):
     assert {j["code"] for j in a["jurisdictions"]} == {"J001", "J002"}
     j = run_json(capsys, "plan", "joint", "--orgs", str(opath), "--boundaries", str(bpath))
     assert j["violations"] == [] and j["stats"]["eligible"] > 0
-    assert any("顺义" in note for note in j["notes"])  # says the Shunyi demo layers were not used
+    assert not any("演示数据" in note for note in j["notes"])  # a user's ledger given: no demo layer at all
+    assert any(note.startswith("未提供园区台账") for note in j["notes"])  # and the notes name what is missing
     assert "<script>alert(1)</script>" in {u for x in j["units"] for u in x["org_names"]} | {
         x["name"] for x in j["unplaced"]} | {o["name"] for o in a["orgs"]}
 

@@ -176,7 +176,7 @@ def test_upload_folder_is_private_and_goes_with_the_session(tmp_path):
             page.locator("input[type=file]").first.set_input_files(
                 {"name": "我的台账.csv", "mimeType": "text/csv", "buffer": LEDGER.read_bytes()})
             page.get_by_text("我的台账.csv").first.wait_for(timeout=30_000)
-            page.get_by_role("button", name="载入").click()
+            page.get_by_role("button", name="载入", exact=True).click()
             page.get_by_role("heading", name="已载入").wait_for(timeout=120_000)
             deadline = time.time() + 60
             while not _session_folders(tmpdir) and time.time() < deadline:

@@ -199,21 +199,32 @@ def _org_card_sheets(a: Assessment, notes: Sequence[str]) -> list[Sheet]:
             for n, (table, name, card) in enumerate(_cards(a), start=1)]
 
 
-def write_assessment_xlsx(assessment: Assessment, path: str | os.PathLike[str], *, per_org: bool = False) -> Path:
+def write_assessment_xlsx(assessment: Assessment, path: str | os.PathLike[str], *, per_org: bool = False,
+                          notes: Sequence[str] | None = None) -> Path:
     """Write the statistics tables (BJ2016N 附件1–4) and the assessment tables to an .xlsx file.
 
-    See :func:`assessment_sheets` for the sheets.
+    See :func:`assessment_sheets` for the sheets and ``notes``.
     """
-    return write_workbook(path, assessment_sheets(assessment, per_org=per_org))
+    return write_workbook(path, assessment_sheets(assessment, per_org=per_org, notes=notes))
 
 
-def assessment_sheets(assessment: Assessment, *, per_org: bool = False) -> list[Sheet]:
+def _with_data_notes(sheets: list[Sheet], notes: Sequence[str]) -> list[Sheet]:
+    """Put the workspace's data notes on top of every sheet, in place of the assessment's own demo note."""
+    head = [f"注意：{n}" for n in notes]
+    for sheet in sheets:
+        sheet.notes = [*head, *(n for n in sheet.notes if n != f"注意：{DEMO_NOTE}")]
+    return sheets
+
+
+def assessment_sheets(assessment: Assessment, *, per_org: bool = False,
+                      notes: Sequence[str] | None = None) -> list[Sheet]:
     """The assessment's worksheets, ready for :func:`lianxin_geo.present.xlsx.write_workbook`.
 
     Sheets: 附件1–4, 覆盖率, 措施清单, 阵地达标, 经费测算, 联系点候选, 策略配置, and with
     ``per_org=True`` the 一企一表/一社一表 cards. Every text cell is guarded against
     formula injection; every sheet carries the synthetic-data note when the
-    ledger is demo data.
+    ledger is demo data. ``notes`` (the workspace's ``data_notes``: demo layers,
+    approximate boundaries, ledgers not given) replace that note on every sheet.
     """
     a = assessment
     jcols = {"code": "镇街代码", "name": "镇街", "kind": "类型", "orgs": "单位总数", "own": "单独建立", "joint": "联合建立",
@@ -253,7 +264,7 @@ def assessment_sheets(assessment: Assessment, *, per_org: bool = False) -> list[
     ]
     if per_org:
         sheets.append(_cards_sheet(a))
-    return sheets
+    return sheets if notes is None else _with_data_notes(sheets, notes)
 
 
 # ---------------------------------------------------------------- the plans
@@ -375,7 +386,7 @@ def workbook_sheets(ws: Workspace, *, assessment: Assessment, plans: PlansLike =
     """Every sheet of an export's workbook: 说明 (contents), the assessment, the plans, 台账校验, and with
     ``per_org_sheets`` one sheet per organization."""
     notes = list(ws.data_notes)
-    body = assessment_sheets(assessment, per_org=False) + plan_sheets(plans, ws, notes)
+    body = assessment_sheets(assessment, per_org=False, notes=notes) + plan_sheets(plans, ws, notes)
     body.append(_validation_sheet(ws, notes))
     if per_org_sheets:
         body += _org_card_sheets(assessment, notes)

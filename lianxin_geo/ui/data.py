@@ -42,7 +42,8 @@ def _folder_sources(text: str) -> dict[str, state.Source]:
 
 def _inputs_form() -> None:
     """Uploads, the server data folder (when configured) and the policy profile; applied before loading."""
-    st.caption("上传的文件只保存在本机、只在本会话中使用（会话结束即删除）；未上传的台账使用内置顺义演示数据（合成）。")
+    st.caption("上传的文件只保存在本机、只在本会话中使用（会话结束即删除）。一个台账都未上传时显示内置顺义演示数据（合成）；"
+               "上传任一台账后，未上传的台账按空表处理（不混入演示数据），除非点击“载入演示数据”。")
     try:
         root = data_dir()
     except LianxinError as exc:
@@ -65,7 +66,10 @@ def _inputs_form() -> None:
         if folder.strip():
             changed.update(_folder_sources(folder))
         state.set_sources(changed, boundaries_crs=crs)
-    if st.button("恢复为演示数据"):
+    left, right = st.columns(2)
+    if left.button("载入演示数据", help="用内置顺义演示数据（合成）补齐未上传的台账"):
+        state.set_demo(True)
+    if right.button("恢复为演示数据", help="移除已上传的台账与边界，全部改用演示数据"):
         state.reset_sources()
     st.subheader("政策配置")
     names = list_profiles()
@@ -88,7 +92,8 @@ def render() -> None:
     for k, label in state.KINDS.items():
         res = ws.ledgers[k]
         src = given.get(k)
-        rows.append({"台账": label, "来源": src.name if src else "演示数据（合成）", "行数": res.rows_in,
+        origin = "演示数据（合成）" if k in ws.demo_kinds else "未提供（空表）"
+        rows.append({"台账": label, "来源": src.name if src else origin, "行数": res.rows_in,
                      "接受": res.n_accepted, "拒绝": res.n_rejected})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     b = given.get("boundaries")

@@ -52,9 +52,11 @@ __all__ = [
     "reset_sources",
     "route_plan",
     "save_upload",
+    "set_demo",
     "set_policy_source",
     "set_sources",
     "sources",
+    "use_demo",
     "workspace",
     "workspace_key",
 ]
@@ -152,19 +154,26 @@ def init_state() -> None:
     ss.setdefault("policy_file", None)
     ss.setdefault("boundaries_crs", "WGS84")
     ss.setdefault("plans", {})
+    ss.setdefault("demo", False)
 
 
 def sources() -> dict[str, Source | None]:
-    """The session's input files by kind (``None``: the demo layer or the bundled boundaries)."""
+    """The session's input files by kind (``None``: not given; see :func:`load_workspace` for the demo rule)."""
     init_state()
     return dict(st.session_state["sources"])
 
 
 def set_sources(changed: Mapping[str, Source | None], *, boundaries_crs: str | None = None) -> None:
-    """Replace some inputs (and the datum of the boundary file)."""
+    """Replace some inputs (and the datum of the boundary file).
+
+    A new ledger switches the demo fill-in off: once the user's ledgers are loaded, the layers not given are
+    empty (the 载入演示数据 button turns it back on).
+    """
     merged = sources()
     merged.update(changed)
     st.session_state["sources"] = merged
+    if any(k in KINDS and v is not None for k, v in changed.items()):
+        st.session_state["demo"] = False
     if boundaries_crs is not None:
         st.session_state["boundaries_crs"] = boundaries_crs
 
@@ -172,6 +181,19 @@ def set_sources(changed: Mapping[str, Source | None], *, boundaries_crs: str | N
 def reset_sources() -> None:
     """Back to the demo for every ledger and the bundled boundaries."""
     st.session_state["sources"] = {k: None for k in INPUT_KINDS}
+    st.session_state["demo"] = False
+
+
+def use_demo() -> bool:
+    """True when the user asked for the demo to fill the ledgers not uploaded (载入演示数据)."""
+    init_state()
+    return bool(st.session_state["demo"])
+
+
+def set_demo(on: bool) -> None:
+    """Fill (``True``) or stop filling the ledgers not uploaded with the synthetic demo."""
+    init_state()
+    st.session_state["demo"] = bool(on)
 
 
 def policy_source() -> Source | None:
@@ -213,28 +235,31 @@ def _drop_missing() -> list[str]:
 
 # ---------------------------------------------------------------- workspace
 def workspace_key() -> tuple:
-    """What identifies the loaded workspace: content hashes of every input, the profile, datum and demo size."""
+    """What identifies the loaded workspace: content hashes of every input, the profile, datum, demo fill-in and
+    demo size (last)."""
     init_state()
     ss = st.session_state
     pol = ss["policy_file"]
     policy = ("file", pol.sha256) if pol is not None else ("name", ss["policy"])
     demo_n = int(os.environ.get(_DEMO_ORGS_ENV, "0") or 0)
     hashes = tuple((k, s.sha256 if s is not None else None) for k, s in sorted(ss["sources"].items()))
-    return (hashes, policy, ss["boundaries_crs"], demo_n)
+    return (hashes, policy, ss["boundaries_crs"], bool(ss["demo"]), demo_n)
 
 
 @st.cache_resource(show_spinner="正在读取、校验并定位台账…", max_entries=8)
 def _load(key: tuple, _paths: Mapping[str, str | None], _policy: str | None, boundaries_crs: str,
-          demo_orgs: int) -> Workspace:
+          demo_orgs: int, demo: bool) -> Workspace:
     return load_workspace(orgs=_paths.get("orgs"), buildings=_paths.get("buildings"), parks=_paths.get("parks"),
                           centers=_paths.get("centers"), boundaries=_paths.get("boundaries"), policy=_policy,
-                          boundaries_crs=boundaries_crs, demo_orgs=demo_orgs or DEFAULT_DEMO_ORGS)
+                          boundaries_crs=boundaries_crs, demo_orgs=demo_orgs or DEFAULT_DEMO_ORGS,
+                          demo=True if demo else None)
 
 
 def workspace() -> Workspace:
     """The session's workspace (cached on content hashes and the profile).
 
-    An input whose file is gone is dropped with a warning (the demo takes its place).
+    An input whose file is gone is dropped with a warning (its layer is empty, or the demo when no ledger is
+    left or the user asked for the demo).
     """
     init_state()
     gone = _drop_missing()
@@ -244,7 +269,7 @@ def workspace() -> Workspace:
     ss = st.session_state
     paths = {k: (s.path if s is not None else None) for k, s in ss["sources"].items()}
     pol = ss["policy_file"].path if ss["policy_file"] is not None else ss["policy"]
-    return _load(key, paths, pol, ss["boundaries_crs"], key[-1])
+    return _load(key, paths, pol, ss["boundaries_crs"], key[-1], bool(ss["demo"]))
 
 
 @st.cache_resource(show_spinner="正在评估覆盖情况…", max_entries=8)

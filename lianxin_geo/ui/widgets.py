@@ -93,9 +93,11 @@ def preamble(title: str, *, map_key: str | None = None, inputs_form: Callable[[]
 
 
 def banner(ws: Workspace) -> None:
-    """The honesty banner: demo data / approximate boundaries, on every page."""
+    """The honesty banner on every page: which layers are demo data, approximate boundaries, ledgers not given."""
     if ws.is_demo:
-        st.warning("**演示数据（合成）/ 示意边界** —— 以下内容由内置顺义演示数据生成，非真实台账。", icon="⚠️")
+        extra = " / 示意边界" if ws.district.approximate else ""
+        st.warning(f"**演示数据（合成）{extra}** —— 以下{ws.demo_layers}图层由内置顺义演示数据生成，非真实台账。",
+                   icon="⚠️")
     for n in ws.data_notes:
         st.caption("注意：" + n)
 
