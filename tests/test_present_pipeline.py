@@ -72,16 +72,25 @@ def test_run_all_checks_formats_before_computing(calls, tmp_path):
     assert not calls
 
 
-@pytest.mark.slow
-def test_routes_visit_the_new_joint_units(demo_ws):
-    a = pipeline.run_assessment(demo_ws)
-    joint = pipeline.run_joint(demo_ws, assessment=a, time_limit_s=3)
+def _with_joint(ws):
+    """The assessment, a joint plan and its new unit ids on ``ws``."""
+    a = pipeline.run_assessment(ws)
+    joint = pipeline.run_joint(ws, assessment=a, time_limit_s=3)
     units = set(joint.units["unit_id"].astype(str))
     assert units
+    return a, joint, units
+
+
+def _visited(plan) -> set[str]:
+    """Every org or unit a route plan visits or leaves unassigned."""
+    return {str(o) for ids in plan.routes["org_ids"] for o in ids} | set(plan.unassigned["org_id"].astype(str))
+
+
+@pytest.mark.slow
+def test_routes_visit_the_new_joint_units(demo_ws):
+    a, joint, units = _with_joint(demo_ws)
     with_units = pipeline.run_routes(demo_ws, assessment=a, joint=joint, include_new_units=True, time_limit_s=2)
-    visited = {str(o) for ids in with_units.routes["org_ids"] for o in ids}
-    visited |= set(with_units.unassigned["org_id"].astype(str))
-    assert units <= visited
+    assert units <= _visited(with_units)
     site = next(s for s in with_units.stops.itertuples(index=False) if str(s.org_id) in units)
     hub = joint.units.set_index("unit_id").loc[site.org_id]
     assert site.name == f"{hub.hub_name}等{len(hub.org_ids)}家联合党组织"  # a new unit is visited at its hub
@@ -92,19 +101,12 @@ def test_routes_visit_the_new_joint_units(demo_ws):
 @pytest.mark.slow
 def test_the_pipeline_alone_decides_whether_routes_include_new_units(demo_ws):
     """``run_routes(include_new_units=…)`` wins over the profile's default, both ways (no second gate below it)."""
-    a = pipeline.run_assessment(demo_ws)
-    joint = pipeline.run_joint(demo_ws, assessment=a, time_limit_s=3)
-    units = set(joint.units["unit_id"].astype(str))
-    assert units
-
-    def visited(plan) -> set[str]:
-        return {str(o) for ids in plan.routes["org_ids"] for o in ids} | set(plan.unassigned["org_id"].astype(str))
-
+    a, joint, units = _with_joint(demo_ws)
     off = demo_ws.profile.with_values({"instructors.include_new_units": False}, note="测试")
     on = demo_ws.profile.with_values({"instructors.include_new_units": True}, note="测试")
     asked = pipeline.run_routes(demo_ws, assessment=a, joint=joint, include_new_units=True, profile=off,
                                 time_limit_s=2)
-    assert units <= visited(asked)
+    assert units <= _visited(asked)
     refused = pipeline.run_routes(demo_ws, assessment=a, joint=joint, include_new_units=False, profile=on,
                                   time_limit_s=2)
-    assert not units & visited(refused)
+    assert not units & _visited(refused)

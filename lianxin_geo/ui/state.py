@@ -213,10 +213,12 @@ def save_upload(kind: str, name: str, data: bytes) -> Source:
     folder.touch()
     sha = hashlib.sha256(data).hexdigest()
     path = folder.path / f"{sha}{Path(name).suffix.lower()[:8]}"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if not path.exists():  # written under a temporary name first: a killed write never leaves half a file
+        part = path.with_name(f".{path.name}.{os.getpid()}.part")
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.replace(part, path)
     return Source(path=str(path), sha256=sha, name=name, kind=kind)
 
 
