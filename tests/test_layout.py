@@ -20,7 +20,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "lianxin_geo"
 
-ORDER = ["core", "ingest", "location", "workspace", "assessment", "plan", "present", "pipeline", "cli", "ui",
+ORDER = ["core", "ingest", "location", "workspace", "assessment", "store", "plan", "present", "pipeline", "cli", "ui",
          "__init__", "__main__"]
 MAX_MODULE_LINES = 700
 MAX_FUNCTION_LINES = 150

@@ -28,6 +28,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from lianxin_geo.cli.store import db_app, measures_app, round_app
 from lianxin_geo.core.distance import load_road_graph
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.files import atomic_path, atomic_write_text, write_csv
@@ -43,7 +44,7 @@ from lianxin_geo.present.sheets import write_assessment_xlsx
 from lianxin_geo.present.xlsx import Sheet, frame_rows, write_workbook
 from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, Workspace, load_workspace
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
 
 err = Console(stderr=True, highlight=False)
 
@@ -63,6 +64,9 @@ plan_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(plan_app, name="plan")
+app.add_typer(round_app, name="round")
+app.add_typer(measures_app, name="measures")
+app.add_typer(db_app, name="db")
 
 
 class Kind(str, Enum):
