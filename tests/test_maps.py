@@ -157,13 +157,15 @@ def test_app_assets_point_at_local_route(ws):
 
 
 def test_orgs_layer_one_point_per_located_org(ws):
-    html = maps.map_html(maps.build_map(ws, layers=("orgs",)))
+    html = maps.map_html(maps.build_map(ws, layers=("orgs",), labels=False))
     pts = [f for f in _features(html) if f["geometry"]["type"] == "Point"]
     assert len(pts) == 5  # O5 has no coordinates
     assert {p["properties"]["status"] for p in pts} == {"未覆盖", "单独建立", "联合建立", "仅工作覆盖"}
     # canvas rendering, no Marker per org
     assert "preferCanvas\": true" in html or "preferCanvas: true" in html
     assert html.count("L.marker(") == 0
+    # town labels are the only markers: one per town
+    assert maps.map_html(maps.build_map(ws, layers=("orgs",))).count("L.marker(") == len(ws.district.jurisdictions)
 
 
 def test_filters_change_the_layer(ws):

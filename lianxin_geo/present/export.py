@@ -107,6 +107,11 @@ _DEMO_LAYERS = {"orgs": "orgs", "buildings": "buildings", "parks": "parks", "cen
                 "units": "orgs", "routes": "orgs", "gaps": "orgs", "sites": "orgs"}
 
 
+#: Layers the HTML export opens with (the boundaries' choropleth and the coverage layers); every other
+#: drawn layer is listed, switched off, in the layer switcher.
+HTML_SHOWN_LAYERS = ("boundaries", "centers", "gaps", "sites")
+
+
 def _label_layers(fmap: Any, ws: Workspace) -> None:
     """Add （演示数据）/（示意边界） to the names of synthetic / approximate layers in the layer switcher."""
     by_name = {v: k for k, v in LAYERS.items()}
@@ -176,7 +181,7 @@ def export_html(
                                      ("sites", "coverage")) if need in p]
     target = float(ws.profile.get("targets.enterprise"))
     fmap = build_map(ws, layers=layers, basemap="none", plans=p, assessment=assessment,
-                     rates=_rates(assessment), target=target, asset_base=None)
+                     rates=_rates(assessment), target=target, asset_base=None, shown=HTML_SHOWN_LAYERS)
     _label_layers(fmap, ws)
     heading = title or f"{ws.district.name}两新党建地图"
     html = map_html(fmap, title=heading)

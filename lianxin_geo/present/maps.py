@@ -24,7 +24,6 @@ Rules every layer follows:
 
 from __future__ import annotations
 
-import html
 from typing import Any, Iterable
 
 import numpy as np
@@ -33,6 +32,7 @@ import pandas as pd
 from lianxin_geo.assessment import Assessment
 from lianxin_geo.present import assets as _assets
 from lianxin_geo.present import layers as _layers
+from lianxin_geo.present.legend import legend_control, map_chrome, town_labels
 from lianxin_geo.present.layers import (
     LAYERS,
     MapFilters,
@@ -84,19 +84,6 @@ def notes_control(notes: Iterable[str]):
     return el
 
 
-def _legend():
-    from branca.element import MacroElement, Template
-
-    rows = "".join(f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
-                   f'background:{c};margin-right:4px"></span>{html.escape(s)}</div>' for s, c in STATUS_COLORS.items())
-    tpl = ("{% macro html(this, kwargs) %}<div class=\"lx-legend\" style=\"position:absolute;top:10px;left:50px;"
-           "z-index:1000;background:rgba(255,255,255,.9);padding:4px 8px;font:12px sans-serif;border-radius:4px\">"
-           "<b>覆盖状态</b>" + rows + "</div>{% endmacro %}")
-    el = MacroElement()
-    el._template = Template(tpl)
-    return el
-
-
 def _tiles(m, basemap: str, tianditu_key: str | None) -> None:
     import folium
 
@@ -136,6 +123,8 @@ def build_map(
     tianditu_key: str | None = None,
     asset_base: str | None = None,
     height: int | str = "100%",
+    shown: Iterable[str] | None = None,
+    labels: bool = True,
 ) -> Any:
     """Assemble a ``folium.Map`` of the workspace with the chosen layers.
 
@@ -165,54 +154,73 @@ def build_map(
     asset_base
         URL prefix of the vendored assets (the app passes its component route);
         ``None`` for the HTML export, which inlines them (:func:`map_html`).
+    shown
+        The layers switched on when the map opens (default: every drawn layer); the others are drawn
+        and listed in the layer switcher, switched off.
+    labels
+        Draw the town/street names (a layer of their own, :func:`lianxin_geo.present.legend.town_labels`).
+
+    Every drawn layer is explained by the legend (:func:`lianxin_geo.present.legend.legend_control`); the
+    scale bar is metric only and the attribution carries no icon.
     """
     import folium
 
     if basemap not in BASEMAPS:
         raise ValueError(f"未知底图 {basemap!r}：可选 {', '.join(BASEMAPS)}")
     layers = [k for k in layers if k in LAYERS]
+    on = set(layers) if shown is None else set(shown)
     p = as_plans(plans)
     district = workspace.district
     minx, miny, maxx, maxy = district.bounds
     shift = _shifter(basemap)
     (x0, x1), (y0, y1) = shift(np.array([minx, maxx]), np.array([miny, maxy]))
     m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=10, tiles=None, prefer_canvas=True,
-                   control_scale=True, height=height, width="100%")
+                   control_scale=False, height=height, width="100%")
+    m.add_child(map_chrome())
     _tiles(m, basemap, tianditu_key)
     if basemap == "none":
         m.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#f4f4f0}</style>"))
     orgs = workspace.orgs
     status = org_status(orgs, assessment) if len(orgs) else pd.Series(dtype=object)
     if "boundaries" in layers:
-        boundaries_layer(district, rates=rates, target=target, basemap=basemap).add_to(m)
+        boundaries_layer(district, rates=rates, target=target, basemap=basemap, show="boundaries" in on).add_to(m)
     if "buildings" in layers:
         points_layer(workspace.buildings, key="buildings", color="#8c6d31", basemap=basemap, radius=4,
                      fields=(("name", "楼宇名称"), ("address", "地址"), ("floor_area", "建筑面积"),
-                             ("workstation", "楼宇工作站"))).add_to(m)
+                             ("workstation", "楼宇工作站")), show="buildings" in on).add_to(m)
     if "parks" in layers:
         points_layer(workspace.parks, key="parks", color="#1f78b4", basemap=basemap, radius=7,
-                     fields=(("name", "园区名称"), ("level", "级别"), ("committee", "综合党委"))).add_to(m)
+                     fields=(("name", "园区名称"), ("level", "级别"), ("committee", "综合党委")),
+                     show="parks" in on).add_to(m)
     if "centers" in layers:
         cov = p.coverage
         reach = None if cov is None else dict(zip(cov.centers["id"].astype(str), cov.centers["reach_m"]))
-        centers_layer(workspace.centers, reach_m=reach, basemap=basemap).add_to(m)
+        centers_layer(workspace.centers, reach_m=reach, basemap=basemap, show="centers" in on).add_to(m)
+    counts = None
     if "orgs" in layers and len(orgs):
-        shown = filter_orgs(orgs, filters, status=status)
-        orgs_layer(shown, status=status.reindex(shown.index), basemap=basemap,
-                   popups=len(shown) <= 60_000).add_to(m)
+        visible = filter_orgs(orgs, filters, status=status)
+        counts = status.reindex(visible.index).value_counts().to_dict()
+        orgs_layer(visible, status=status.reindex(visible.index), basemap=basemap,
+                   popups=len(visible) <= 60_000, show="orgs" in on).add_to(m)
     if "units" in layers and p.joint is not None:
-        units_layer(p.joint, orgs, basemap=basemap, selected=selected_unit).add_to(m)
+        units_layer(p.joint, orgs, basemap=basemap, selected=selected_unit, show="units" in on).add_to(m)
     if "routes" in layers and p.routes is not None:
-        routes_layer(p.routes, basemap=basemap, selected=selected_route).add_to(m)
+        routes_layer(p.routes, basemap=basemap, selected=selected_route, show="routes" in on).add_to(m)
     if "gaps" in layers and p.coverage is not None:
-        gaps_layer(p.coverage, basemap=basemap).add_to(m)
+        gaps_layer(p.coverage, basemap=basemap, show="gaps" in on).add_to(m)
     if "sites" in layers and p.coverage is not None:
-        sites_layer(p.coverage, basemap=basemap).add_to(m)
+        sites_layer(p.coverage, basemap=basemap, show="sites" in on).add_to(m)
     notes = notes_control(workspace.data_notes)
     if notes is not None:
         m.add_child(notes)
-    if "orgs" in layers:
-        m.add_child(_legend())
+    if labels:
+        town_labels(district, shift=shift if basemap == "amap" else None).add_to(m)
+    drawn = [k for k in layers if k in ("boundaries", "orgs", "buildings", "parks", "centers")
+             or (k == "units" and p.joint is not None) or (k == "routes" and p.routes is not None)
+             or (k in ("gaps", "sites") and p.coverage is not None)]
+    legend = legend_control(drawn, target=target, status_counts=counts)
+    if legend is not None:
+        m.add_child(legend)
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds([[y0, x0], [y1, x1]])
     _assets.localize(m, base_url=asset_base)

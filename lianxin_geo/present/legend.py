@@ -1,0 +1,158 @@
+"""Map furniture that explains the map: one legend for every drawn layer, town labels, a metric scale.
+
+* :func:`legend_control` — a fixed box listing, for each layer on the map, what its symbols mean: the
+  choropleth's classes against the profile's target, each coverage status with its count, joint-unit hubs,
+  route stops, service centers and their reach, gap hexagons and proposed sites. Built only from the
+  colours the layers really use (:mod:`lianxin_geo.present.style`).
+* :func:`town_labels` — the town/street names at their representative points, as a layer of its own.
+* :func:`map_chrome` — a metric-only scale bar and an attribution without icons (Leaflet's default
+  prefix carries a flag icon).
+
+Every string that comes from data (town names) goes through :func:`~lianxin_geo.present.style.esc`, which
+also neutralises the template engine's syntax: these elements are rendered by Jinja2.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from lianxin_geo.core.district import District
+from lianxin_geo.present.style import RATE_BANDS, RATE_MISSING, STATUS_COLORS, esc
+
+__all__ = ["LEGEND_TITLES", "legend_rows", "legend_control", "town_labels", "map_chrome", "LABEL_LAYER_NAME"]
+
+#: Layer key -> the legend's heading for it.
+LEGEND_TITLES: dict[str, str] = {
+    "boundaries": "组织覆盖率（镇街）",
+    "orgs": "两新组织覆盖状态",
+    "buildings": "商务楼宇",
+    "parks": "园区",
+    "centers": "党群活动服务中心",
+    "units": "联建方案",
+    "routes": "指导员路线",
+    "gaps": "覆盖缺口",
+    "sites": "建议新增阵地",
+}
+
+LABEL_LAYER_NAME = "镇街名称"
+
+_DOT = ('<span style="display:inline-block;width:10px;height:10px;border-radius:5px;background:{c};'
+        'border:1px solid {b};margin-right:4px;vertical-align:middle"></span>')
+_BOX = ('<span style="display:inline-block;width:12px;height:10px;background:{c};border:1px solid #444;'
+        'margin-right:4px;vertical-align:middle;opacity:.8"></span>')
+_LINE = ('<span style="display:inline-block;width:16px;height:0;border-top:3px solid {c};margin-right:4px;'
+         'vertical-align:middle"></span>')
+_RING = ('<span style="display:inline-block;width:12px;height:12px;border-radius:6px;border:1px solid {c};'
+         'background:rgba(106,61,154,.08);margin-right:4px;vertical-align:middle"></span>')
+
+
+def _pct(v: float) -> str:
+    return f"{v:.0%}" if abs(v * 100 - round(v * 100)) < 1e-9 else f"{v:.1%}"
+
+
+def legend_rows(layers: Iterable[str], *, target: float | None = None,
+                status_counts: Mapping[str, int] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """``(heading, [(symbol html, label), ...])`` for each legend-worthy layer, in drawing order.
+
+    Labels are escaped here; the symbol HTML is built only from the module's own colours.
+    """
+    out: list[tuple[str, list[tuple[str, str]]]] = []
+    for key in layers:
+        rows: list[tuple[str, str]] = []
+        if key == "boundaries":
+            t = f"（目标 {_pct(target)}）" if target else ""
+            for color, label in RATE_BANDS:
+                rows.append((_BOX.format(c=color), esc(label + (t if color == RATE_BANDS[0][0] else ""))))
+            rows.append((_BOX.format(c=RATE_MISSING), esc("无数据")))
+            rows.append((_BOX.format(c="transparent").replace("solid", "dashed"), esc("虚线边框：示意边界（非官方）")))
+        elif key == "orgs":
+            counts = dict(status_counts or {})
+            for status, color in STATUS_COLORS.items():
+                if status_counts is not None and not counts.get(status):
+                    continue
+                n = f"（{int(counts[status]):,} 个）" if status in counts else ""
+                rows.append((_DOT.format(c=color, b="#ffffff"), esc(status + n)))
+        elif key == "buildings":
+            rows.append((_DOT.format(c="#8c6d31", b="#ffffff"), esc("商务楼宇")))
+        elif key == "parks":
+            rows.append((_DOT.format(c="#1f78b4", b="#ffffff"), esc("园区")))
+        elif key == "centers":
+            rows.append((_DOT.format(c="#6a3d9a", b="#ffffff"), esc("党群活动服务中心")))
+            rows.append((_RING.format(c="#6a3d9a"), esc("服务范围（服务半径）")))
+        elif key == "units":
+            rows.append((_DOT.format(c="#e41a1c", b="#000000"), esc("牵头单位（黑边圆点，颜色区分联建单元）")))
+            rows.append((_LINE.format(c="#e41a1c"), esc("成员单位连线")))
+        elif key == "routes":
+            rows.append((_LINE.format(c="#377eb8"), esc("走访路线（颜色区分指导员）")))
+            rows.append(('<span style="display:inline-block;width:14px;height:14px;border-radius:7px;background:#377eb8;'
+                         'color:#fff;font:bold 9px sans-serif;text-align:center;line-height:14px;margin-right:4px">1</span>',
+                         esc("走访顺序")))
+        elif key == "gaps":
+            rows.append((_BOX.format(c="#e31a1c"), esc("未覆盖组织较多的六边形（越深越多）")))
+        elif key == "sites":
+            rows.append((_DOT.format(c="#ffd700", b="#000000"), esc("建议新增党群活动服务中心")))
+        if rows:
+            out.append((esc(LEGEND_TITLES.get(key, key)), rows))
+    return out
+
+
+def legend_control(layers: Iterable[str], *, target: float | None = None,
+                   status_counts: Mapping[str, int] | None = None) -> Any:
+    """A fixed legend box for ``layers`` (a ``branca`` element; ``None`` when nothing needs explaining)."""
+    from branca.element import MacroElement, Template
+
+    groups = legend_rows(layers, target=target, status_counts=status_counts)
+    if not groups:
+        return None
+    body = "".join(
+        f'<div class="lx-legend-group"><b>{head}</b>'
+        + "".join(f"<div>{sym}{label}</div>" for sym, label in rows) + "</div>"
+        for head, rows in groups)
+    tpl = ("{% macro html(this, kwargs) %}<div class=\"lx-legend\" style=\"position:absolute;top:10px;left:50px;"
+           "z-index:1000;background:rgba(255,255,255,.92);padding:4px 8px;font:12px sans-serif;border-radius:4px;"
+           "max-height:70%;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)\">" + body
+           + "</div>{% endmacro %}")
+    el = MacroElement()
+    el._template = Template(tpl)
+    return el
+
+
+def town_labels(district: District, *, shift: Any = None, show: bool = True) -> Any:
+    """Town/street names at each polygon's representative point, as one switchable layer."""
+    import folium
+
+    group = folium.FeatureGroup(name=LABEL_LAYER_NAME, show=show, overlay=True, control=True)
+    for row in district.jurisdictions.itertuples(index=False):
+        geom = row.geometry
+        if geom is None or geom.is_empty:
+            continue
+        p = geom.representative_point()
+        x, y = float(p.x), float(p.y)
+        if shift is not None:
+            xs, ys = shift([x], [y])
+            x, y = float(xs[0]), float(ys[0])
+        name = esc(row.name)
+        folium.Marker(
+            location=[y, x],
+            icon=folium.DivIcon(
+                html=f'<div class="lx-town-label" style="font:bold 12px sans-serif;color:#333;white-space:nowrap;'
+                     f'text-shadow:0 0 3px #fff,0 0 3px #fff;transform:translate(-50%,-50%)">{name}</div>',
+                icon_size=(0, 0), icon_anchor=(0, 0)),
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+def map_chrome() -> Any:
+    """A metric-only scale bar and an icon-free attribution prefix (add to a ``folium.Map`` built with
+    ``control_scale=False``)."""
+    from branca.element import MacroElement, Template
+
+    tpl = ("{% macro script(this, kwargs) %}"
+           "(function(){var m = {{ this._parent.get_name() }};"
+           "L.control.scale({metric: true, imperial: false}).addTo(m);"
+           "if (m.attributionControl) { m.attributionControl.setPrefix('Leaflet'); }})();"
+           "{% endmacro %}")
+    el = MacroElement()
+    el._template = Template(tpl)
+    return el
