@@ -262,26 +262,46 @@ def _draw_units(ax: Any, joint: JointPlan, orgs: pd.DataFrame) -> list:
                    label=f"联建单元（{len(units)}，连线至牵头单位）")] if len(units) else []
 
 
-def _draw_routes(ax: Any, routes: InstructorPlan, *, numbered: bool) -> list:
+def _draw_routes(ax: Any, routes: InstructorPlan, *, numbered: bool,
+                 bbox: tuple[float, float, float, float] | None = None) -> list:
+    """The routes as one line collection; with ``bbox`` only the routes that touch it (a town's map draws its
+    own routes, not the district's thousands of stops), stop numbers only inside it."""
+    from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
+
+    def inside(p: tuple[float, float]) -> bool:
+        return bbox is None or (bbox[0] <= p[0] <= bbox[2] and bbox[1] <= p[1] <= bbox[3])
 
     visits = route_points(routes)
     rt = routes.routes
+    segs, seg_colors = [], []
+    px, py, pc, bx, by, bc = [], [], [], [], [], []
     for n, (rid, lon, lat) in enumerate(zip(rt["instructor_id"], rt["base_lon"], rt["base_lat"])):
         bxy = route_base(lon, lat)
         pts = [(x, y) for x, y, _, _ in visits.get(str(rid), [])]
         seq = ([bxy] if bxy else []) + pts + ([bxy] if bxy else [])
-        if len(seq) < 2:
+        if len(seq) < 2 or not any(inside(q) for q in seq):
             continue
         color = PALETTE[n % len(PALETTE)]
-        ax.plot([p[0] for p in seq], [p[1] for p in seq], color=color, linewidth=1.2, alpha=0.9, zorder=6)
-        ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=10, c=color, zorder=7, linewidths=0)
+        segs.append(seq)
+        seg_colors.append(color)
+        px += [q[0] for q in pts]
+        py += [q[1] for q in pts]
+        pc += [color] * len(pts)
         if bxy:
-            ax.scatter([bxy[0]], [bxy[1]], s=50, marker="s", c="white", edgecolors=color, linewidths=1.5, zorder=9)
+            bx.append(bxy[0])
+            by.append(bxy[1])
+            bc.append(color)
         if numbered:
-            for k, p in enumerate(pts, start=1):
-                ax.text(p[0], p[1], str(k), fontsize=6, ha="center", va="center", color="black", zorder=10,
-                        clip_on=True)
+            for k, q in enumerate(pts, start=1):
+                if inside(q):
+                    ax.text(q[0], q[1], str(k), fontsize=6, ha="center", va="center", color="black", zorder=10,
+                            clip_on=True)
+    if segs:
+        ax.add_collection(LineCollection(segs, colors=seg_colors, linewidths=1.2, alpha=0.9, zorder=6))
+        ax.scatter(px, py, s=10, c=pc, zorder=7, linewidths=0)
+        if bx:
+            ax.scatter(bx, by, s=50, marker="s", c="white", edgecolors=bc, linewidths=1.5, zorder=9)
     if not len(rt):
         return []
     return [Line2D([], [], color="#e41a1c", label=f"指导员路线（{len(rt)} 条）"),
@@ -423,7 +443,8 @@ def draw_map(
     if what == "joint" and p.joint is not None:
         handles += _draw_units(ax, p.joint, orgs)
     if what == "routes" and p.routes is not None:
-        handles += _draw_routes(ax, p.routes, numbered=focus is not None)
+        handles += _draw_routes(ax, p.routes, numbered=focus is not None,
+                                bbox=(minx, miny, maxx, maxy) if focus is not None else None)
     if what == "coverage" and p.coverage is not None:
         handles += _draw_gaps(ax, p.coverage)
     if what in ("coverage", "overview") and p.coverage is not None:
