@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from lianxin_geo.assessment import Assessment, assess
-from lianxin_geo.assessment.rules import A_FORM_OWN, A_JOINT_CANDIDATE, A_LEAVE_JOINT, A_WORK_COVERAGE
+from lianxin_geo.assessment.rules import (
+    A_DEVELOP_MEMBERS, A_FORM_OWN, A_JOINT_CANDIDATE, A_LEAVE_JOINT, A_WORK_COVERAGE,
+)
 from lianxin_geo.plan.coverage import CoveragePlan, plan_coverage
 from lianxin_geo.plan.joint import JointPlan, plan_joint_units
 from lianxin_geo.plan.routes import InstructorPlan, default_needs_instructor, plan_instructor_routes
@@ -129,7 +131,10 @@ def run_routes(ws: Workspace, *, assessment: Assessment | None = None, joint: Jo
     if include:
         if joint is None:
             joint = run_joint(ws, assessment=assessment, profile=profile, seed=seed, time_limit_s=joint_time_limit_s)
-        forming = _orgs_with_action(assessment, A_FORM_OWN) | _orgs_with_action(assessment, A_LEAVE_JOINT)
+        # orgs to form their own party organization now, or to get members first (选派/发展党员) — both need
+        # an instructor's guidance (BJ2016N 二.6)
+        forming = (_orgs_with_action(assessment, A_FORM_OWN) | _orgs_with_action(assessment, A_LEAVE_JOINT)
+                   | _orgs_with_action(assessment, A_DEVELOP_MEMBERS))
         need |= ids.isin(forming)
         extra = _unit_sites(joint, orgs)
     orgs["needs_instructor"] = np.asarray(need, dtype=bool)

@@ -79,11 +79,17 @@ def test_r3_fifty_employees_need_members():
 def test_r4_hundred_employees_need_party_org():
     acts, a = actions_of([org(id="e99", employees=99, members=1), org(id="e100", employees=100, members=1),
                           org(id="e100own", employees=100, members=5, party_status="单独建立"),
-                          org(id="e100joint", employees=100, members=1, party_status="联合建立", joint_org_id="J")])
-    assert ("应单独建立党组织", "R4") in acts["e100"]
+                          org(id="e100joint", employees=100, members=1, party_status="联合建立", joint_org_id="J"),
+                          org(id="e100m3", employees=100, members=3), org(id="e100zero", employees=100)])
+    # fewer than 3 formal members: the action is what can be done now, not an own organization
+    assert ("应纳入联合党组织或联合组建", "R4") in acts["e100"]
+    assert not any(x == "应单独建立党组织" for x, _ in acts["e100"])
+    assert ("应单独建立党组织", "R4") in acts["e100m3"]
+    assert ("应选派党员、发展党员，具备条件后单独组建", "R4") in acts["e100zero"]
     assert not any(r == "R4" for _, r in acts["e99"])
     assert not any(r == "R4" for _, r in acts.get("e100own", set()))
-    assert ("应单独建立党组织", "R4") in acts["e100joint"]  # mandatory_requires_own = true by default
+    # mandatory_requires_own = true by default: joint coverage with 1 member -> develop members, then own
+    assert ("应选派党员、发展党员，具备条件后单独组建", "R4") in acts["e100joint"]
     reason = a.actions.query("org_id == 'e100' and rule == 'R4'")["reason"].iat[0]
     assert "100" in reason and "不足 3 名" in reason
     # the profile switch: joint coverage is enough
@@ -99,10 +105,10 @@ def test_r5_entity_social_orgs_and_city_level_groups():
                           org(id="assoc30", kind="社会组织", social_type="社会团体", employees=30),
                           org(id="city", kind="社会组织", social_type="社会团体", registration_level="市级及以上",
                               employees=5)])
-    assert ("应单独建立党组织", "R5") in acts["law30"]
+    assert ("应纳入联合党组织或联合组建", "R5") in acts["law30"]  # 1 formal member
     assert not any(r == "R5" for _, r in acts["law29"])
     assert not any(r == "R5" for _, r in acts.get("assoc30", set()))
-    assert ("应单独建立党组织", "R5") in acts["city"]
+    assert ("应选派党员、发展党员，具备条件后单独组建", "R5") in acts["city"]  # no members
 
 
 def test_r6_joint_candidates_and_r11_work_coverage():
@@ -287,9 +293,10 @@ def test_funding(ledger, district, assessed):
     orgs, centers, parks = ledger
     f = assessed.funding
     tot = f[f["name"] == "合计"].set_index("item")
-    # forming own orgs: a4 (R4, 0 members → 党支部), a6 (R5), c1 (R2) → 3 branches × 10000 × 2 years
-    assert tot.at["启动经费：新建党支部", "count"] == 3
-    assert tot.at["启动经费：新建党支部", "amount_cny"] == 60000
+    # own orgs formed now: only c1 (R2, 3 formal members) → 1 branch × 10000 × 2 years; a4 (R4, no members) is
+    # to develop members first and a6 (R5, 1 member) to join a joint org: no own-org start-up funds for them
+    assert tot.at["启动经费：新建党支部", "count"] == 1
+    assert tot.at["启动经费：新建党支部", "amount_cny"] == 20000
     # members: enterprises 5+1+0+0+4+2+3 = 15 → ×400; social 3+1 = 4 → ×400
     assert tot.at["党员工作和活动经费（非公企业）", "amount_cny"] == 6000
     assert tot.at["党员工作和活动经费（社会组织）", "amount_cny"] == 1600

@@ -45,7 +45,7 @@ ORIGIN = (116.60, LAT0)
 PARAMS = CoverageParams(
     reach_m_street=1000.0, reach_m_town=3000.0, district_center_own_town_only=True, circuity=1.0,
     required_m2_district=1500.0, required_m2_town=1200.0, required_m2_street=800.0,
-    park_center_required=True, six_has=("has_site", "has_flag"),
+    park_center_required=True, six_has=("has_site", "has_flag"), six_has_required=False,
 )
 
 
@@ -289,6 +289,25 @@ def test_venue_compliance_flags_shortfall_missing_and_parks(district):
     assert c.loc["Z1", "six_has_missing"] == ["has_flag"]
     assert c.loc["Z3", "status"] == "无面积标准"
     assert rep.parks_without_center["id"].tolist() == ["P1"]  # P2 has the 园区 center 100 m away
+
+
+def test_six_has_required_fails_a_center_that_lacks_an_item(district):
+    """R16 counted: the town whose largest center lacks 有党旗 is not 达标; without the switch it is."""
+    _, centers, _ = crafted(district)
+    kw = dict(required_m2_district=1500, required_m2_town=1200, required_m2_street=800, six_has=("has_site", "has_flag"))
+    c2 = centers.copy()
+    c2["has_flag"] = [True] * len(c2)
+    big = c2.loc[c2["jurisdiction_code"].astype(str) == "110000101", "floor_area"].astype(float).idxmax()
+    c2.loc[big, "has_flag"] = False
+    off = venue_compliance(c2, district, **kw).jurisdictions.set_index("jurisdiction_code")
+    on = venue_compliance(c2, district, six_has_required=True, **kw)
+    j = on.jurisdictions.set_index("jurisdiction_code")
+    assert off.loc["110000101", "status"] == "达标"
+    assert j.loc["110000101", "status"] == "“六有”不全" and not j.loc["110000101", "compliant"]
+    assert on.centers.set_index("id").loc[c2.loc[big, "id"], "status"] == "“六有”不全"
+    c2["has_flag"] = True
+    assert venue_compliance(c2, district, six_has_required=True, **kw).jurisdictions.set_index(
+        "jurisdiction_code").loc["110000101", "status"] == "达标"
 
 
 def test_to_json_shape_is_plain_and_nan_free(district):

@@ -2,7 +2,9 @@
 
 ``assess(orgs, ...)`` gives each accepted org its coverage status (单独建立 /
 联合建立 / 仅工作覆盖 / 未覆盖) and the actions the rules call for (R2–R11, R20),
-each with a Chinese reason, the rule id, document and clause; then the coverage
+each with a Chinese reason, the rule id, document and clause and the 一企一策 fields
+(任务措施, 进度安排, 责任人; :mod:`lianxin_geo.assessment.measures`); the existing joint party
+organizations checked as a whole (R6–R9, R25; :mod:`lianxin_geo.assessment.joint_orgs`); then the coverage
 rates and gaps to target per kind, per town/street and for the district
 (R13/R14, R27), service-center compliance (R15/R16/R23), a funding estimate
 (R17–R19) and contact-point candidates (R22).
@@ -12,8 +14,9 @@ The formulas are in :mod:`lianxin_geo.assessment.tables` and ``docs/policy.md``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,12 +25,15 @@ import pandas as pd
 from lianxin_geo.core.jsonable import jsonable
 from lianxin_geo.assessment import rules
 from lianxin_geo.assessment import tables
+from lianxin_geo.assessment.joint_orgs import JOINT_ORG_COLUMNS, joint_org_action_rows, joint_org_frame
+from lianxin_geo.assessment.measures import annotate_actions
 from lianxin_geo.assessment.rules import (
-    A_FIVE_CLEAR, A_FORM_OWN, A_JOINT_CANDIDATE, A_JOINT_TOO_BIG, A_JOINT_TOO_FEW, A_JOINT_TOO_MANY,
-    A_LEAVE_JOINT, A_NEED_MEMBERS, A_UPGRADE_COMMITTEE, A_UPGRADE_GENERAL, A_WORK_COVERAGE,
+    A_DEVELOP_MEMBERS, A_FIVE_CLEAR, A_FORM_OWN, A_JOIN_JOINT, A_JOINT_CANDIDATE, A_JOINT_CROSS_TOWN,
+    A_JOINT_MIXED_INDUSTRY, A_JOINT_TOO_BIG, A_JOINT_TOO_FEW, A_JOINT_TOO_MANY, A_LEAVE_JOINT, A_NEED_MEMBERS,
+    A_UPGRADE_COMMITTEE, A_UPGRADE_GENERAL, A_WORK_COVERAGE,
     STATUS_JOINT, STATUS_NONE, STATUS_OWN, STATUS_WORK, STATUSES, RuleParams,
 )
-from lianxin_geo.core.industry import industry_group, normalize_industries
+from lianxin_geo.core.industry import industry_group, normalize_industries, similar_groups
 from lianxin_geo.core.model import DEMO_FLAG, DEMO_NOTE, ENTERPRISE, SOCIAL
 from lianxin_geo.core.policy import Profile, as_profile
 from lianxin_geo.core.paths import data_dir
@@ -49,8 +55,9 @@ __all__ = [
 
 #: Every action label an assessment can give.
 ACTIONS: tuple[str, ...] = (
-    A_FORM_OWN, A_NEED_MEMBERS, A_LEAVE_JOINT, A_UPGRADE_GENERAL, A_UPGRADE_COMMITTEE, A_JOINT_CANDIDATE,
-    A_WORK_COVERAGE, A_FIVE_CLEAR, A_JOINT_TOO_MANY, A_JOINT_TOO_FEW, A_JOINT_TOO_BIG,
+    A_FORM_OWN, A_JOIN_JOINT, A_DEVELOP_MEMBERS, A_NEED_MEMBERS, A_LEAVE_JOINT, A_UPGRADE_GENERAL,
+    A_UPGRADE_COMMITTEE, A_JOINT_CANDIDATE, A_WORK_COVERAGE, A_FIVE_CLEAR, A_JOINT_TOO_MANY, A_JOINT_TOO_FEW,
+    A_JOINT_TOO_BIG, A_JOINT_CROSS_TOWN, A_JOINT_MIXED_INDUSTRY,
 )
 
 
@@ -66,13 +73,20 @@ class Assessment:
         ``industry_group``, ``new_org_type``, ``five_clear_missing``.
     actions
         Long frame: ``org_id``, ``org_name``, ``jurisdiction_code``, ``action``,
-        ``reason``, ``rule``, ``doc``, ``clause``.
+        ``reason``, ``rule``, ``doc``, ``clause`` and the 一企一策 fields ``suggestion``
+        (拆分/调整 for flags on existing joint orgs), ``measure`` (任务措施), ``due`` (进度安排,
+        ISO date) and ``owner`` (责任人), see :mod:`lianxin_geo.assessment.measures`.
     jurisdictions
         One row per town/street: counts, rates, per-kind rates, targets, gaps.
     district_summary
         Rows 合计 / 非公企业 / 社会组织 for the district.
     venues, funding, contact_points
         See :mod:`lianxin_geo.assessment.tables`.
+    joint_orgs
+        One row per existing joint party organization with its violations and suggested action
+        (:mod:`lianxin_geo.assessment.joint_orgs`).
+    assessed_on
+        The assessment date the due dates are computed from.
     profile
         The policy profile used.
     synthetic
@@ -90,6 +104,8 @@ class Assessment:
     synthetic: bool = False
     district_code: str = ""
     district_name: str = ""
+    joint_orgs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=JOINT_ORG_COLUMNS))
+    assessed_on: dt.date | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict (no NaN: ``None``), see the module docs for the keys."""
@@ -115,6 +131,8 @@ class Assessment:
             "venues": self.venues.to_dict("records"),
             "funding": self.funding.to_dict("records"),
             "contact_points": self.contact_points.to_dict("records"),
+            "joint_orgs": self.joint_orgs.to_dict("records"),
+            "assessed_on": None if self.assessed_on is None else self.assessed_on.isoformat(),
         }
         return jsonable(out)
 
@@ -154,6 +172,7 @@ def assess(
     buildings: pd.DataFrame | None = None,
     district: "District | None" = None,
     profile: Profile | str | os.PathLike[str] | None = None,
+    assessed_on: dt.date | None = None,
 ) -> Assessment:
     """Assess every org, compute rates and gaps, venues, funding and contact points.
 
@@ -173,15 +192,21 @@ def assess(
         seen in the data are used.
     profile
         Policy profile (default ``shunyi-2017``).
+    assessed_on
+        The assessment date (default today): the actions' due dates follow the profile's
+        ``ledger.refresh_months`` from it. Pass a date for reproducible outputs.
     """
     prof = as_profile(profile)
     del buildings  # accepted for a stable signature; R23 building checks belong to the planners
     df = rules.normalize_orgs(orgs)
     params = RuleParams.from_profile(prof)
-    status, actions = rules.evaluate(df, params)
+    groups = industry_group(df["industry"], prof, df["social_type"], kind=df["kind"],
+                            park=df["park"], building=df["building"]).to_numpy(dtype=object)
+    similar = {g: frozenset(similar_groups(g, prof)) for g in {x for x in groups if isinstance(x, str) and x}}
+    jorgs = joint_org_frame(df, params, groups=groups, similar=similar)
+    status, actions = rules.evaluate(df, params, extra=joint_org_action_rows(jorgs, df["id"].to_numpy(), params))
     df = pd.concat([df, status], axis=1)
-    df["industry_group"] = industry_group(df["industry"], prof, df["social_type"], kind=df["kind"],
-                                          park=df["park"], building=df["building"]).to_numpy(dtype=object)
+    df["industry_group"] = groups
     _, divisions = normalize_industries(df["industry"])
     by_row_actions: list[list[str]] = [[] for _ in range(len(df))]
     by_row_rules: list[list[str]] = [[] for _ in range(len(df))]
@@ -199,8 +224,10 @@ def assess(
     )[["org_id", "org_name", "jurisdiction_code", "action", "reason", "rule", "doc", "clause"]]
 
     juris, dcode, dname = _jurisdiction_table(df, district, centers)
+    day = assessed_on if assessed_on is not None else dt.date.today()
+    actions = annotate_actions(actions, juris, prof, assessed_on=day)
     jtab = tables.jurisdiction_frame(df, actions, juris, prof)
-    summary = tables.district_summary(df, prof, code=dcode, name=dname)
+    summary = tables.with_town_gap_sums(tables.district_summary(df, prof, code=dcode, name=dname), jtab)
     venues = tables.venues_frame(centers, parks, juris, prof, district_code=dcode, district_name=dname,
                                  district=district)
     funding = tables.funding_frame(df, actions, juris, prof, district_code=dcode)
@@ -209,4 +236,4 @@ def assess(
     synthetic = bool(len(df)) and bool((df["source"] == DEMO_FLAG).any())
     return Assessment(orgs=df, actions=actions, jurisdictions=jtab, district_summary=summary, venues=venues,
                       funding=funding, contact_points=contacts, profile=prof, synthetic=synthetic,
-                      district_code=dcode, district_name=dname)
+                      district_code=dcode, district_name=dname, joint_orgs=jorgs, assessed_on=day)

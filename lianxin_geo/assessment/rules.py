@@ -1,4 +1,4 @@
-"""Per-organization rules: coverage status and required actions (R1–R11, R20).
+"""Per-organization rules: coverage status and required actions (R1–R11, R20); joint-org flags come in as ``extra``.
 
 Vectorised over the rows of a normalised org frame; every threshold comes from
 :class:`RuleParams` (built from a policy profile by :meth:`RuleParams.from_profile`).
@@ -7,7 +7,7 @@ Vectorised over the rows of a normalised org frame; every threshold comes from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,8 @@ __all__ = [
     "STATUS_OWN", "STATUS_JOINT", "STATUS_WORK", "STATUS_NONE", "STATUSES",
     "A_FORM_OWN", "A_NEED_MEMBERS", "A_LEAVE_JOINT", "A_UPGRADE_GENERAL", "A_UPGRADE_COMMITTEE",
     "A_JOINT_CANDIDATE", "A_WORK_COVERAGE", "A_FIVE_CLEAR", "A_JOINT_TOO_MANY", "A_JOINT_TOO_FEW",
-    "A_JOINT_TOO_BIG", "FORMING_ACTIONS", "RuleParams", "normalize_orgs", "evaluate",
+    "A_JOINT_TOO_BIG", "A_JOIN_JOINT", "A_DEVELOP_MEMBERS", "A_JOINT_CROSS_TOWN", "A_JOINT_MIXED_INDUSTRY",
+    "FORMING_ACTIONS", "JOINT_ORG_ACTIONS", "RuleParams", "normalize_orgs", "evaluate",
 ]
 
 STATUS_OWN = "单独建立"
@@ -41,8 +42,16 @@ A_FIVE_CLEAR = "补齐“五个清”"
 A_JOINT_TOO_MANY = "所在联合党组织覆盖单位过多"
 A_JOINT_TOO_FEW = "所在联合党组织正式党员不足"
 A_JOINT_TOO_BIG = "所在联合党组织党员超过支部上限"
-#: Actions after which the org has a party org of its own (start-up funds, R17).
+#: 应建单位（R4/R5）有党员但正式党员不足、尚未建立党组织：现在能做的是纳入或联合组建联合党组织。
+A_JOIN_JOINT = "应纳入联合党组织或联合组建"
+#: 应建单位（R4/R5）没有党员，或仅联合覆盖且正式党员不足：先选派、发展党员，达到条件后单独组建。
+A_DEVELOP_MEMBERS = "应选派党员、发展党员，具备条件后单独组建"
+A_JOINT_CROSS_TOWN = "所在联合党组织跨镇街"
+A_JOINT_MIXED_INDUSTRY = "所在联合党组织行业不相同也不相近"
+#: Actions after which the org has a party org of its own now (own-org start-up funds, R17).
 FORMING_ACTIONS = (A_FORM_OWN, A_LEAVE_JOINT)
+#: Flags on an existing joint party organization as a whole (R6–R9, R25).
+JOINT_ORG_ACTIONS = (A_JOINT_TOO_MANY, A_JOINT_TOO_FEW, A_JOINT_TOO_BIG, A_JOINT_CROSS_TOWN, A_JOINT_MIXED_INDUSTRY)
 
 # Citations of rules that carry no threshold (POLICY.md); thresholds come from the profile.
 _RULE_SOURCES: dict[str, tuple[str, str]] = {
@@ -71,6 +80,8 @@ class RuleParams:
     joint_max_members: int
     include_zero_member_in_building: bool
     five_clear_required: bool
+    joint_allow_cross_town: bool
+    joint_allow_similar_industry: bool
     sources: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
     @classmethod
@@ -90,6 +101,8 @@ class RuleParams:
             "joint_max_members": "joint.max_members",
             "include_zero_member_in_building": "joint.include_zero_member_in_building",
             "five_clear_required": "ledger.five_clear_required",
+            "joint_allow_cross_town": "joint.allow_cross_town",
+            "joint_allow_similar_industry": "joint.allow_similar_industry",
         }
         sources = {}
         for attr, key in keys.items():
@@ -150,8 +163,12 @@ def _new_org_type(total: np.ndarray, p: RuleParams) -> np.ndarray:
                     np.where(total > p.branch_max_members, "党总支", "党支部")).astype(object)
 
 
-def evaluate(df: pd.DataFrame, p: RuleParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+def evaluate(df: pd.DataFrame, p: RuleParams, *,
+             extra: Sequence[tuple[int, str, str, tuple[str, str, str]]] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply the rules to a normalised org frame.
+
+    ``extra`` adds action rows computed elsewhere (``(row, action, reason, (rule, doc, clause))``: the checks
+    of existing joint party organizations, :func:`lianxin_geo.assessment.joint_orgs.joint_org_action_rows`).
 
     Returns
     -------
@@ -180,7 +197,6 @@ def evaluate(df: pd.DataFrame, p: RuleParams) -> tuple[pd.DataFrame, pd.DataFram
 
     status = np.where(own, STATUS_OWN, np.where(joint, STATUS_JOINT, np.where(work, STATUS_WORK, STATUS_NONE)))
     ptype = df["party_org_type"].to_numpy(dtype=object)
-    jid = df["joint_org_id"].to_numpy(dtype=object)
     reasons, rules = _status_reasons(df, own=own, joint=joint, work=work, instr=instr, mass=mass)
 
     rows: list[tuple[int, str, str, tuple[str, str, str]]] = []
@@ -195,36 +211,35 @@ def evaluate(df: pd.DataFrame, p: RuleParams) -> tuple[pd.DataFrame, pd.DataFram
     def _emp(i: int) -> str:
         return f"{int(emp[i])}" if emp_ok[i] else "未知"
 
-    def _short(i: int) -> str:
-        return "" if m[i] >= k else f"；现有正式党员 {m[i]} 名，不足 {k} 名，需先发展或引进党员，其间可联合组建"
-
     # R2: >= k formal members and no party org
     add(none & (m >= k), A_FORM_OWN, p.cite("own_org_min_members", "R2"),
         lambda i: f"有正式党员 {m[i]} 名（≥ {k} 名），应单独建立党组织")
     # R10: in a joint org but now >= k formal members
     add(joint & (m >= k), A_LEAVE_JOINT, p.cite("", "R10"),
         lambda i: f"联合党组织成员单位已有正式党员 {m[i]} 名（≥ {k} 名），具备单独组建条件，应单独组建")
-    # R4: enterprises >= 100 employees should have a party org
+    # R4 / R5: orgs that should have a party org; the action is what the org can do now (seeds: >= k formal
+    # members -> own org; fewer -> join or form a joint org; none -> send and develop members first)
     is_ent = kind == ENTERPRISE
-    big = is_ent & emp_ok & (emp0 >= p.enterprise_org_employees) & mandatory_gap
-    add(big, A_FORM_OWN, p.cite("enterprise_org_employees", "R4"),
-        lambda i: (f"非公企业从业人员 {_emp(i)} 人（≥ {p.enterprise_org_employees} 人），应建立党组织"
-                   + ("（目前仅联合覆盖）" if joint[i] else "") + _short(i)))
+    is_soc = kind == SOCIAL
+    stype = df["social_type"].to_numpy(dtype=object)
+    entity = is_soc & np.isin(stype, list(p.entity_social_types)) & emp_ok & (emp0 >= p.entity_social_staff)
+    city = np.zeros(n, dtype=bool)
+    if p.city_level_social_group_org:
+        city = is_soc & (stype == "社会团体") & (df["registration_level"].to_numpy(dtype=object) == "市级及以上")
+        city &= ~entity
+    mandatory = (
+        (is_ent & emp_ok & (emp0 >= p.enterprise_org_employees), "enterprise_org_employees", "R4",
+         lambda i: f"非公企业从业人员 {_emp(i)} 人（≥ {p.enterprise_org_employees} 人），应建立党组织"),
+        (entity, "entity_social_staff", "R5",
+         lambda i: f"实体性社会组织（{stype[i]}）从业人员 {_emp(i)} 人（≥ {p.entity_social_staff} 人），应建立党组织"),
+        (city, "city_level_social_group_org", "R5", lambda i: "市级以上社会团体应建立党组织"),
+    )
+    for mask, attr, rule, why in mandatory:
+        _mandatory_actions(add, mask & mandatory_gap, p.cite(attr, rule), why, k=k, m=m, total=total, joint=joint)
     # R3: enterprises >= 50 employees should have party members
     add(is_ent & emp_ok & (emp0 >= p.enterprise_members_employees) & (total == 0), A_NEED_MEMBERS,
         p.cite("enterprise_members_employees", "R3"),
         lambda i: f"非公企业从业人员 {_emp(i)} 人（≥ {p.enterprise_members_employees} 人），应有党员，目前没有党员")
-    # R5: entity social orgs >= 30 staff, city-level social groups
-    is_soc = kind == SOCIAL
-    stype = df["social_type"].to_numpy(dtype=object)
-    entity = is_soc & np.isin(stype, list(p.entity_social_types)) & emp_ok & (emp0 >= p.entity_social_staff)
-    add(entity & mandatory_gap, A_FORM_OWN, p.cite("entity_social_staff", "R5"),
-        lambda i: (f"实体性社会组织（{stype[i]}）从业人员 {_emp(i)} 人（≥ {p.entity_social_staff} 人），应建立党组织"
-                   + ("（目前仅联合覆盖）" if joint[i] else "") + _short(i)))
-    if p.city_level_social_group_org:
-        city = is_soc & (stype == "社会团体") & (df["registration_level"].to_numpy(dtype=object) == "市级及以上")
-        add(city & ~entity & mandatory_gap, A_FORM_OWN, p.cite("city_level_social_group_org", "R5"),
-            lambda i: "市级以上社会团体应建立党组织" + ("（目前仅联合覆盖）" if joint[i] else "") + _short(i))
     # R9: upgrade large own orgs
     t = np.where(ptype == "", "党支部", ptype)
     note = lambda i: "（党组织类型未填，按党支部计）" if ptype[i] == "" else ""  # noqa: E731
@@ -254,8 +269,7 @@ def evaluate(df: pd.DataFrame, p: RuleParams) -> tuple[pd.DataFrame, pd.DataFram
         add(none & np.array([bool(x) for x in missing_lists], dtype=bool), A_FIVE_CLEAR,
             p.cite("five_clear_required", "R20"),
             lambda i: "未建党组织，缺少“五个清”信息：" + "、".join(missing_lists[i]))
-    # R7 / R8 / R9 on joint orgs as a whole
-    _joint_org_checks(add, p, joint=joint, jid=jid, m=m, total=total)
+    rows.extend(extra)
 
     actions = _actions_frame(rows, df["id"].to_numpy(dtype=object))
     out = pd.DataFrame(
@@ -269,6 +283,25 @@ def evaluate(df: pd.DataFrame, p: RuleParams) -> tuple[pd.DataFrame, pd.DataFram
         index=df.index,
     )
     return out, actions
+
+
+def _mandatory_actions(add: Any, mask: np.ndarray, cite: tuple[str, str, str], why: Any, *, k: int,
+                       m: np.ndarray, total: np.ndarray, joint: np.ndarray) -> None:
+    """R4/R5: the action an org that should have a party org can carry out now.
+
+    ``k`` or more formal members: 应单独建立党组织 (joint-covered orgs: the same, they leave the joint org).
+    Fewer, not yet covered, with party members: 应纳入联合党组织或联合组建. No members at all, or joint-covered
+    with fewer than ``k`` formal members: 应选派党员、发展党员 first, an own organization later.
+    """
+    cov = lambda i: "（目前仅联合覆盖）" if joint[i] else ""  # noqa: E731
+    add(mask & (m >= k), A_FORM_OWN, cite,
+        lambda i: f"{why(i)}{cov(i)}；有正式党员 {m[i]} 名（≥ {k} 名），具备单独组建条件")
+    add(mask & (m < k) & (total > 0) & ~joint, A_JOIN_JOINT, cite,
+        lambda i: (f"{why(i)}；现有正式党员 {m[i]} 名（党员共 {total[i]} 名），不足 {k} 名，暂不能单独组建："
+                   f"先纳入就近联合党组织或与同行业、同楼宇单位联合组建，同时发展党员，正式党员达到 {k} 名后单独组建"))
+    add(mask & (m < k) & ((total == 0) | joint), A_DEVELOP_MEMBERS, cite,
+        lambda i: (f"{why(i)}{cov(i)}；" + (f"现有正式党员 {m[i]} 名，不足 {k} 名" if total[i] else "目前没有党员")
+                   + f"：由上级党组织选派党员、培养发展党员，正式党员达到 {k} 名后单独组建"))
 
 
 def _status_reasons(df: pd.DataFrame, *, own: np.ndarray, joint: np.ndarray, work: np.ndarray, instr: np.ndarray,
@@ -299,25 +332,6 @@ def _status_reasons(df: pd.DataFrame, *, own: np.ndarray, joint: np.ndarray, wor
             reasons[i] = "未建党组织，也未选派党建指导员或建立群团组织"
             rules[i] = "R1"
     return reasons, rules
-
-
-def _joint_org_checks(add: Any, p: RuleParams, *, joint: np.ndarray, jid: np.ndarray, m: np.ndarray,
-                      total: np.ndarray) -> None:
-    """R7 / R8 / R9 on existing joint party organizations as a whole (units, formal and all members)."""
-    has_j = joint & (jid != "")
-    if not has_j.any():
-        return
-    sub = pd.DataFrame({"jid": jid[has_j], "m": m[has_j], "t": total[has_j]})
-    agg = sub.groupby("jid").agg(units=("m", "size"), formal=("m", "sum"), tot=("t", "sum"))
-    units = agg["units"].reindex(jid).to_numpy()
-    formal = agg["formal"].reindex(jid).to_numpy()
-    tot = agg["tot"].reindex(jid).to_numpy()
-    add(has_j & (units > p.joint_max_units), A_JOINT_TOO_MANY, p.cite("joint_max_units", "R7"),
-        lambda i: f"联合党组织 {jid[i]} 覆盖 {int(units[i])} 家单位，超过 {p.joint_max_units} 家，应优化设置")
-    add(has_j & (formal < p.joint_min_members_total), A_JOINT_TOO_FEW, p.cite("joint_min_members_total", "R8"),
-        lambda i: f"联合党组织 {jid[i]} 正式党员合计 {int(formal[i])} 名，不足 {p.joint_min_members_total} 名")
-    add(has_j & (tot > p.joint_max_members), A_JOINT_TOO_BIG, p.cite("joint_max_members", "R9"),
-        lambda i: f"联合党组织 {jid[i]} 党员合计 {int(tot[i])} 名，超过 {p.joint_max_members} 名，应拆分或升格")
 
 
 def _actions_frame(rows: list[tuple[int, str, str, tuple[str, str, str]]], ids: np.ndarray) -> pd.DataFrame:

@@ -5,7 +5,8 @@ Formulas (docs/policy.md; docs/policy.md):
 * 组织覆盖率 = (单独建立 + 联合建立) / 单位总数
 * 单独组建率 = 单独建立 / 单位总数
 * 工作覆盖率 = (单独建立 + 联合建立 + 仅工作覆盖) / 单位总数
-* 还需新增 = max(0, ⌈目标 × 单位总数⌉ − 已组织覆盖)
+* 还需新增 = max(0, ⌈目标 × 单位总数⌉ − 已组织覆盖)；各镇街的差距之和一般大于全区差距（每个镇街分别向上取整，
+  超过目标的镇街不抵扣其他镇街），``district_summary`` 的 ``gap_towns_sum`` / ``gap_note`` 列出两者并说明
 * 活动率 = 年度活动次数 ≥ activity.min_per_year 的已建党组织单位 / 填报了活动次数的已建党组织单位
 """
 
@@ -17,9 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from lianxin_geo.assessment.venues import STATUS_MISSING, STATUS_OK, STATUS_UNKNOWN, area_verdict, best_index
+from lianxin_geo.assessment.venues import (
+    SIX_HAS_REQUIRED_KEY, STATUS_MISSING, STATUS_OK, STATUS_SIX_HAS, STATUS_UNKNOWN, area_verdict, best_index,
+    six_has_verdict,
+)
 from lianxin_geo.assessment.rules import (
-    A_JOINT_CANDIDATE, A_NEED_MEMBERS, A_WORK_COVERAGE, FORMING_ACTIONS,
+    A_DEVELOP_MEMBERS, A_JOIN_JOINT, A_JOINT_CANDIDATE, A_NEED_MEMBERS, A_WORK_COVERAGE, FORMING_ACTIONS,
     STATUS_JOINT, STATUS_NONE, STATUS_OWN, STATUS_WORK,
 )
 from lianxin_geo.core.district import District
@@ -30,7 +34,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from lianxin_geo.core.policy import Profile
 
 __all__ = ["KIND_PREFIX", "jurisdiction_frame", "rate_block", "district_summary", "venues_frame",
-           "funding_frame", "contact_points_frame", "gap_to_target", "NO_CODE_NAME"]
+           "funding_frame", "contact_points_frame", "gap_to_target", "gap_note", "with_town_gap_sums",
+           "NO_CODE_NAME"]
 
 KIND_PREFIX = {ENTERPRISE: "enterprise", SOCIAL: "social"}
 NO_CODE_NAME = "未落位（无镇街）"
@@ -131,7 +136,8 @@ def jurisdiction_frame(orgs: pd.DataFrame, actions: pd.DataFrame, juris: pd.Data
     form = a[a["action"].isin(FORMING_ACTIONS)].groupby("code")["org_id"].nunique()
     counts = {name: a[a["action"] == act].groupby("code").size() for name, act in (
         ("joint_candidates", A_JOINT_CANDIDATE), ("need_members", A_NEED_MEMBERS),
-        ("need_work_coverage", A_WORK_COVERAGE))}
+        ("need_work_coverage", A_WORK_COVERAGE), ("to_join_joint", A_JOIN_JOINT),
+        ("to_develop_members", A_DEVELOP_MEMBERS))}
     meta = juris.set_index("code")
     out = []
     for code in codes:
@@ -165,6 +171,34 @@ def district_summary(orgs: pd.DataFrame, profile: "Profile", *, code: str, name:
     return pd.DataFrame(rows).astype({"target": object, "gap": object})
 
 
+def gap_note(kind: str, district_gap: int, towns_sum: int) -> str:
+    """Why the towns' gaps add up to more (or not) than the district's, in one Chinese sentence."""
+    if towns_sum == district_gap:
+        return f"{kind}：各镇街“还需新增”之和 {towns_sum} 个，等于全区差距"
+    return (f"{kind}：各镇街“还需新增”之和 {towns_sum} 个，全区差距 {district_gap} 个。各镇街按本镇街单位数 × 目标"
+            f"分别向上取整，且已超过目标的镇街不抵扣其他镇街的差距，故各镇街之和与全区数不等；"
+            f"全区按全区单位数计算，二者都正确")
+
+
+def with_town_gap_sums(summary: pd.DataFrame, juris: pd.DataFrame) -> pd.DataFrame:
+    """Add ``gap_towns_sum`` (sum of the towns' gaps, incl. orgs without a town) and ``gap_note`` per kind."""
+    out = summary.copy()
+    sums: list[Any] = []
+    notes: list[Any] = []
+    for r in out.itertuples(index=False):
+        prefix = KIND_PREFIX.get(r.org_kind)
+        if prefix is None or r.gap is None or f"{prefix}_gap" not in juris:
+            sums.append(None)
+            notes.append(None)
+            continue
+        total = int(juris[f"{prefix}_gap"].fillna(0).sum())
+        sums.append(total)
+        notes.append(gap_note(r.org_kind, int(r.gap), total))
+    out["gap_towns_sum"] = pd.Series(sums, index=out.index, dtype=object)
+    out["gap_note"] = pd.Series(notes, index=out.index, dtype=object)
+    return out
+
+
 # ---------------------------------------------------------------- venues (R15, R16, R23)
 def _center_codes(centers: pd.DataFrame, district: District) -> pd.Series:
     for col in ("jurisdiction_code", "town_code"):
@@ -186,23 +220,27 @@ def venues_frame(centers: pd.DataFrame | None, parks: pd.DataFrame | None, juris
     if centers is None and parks is None:
         return pd.DataFrame(columns=cols)
     six_keys = profile.get("venues.six_has")
+    six_required = bool(profile.get(SIX_HAS_REQUIRED_KEY)) if SIX_HAS_REQUIRED_KEY in profile else False
+    six_src = profile.source(SIX_HAS_REQUIRED_KEY) if six_required else None
     c = centers.copy() if centers is not None else pd.DataFrame(columns=["name", "level", "floor_area"])
     c["_code"] = _center_codes(c, district) if len(c) else pd.Series(dtype=object)
     c["floor_area"] = pd.to_numeric(c.get("floor_area"), errors="coerce")
 
-    def best_of(sub: pd.DataFrame) -> tuple[str | None, float | None, list[str], int]:
+    def best_of(sub: pd.DataFrame) -> tuple[str | None, float | None, list[str], int, list[str]]:
+        """Best center: name, area, "六有" items missing (incl. columns absent from the ledger), count, and the
+        items it is known to lack (their column is in the ledger: what R16 judges)."""
         if sub.empty:
-            return None, None, [], 0
+            return None, None, [], 0, []
         b = sub.iloc[best_index(sub["floor_area"].tolist())]
-        missing = [SIX_HAS.get(k, k) for k in six_keys if k in sub.columns and not _truthy(b.get(k))]
-        missing += [SIX_HAS.get(k, k) for k in six_keys if k not in sub.columns]
+        known = [SIX_HAS.get(k, k) for k in six_keys if k in sub.columns and not _truthy(b.get(k))]
+        missing = [*known, *(SIX_HAS.get(k, k) for k in six_keys if k not in sub.columns)]
         best_m2 = None if pd.isna(b["floor_area"]) else float(b["floor_area"])
-        return str(b["name"]), best_m2, missing, int(len(sub))
+        return str(b["name"]), best_m2, missing, int(len(sub)), known
 
     rows = []
 
     def add(code: Any, name: str, level: str, required: float, sub: pd.DataFrame, key: str) -> None:
-        best, m2, missing, k = best_of(sub)
+        best, m2, missing, k, known = best_of(sub)
         s = profile.source(key)
         ok, short, status = area_verdict(m2, float(required), has_center=best is not None)
         if status == STATUS_MISSING:
@@ -215,6 +253,9 @@ def venues_frame(centers: pd.DataFrame | None, parks: pd.DataFrame | None, juris
             reason = f"{best} 建筑面积 {m2:g} 平方米，低于 {required:g} 平方米标准，缺 {short:g} 平方米"
         if best is not None and missing:
             reason += f"；“六有”缺：{'、'.join(missing)}"
+        ok, status = six_has_verdict(bool(ok), status, known, required=six_required)
+        if status == STATUS_SIX_HAS:
+            reason += f"，按{six_src['rule']}（{six_src['doc']} {six_src['clause']}）不达标，应补齐"
         rows.append({"jurisdiction_code": code, "name": name, "level": level, "required_m2": float(required),
                      "best_center": best, "best_m2": m2, "compliant": bool(ok), "status": status, "shortfall_m2": short,
                      "n_centers": k, "six_has_missing": missing, "reason": reason, "rule": s["rule"],
@@ -239,12 +280,16 @@ def venues_frame(centers: pd.DataFrame | None, parks: pd.DataFrame | None, juris
                 sub = pc[pc["park"].astype(str) == pname]
             else:
                 sub = pc[pc["name"].astype(str).map(lambda s, pn=pname: bool(pn) and (pn in s or s in pn))]
-            best, m2, missing, k = best_of(sub)
+            best, m2, missing, k, known = best_of(sub)
             required = profile.get("venues.park_center_required")
             ok = (best is not None) or not required
             reason = (f"已有园区党群活动服务中心 {best}" if best else "功能园区没有党群活动服务中心，必须建立")
             if best is not None and missing:
                 reason += f"；“六有”缺：{'、'.join(missing)}"
+            status = STATUS_OK if best is not None else STATUS_MISSING
+            ok, status = six_has_verdict(bool(ok), status, known, required=six_required)
+            if status == STATUS_SIX_HAS:
+                reason += f"，按{six_src['rule']}（{six_src['doc']} {six_src['clause']}）不达标，应补齐"
             level = str(getattr(prk, "level", "") or "")
             committee = _truthy(getattr(prk, "committee", False))
             if level in need_committee and not committee:
@@ -252,10 +297,10 @@ def venues_frame(centers: pd.DataFrame | None, parks: pd.DataFrame | None, juris
             code = getattr(prk, "jurisdiction_code", None)
             rows.append({"jurisdiction_code": None if pd.isna(code) else code, "name": pname, "level": "园区",
                          "required_m2": None, "best_center": best, "best_m2": m2, "compliant": bool(ok),
-                         "status": STATUS_OK if best is not None else STATUS_MISSING,
+                         "status": status,
                          "shortfall_m2": None, "n_centers": k, "six_has_missing": missing, "reason": reason,
                          "rule": ps["rule"], "doc": ps["doc"], "clause": ps["clause"]})
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=[*cols, "_local"]).drop(columns="_local")
 
 
 def _truthy(v: Any) -> bool:
@@ -361,28 +406,46 @@ def contact_points_frame(orgs: pd.DataFrame, actions: pd.DataFrame, juris: pd.Da
     }
     rows = []
     names = dict(zip(juris["code"], juris["name"]))
+    min_unit = profile.get("contact.min_per_unit")
+
+    def emit(frame: pd.DataFrame, cat: str, why: str, scope: str, extra: str = "") -> None:
+        for r in frame[["id", "name", "kind", "employees", "members", "probationary", "status",
+                        "jurisdiction_code", "_rank"]].to_dict("records"):
+            emp_txt = "未知" if pd.isna(r["employees"]) else f"{int(r['employees'])}"
+            code = district_code if scope == "district" else r["jurisdiction_code"]
+            rows.append({"scope_code": code,
+                         "scope_name": district_name if scope == "district" else names[code],
+                         "category": cat, "rank": int(r["_rank"]),
+                         "org_id": r["id"], "org_name": r["name"], "kind": r["kind"], "employees": r["employees"],
+                         "members": int(r["members"]), "status": r["status"],
+                         "reason": f"{why}：从业人员 {emp_txt} 人，党员 {int(r['members'] + r['probationary'])} 名，"
+                                   f"{r['status']}{extra}",
+                         "rule": src["rule"], "doc": src["doc"], "clause": src["clause"], "_local": scope == "local"})
+
+    largest = None
     for cat, (cdf, why) in cats.items():
         if cdf.empty:
             continue
         ordered = cdf.sort_values(["_s", "id"], ascending=[False, True], kind="mergesort")
         local = ordered[ordered["jurisdiction_code"].isin(names)]
         local = local.assign(_rank=local.groupby("jurisdiction_code", sort=False).cumcount() + 1)
-        local = local[local["_rank"] <= k_local]
+        if cat == "规模较大":
+            largest = local
         top = ordered.head(k_key).assign(_rank=np.arange(1, min(k_key, len(ordered)) + 1))
-        for scope, frame in (("local", local), ("district", top)):
-            for r in frame[["id", "name", "kind", "employees", "members", "probationary", "status",
-                            "jurisdiction_code", "_rank"]].to_dict("records"):
-                emp_txt = "未知" if pd.isna(r["employees"]) else f"{int(r['employees'])}"
-                code = district_code if scope == "district" else r["jurisdiction_code"]
-                rows.append({"scope_code": code,
-                             "scope_name": district_name if scope == "district" else names[code],
-                             "category": cat, "rank": int(r["_rank"]),
-                             "org_id": r["id"], "org_name": r["name"], "kind": r["kind"], "employees": r["employees"],
-                             "members": int(r["members"]), "status": r["status"],
-                             "reason": f"{why}：从业人员 {emp_txt} 人，党员 {int(r['members'] + r['probationary'])} 名，"
-                                       f"{r['status']}",
-                             "rule": src["rule"], "doc": src["doc"], "clause": src["clause"]})
+        emit(local[local["_rank"] <= k_local], cat, why, "local")
+        emit(top, cat, why, "district")
+    # R22: every town/street (成员单位) lists at least contact.min_per_unit distinct candidates
+    if largest is not None and min_unit > 0:
+        listed = {(r["scope_code"], r["org_id"]) for r in rows if r["_local"]}
+        more = largest[largest["_rank"] > k_local]
+        pairs = pd.Series(list(zip(more["jurisdiction_code"], more["id"])), index=more.index, dtype=object)
+        more = more[~pairs.isin(listed).to_numpy(dtype=bool)]
+        have = pd.Series([c for c, _ in listed], dtype=object).value_counts()
+        need = {c: min_unit - int(have.get(c, 0)) for c in names}
+        lim = np.array([need.get(c, 0) for c in more["jurisdiction_code"]], dtype=np.int64)
+        more = more[more.groupby("jurisdiction_code", sort=False).cumcount().to_numpy(dtype=np.int64) < lim]
+        emit(more, "规模较大", cats["规模较大"][1], "local", f"（补足每个镇街至少 {min_unit} 个联系点）")
     cols = ["scope_code", "scope_name", "category", "rank", "org_id", "org_name", "kind", "employees", "members",
             "status", "reason", "rule", "doc", "clause"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=[*cols, "_local"]).drop(columns="_local")
 

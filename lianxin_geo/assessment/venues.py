@@ -15,16 +15,23 @@ __all__ = [
     "STATUS_BELOW",
     "STATUS_MISSING",
     "STATUS_UNKNOWN",
+    "STATUS_SIX_HAS",
+    "SIX_HAS_REQUIRED_KEY",
     "TOWN_STREET_LEVELS",
     "DISTRICT_LEVEL",
     "best_index",
     "area_verdict",
+    "six_has_verdict",
 ]
 
 STATUS_OK = "达标"
 STATUS_BELOW = "面积不足"
 STATUS_MISSING = "缺失"
 STATUS_UNKNOWN = "面积未填"
+STATUS_SIX_HAS = "“六有”不全"
+#: Profile switch (R16): a center lacking any of ``venues.six_has`` is not 达标. Profiles without the key
+#: keep the area-only verdict (R16 listed, not counted).
+SIX_HAS_REQUIRED_KEY = "venues.six_has_required"
 
 #: levels that count as a town/street's own center
 TOWN_STREET_LEVELS: tuple[str, ...] = ("镇级", "街道级")
@@ -61,3 +68,11 @@ def area_verdict(best_area: float | None, required: float, *, has_center: bool =
     if area + 1e-9 >= required:
         return True, 0.0, STATUS_OK
     return False, float(required - area), STATUS_BELOW
+
+
+def six_has_verdict(compliant: bool, status: str, missing: Sequence[str], *, required: bool) -> tuple[bool, str]:
+    """``(compliant, status)`` once R16 is applied: a center that meets the area standard but lacks one of
+    the "六有" items is ``“六有”不全`` (not compliant) when the profile requires them; otherwise unchanged."""
+    if required and compliant and len(missing) > 0:
+        return False, STATUS_SIX_HAS
+    return compliant, status

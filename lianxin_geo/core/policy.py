@@ -136,6 +136,7 @@ PROFILE_SCHEMA: dict[str, ValueSpec] = {
     "venues.park_center_required": _S("bool", help="功能园区必须建立党群活动服务中心"),
     "venues.park_committee_levels": _S("list[str]", help="应建立综合党委的园区级别"),
     "venues.six_has": _S("list[str]", help="“六有”检查项（中心台账的列名键）"),
+    "venues.six_has_required": _S("bool", help="“六有”缺任一项时阵地不达标（R16）"),
     # --- targets
     "targets.enterprise": _S("rate", help="非公企业党组织覆盖率目标"),
     "targets.social": _S("rate", help="社会组织党组织覆盖率目标"),

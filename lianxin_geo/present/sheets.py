@@ -1,7 +1,7 @@
 """The one sheet builder: every worksheet of every workbook the project writes.
 
 * :func:`assessment_sheets` — the statistics tables (BJ2016N 附件1–4) and the
-  assessment's tables (覆盖率, 措施清单, 阵地达标, 经费测算, 联系点候选, 策略配置,
+  assessment's tables (覆盖率, 措施清单 with the 一企一策 fields, 联合党组织检查, 阵地达标, 经费测算, 联系点候选, 策略配置,
   optionally the 一企一表/一社一表 cards); :func:`write_assessment_xlsx` writes them alone.
 * :func:`plan_sheets` — the joint-unit, instructor-route and coverage plans' tables.
 * :func:`workbook_sheets` — the combined workbook of an export: 说明, the assessment,
@@ -32,7 +32,9 @@ from lianxin_geo.present.xlsx import Sheet, cell_value, write_workbook
 from lianxin_geo.workspace import Workspace
 
 __all__ = [
+    "ACTION_COLUMNS",
     "CARD_FIELDS",
+    "JOINT_ORG_COLUMNS",
     "frame_sheet",
     "assessment_sheets",
     "write_assessment_xlsx",
@@ -41,6 +43,19 @@ __all__ = [
 ]
 
 PCT = "0.0%"
+
+#: The action sheet (措施清单): action column -> Chinese header, 一企一策 fields included.
+ACTION_COLUMNS: dict[str, str] = {
+    "org_id": "单位编号", "org_name": "单位名称", "jurisdiction_code": "镇街代码", "action": "措施",
+    "measure": "任务措施", "due": "进度安排（完成时限）", "owner": "责任人", "suggestion": "处理建议",
+    "reason": "理由", "rule": "规则", "doc": "文件", "clause": "条款",
+}
+#: The existing joint party organizations' check (联合党组织检查): column -> header.
+JOINT_ORG_COLUMNS: dict[str, str] = {
+    "joint_org_id": "联合党组织编号", "units": "成员单位数", "formal_members": "正式党员", "members": "党员（含预备）",
+    "jurisdiction_codes": "所在镇街代码", "industry_groups": "行业分组", "violations": "问题", "rules": "规则",
+    "suggestion": "处理建议", "reasons": "说明",
+}
 
 #: The fields of an organization's card (一企一表 / 一社一表): column -> label.
 CARD_FIELDS: dict[str, str] = {
@@ -159,8 +174,26 @@ def _summary_sheet(a: Assessment, kind: str) -> Sheet:
     groups = [("基本情况", 6), ("党组织建立情况", 4), ("覆盖率", 3), ("目标", 2), ("党员", 2)]
     return Sheet(name=name, headers=headers, rows=rows, title=title, header_groups=groups,
                  number_formats={10: PCT, 11: PCT, 12: PCT, 13: PCT},
-                 notes=_notes(a, "组织覆盖率=(单独建立+联合建立)/总数；单独组建率=单独建立/总数；"
-                                 "工作覆盖率=(组织覆盖+仅工作覆盖)/总数；还需新增=⌈目标×总数⌉−组织覆盖"))
+                 notes=_notes(a, "；".join(["组织覆盖率=(单独建立+联合建立)/总数；单独组建率=单独建立/总数；"
+                                           "工作覆盖率=(组织覆盖+仅工作覆盖)/总数；还需新增=⌈目标×总数⌉−组织覆盖",
+                                           *_gap_notes(a, kind)])))
+
+
+def _gap_notes(a: Assessment, kind: str | None = None) -> list[str]:
+    """Why the towns' 还需新增 do (not) add up to the district's figure (``district_summary.gap_note``)."""
+    ds = a.district_summary
+    if "gap_note" not in ds.columns:
+        return []
+    rows = ds if kind is None else ds[ds["org_kind"] == kind]
+    return [str(n) for n in rows["gap_note"] if isinstance(n, str) and n]
+
+
+def _action_notes(a: Assessment) -> list[str]:
+    months = "、".join(f"{m}月" for m in a.profile.get("ledger.refresh_months"))
+    src = a.profile.source("ledger.refresh_months")
+    day = a.assessed_on.isoformat() if a.assessed_on is not None else "—"
+    return _notes(a, f"评估日期 {day}；进度安排=评估日期之后的下一个台账更新月（{months}，{src['rule']} {src['doc']} "
+                     f"{src['clause']}）月底前；责任人默认为所在镇街党委（街道为党工委），可在数据库中修改")
 
 
 def _cards(a: Assessment) -> list[tuple[str, str, list[list[Any]]]]:
@@ -177,6 +210,9 @@ def _cards(a: Assessment) -> list[tuple[str, str, list[list[Any]]]]:
             for rec in g.to_dict("records"):
                 rows.append([f"措施：{rec.get('action')}",
                              f"{rec.get('reason')}（{rec.get('rule')} {rec.get('doc')} {rec.get('clause')}）"])
+                if rec.get("measure"):
+                    rows.append(["　任务措施", rec.get("measure")])
+                    rows.append(["　进度安排 / 责任人", f"{rec.get('due')} 前 / {rec.get('owner')}"])
         cards.append((table, str(r.get("name") or ""), rows))
     return cards
 
@@ -234,17 +270,20 @@ def assessment_sheets(assessment: Assessment, *, per_org: bool = False,
              "social_org_coverage_rate": "社会组织组织覆盖率", "social_target": "社会组织目标", "social_gap_text": "社会组织差距",
              "members": "正式党员", "probationary": "预备党员", "with_org_activity_reported": "填报活动次数的已建组织单位",
              "active": "达到活动次数的单位", "activity_rate": "活动率", "to_form_own": "应单独组建", "joint_candidates": "联合组建候选",
-             "need_members": "应有党员", "need_work_coverage": "需工作覆盖"}
+             "need_members": "应有党员", "need_work_coverage": "需工作覆盖", "to_join_joint": "应纳入或联合组建",
+             "to_develop_members": "应先选派发展党员"}
     pct = ("org_coverage_rate", "single_rate", "work_coverage_rate", "enterprise_org_coverage_rate", "enterprise_target",
            "social_org_coverage_rate", "social_target", "activity_rate")
     sheets = [
         _org_sheet(a, ENTERPRISE), _summary_sheet(a, ENTERPRISE), _org_sheet(a, SOCIAL), _summary_sheet(a, SOCIAL),
         frame_sheet("覆盖率", "各镇街覆盖率与目标差距", a.jurisdictions, jcols,
                     _notes(a, f"活动率=年度活动次数≥{a.profile.get('activity.min_per_year')}的已建组织单位"
-                              "/填报了活动次数的已建组织单位（R27）"), pct=pct),
-        frame_sheet("措施清单", "逐单位措施清单", a.actions,
-                    {"org_id": "单位编号", "org_name": "单位名称", "jurisdiction_code": "镇街代码", "action": "措施",
-                     "reason": "理由", "rule": "规则", "doc": "文件", "clause": "条款"}, _notes(a)),
+                              "/填报了活动次数的已建组织单位（R27）；" + "；".join(_gap_notes(a))), pct=pct),
+        frame_sheet("措施清单", "逐单位措施清单（一企一策）", a.actions, ACTION_COLUMNS, _action_notes(a)),
+        frame_sheet("联合党组织检查", "现有联合党组织检查（R6–R9、R25）",
+                    a.joint_orgs[a.joint_orgs["suggestion"] != ""] if len(a.joint_orgs) else a.joint_orgs,
+                    JOINT_ORG_COLUMNS, _notes(a, f"现有联合党组织 {len(a.joint_orgs)} 个，本表列出违反规则的；"
+                                                 "拆分：单位过多、党员过多或跨镇街；调整：正式党员不足或行业不相同也不相近")),
         frame_sheet("阵地达标", "党群活动服务中心达标情况", a.venues,
                     {"jurisdiction_code": "代码", "name": "名称", "level": "层级", "required_m2": "标准面积（㎡）",
                      "best_center": "现有最大中心", "best_m2": "面积（㎡）", "compliant": "是否达标",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from lianxin_geo.assessment import Assessment
+from lianxin_geo.present.sheets import ACTION_COLUMNS, JOINT_ORG_COLUMNS
 from lianxin_geo.ui import state, widgets
 
 __all__ = ["render"]
@@ -59,9 +61,30 @@ def render() -> None:
             parts = [t for t in (getattr(r, "enterprise_gap_text", None), getattr(r, "social_gap_text", None)) if t]
             st.markdown(f"- **{widgets.markdown_text(r.name)}**：非公企业 {parts[0] if parts else ''}"
                         + (f"；社会组织 {parts[1]}" if len(parts) > 1 else ""))
+    notes = [n for n in a.district_summary.get("gap_note", pd.Series(dtype=object)) if isinstance(n, str) and n]
+    for n in notes:
+        st.caption(n)
+    _actions(a)
+
+
+def _actions(a: Assessment) -> None:
+    """The 一企一策 action list (措施、任务措施、进度安排、责任人) and the existing joint orgs that break the rules."""
     if len(a.actions):
-        st.subheader("需采取的措施（前 200 条）")
-        st.dataframe(a.actions.head(200), hide_index=True, width="stretch")
+        st.subheader("需采取的措施（一企一策，前 200 条）")
+        counts = a.actions.groupby("action")["org_id"].nunique().sort_values(ascending=False)
+        st.caption("；".join(f"{widgets.markdown_text(k)} {v} 家" for k, v in counts.items()))
+        cols = [c for c in ACTION_COLUMNS if c in a.actions.columns]
+        st.dataframe(a.actions[cols].head(200).rename(columns=ACTION_COLUMNS), hide_index=True, width="stretch")
+        day = a.assessed_on.isoformat() if a.assessed_on is not None else "—"
+        st.caption(f"评估日期 {day}；进度安排为下一个台账更新月月底前；责任人默认为所在镇街党（工）委，可在数据库中修改。")
+    bad = a.joint_orgs[a.joint_orgs["suggestion"] != ""] if len(a.joint_orgs) else a.joint_orgs
+    if len(bad):
+        st.subheader(f"违反规则的现有联合党组织（{len(bad)} / {len(a.joint_orgs)} 个）")
+        cols = [c for c in JOINT_ORG_COLUMNS if c in bad.columns]
+        tab = bad[cols].rename(columns=JOINT_ORG_COLUMNS)
+        for c in tab.columns:
+            tab[c] = tab[c].map(lambda v: "、".join(map(str, v)) if isinstance(v, list) else v)
+        st.dataframe(tab, hide_index=True, width="stretch")
 
 
 if __name__ == "__main__":

@@ -62,11 +62,12 @@ PROFILE_KEYS: dict[str, str] = {
     "required_m2_street": "venues.required_m2_street",
     "park_center_required": "venues.park_center_required",
     "six_has": "venues.six_has",
+    "six_has_required": "venues.six_has_required",
 }
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "reach_m_street": float, "reach_m_town": float, "district_center_own_town_only": bool, "circuity": float,
     "required_m2_district": float, "required_m2_town": float, "required_m2_street": float,
-    "park_center_required": bool, "six_has": tuple,
+    "park_center_required": bool, "six_has": tuple, "six_has_required": bool,
 }
 
 
@@ -90,6 +91,8 @@ class CoverageParams:
         Every functional park must have a center (R15, ``venues.park_center_required``).
     six_has
         "六有" checklist keys (R16, ``venues.six_has``) looked up as boolean center columns.
+    six_has_required
+        A center lacking one of them (its column given) is not compliant (R16, ``venues.six_has_required``).
     """
 
     reach_m_street: float
@@ -101,6 +104,7 @@ class CoverageParams:
     required_m2_street: float
     park_center_required: bool
     six_has: tuple[str, ...]
+    six_has_required: bool
 
     @classmethod
     def from_profile(cls, profile: Profile | str | os.PathLike[str] | None = None,

@@ -162,6 +162,7 @@ def plan_coverage(
         centers, district, required_m2_district=params.required_m2_district,
         required_m2_town=params.required_m2_town, required_m2_street=params.required_m2_street,
         parks=parks if params.park_center_required else None, six_has=params.six_has,
+        six_has_required=params.six_has_required,
     )
     return CoveragePlan(
         orgs=org_table(o, covered, in_reach, siting.new_site), centers=center_table, jurisdictions=jur_table,

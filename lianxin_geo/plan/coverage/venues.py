@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lianxin_geo.assessment.venues import DISTRICT_LEVEL, TOWN_STREET_LEVELS, area_verdict, best_index
+from lianxin_geo.assessment.venues import (
+    DISTRICT_LEVEL, TOWN_STREET_LEVELS, area_verdict, best_index, six_has_verdict,
+)
 from lianxin_geo.core.distance import haversine_m
 from lianxin_geo.core.district import District
 from lianxin_geo.core.frames import lonlat, numbers, texts
@@ -89,6 +91,7 @@ def venue_compliance(
     required_m2_street: float,
     parks: pd.DataFrame | None = None,
     six_has: tuple[str, ...] = (),
+    six_has_required: bool = False,
     park_match_m: float = 1000.0,
 ) -> VenueReport:
     """Check party-mass service centers against the floor-area standard by level (R15) and "六有" (R16).
@@ -111,6 +114,9 @@ def venue_compliance(
         ``id``, ``name``, ``lon``, ``lat``: parks without a 园区 center are listed.
     six_has
         "六有" keys (``venues.six_has``) looked up as boolean center columns.
+    six_has_required
+        R16: a center that lacks one of them (its column given) is ``“六有”不全``, not compliant; a town is
+        judged by its largest center, as the assessment does.
     park_match_m
         A 园区 center within this distance of a park's point serves that park
         (a matching tolerance, not a policy value).
@@ -118,15 +124,16 @@ def venue_compliance(
     std = AreaStandard(required_m2_district, required_m2_town, required_m2_street)
     c = centers if centers is not None else pd.DataFrame(columns=["id", "name", "level", "lon", "lat"])
     cs = _Centers.read(c, district)
-    center_table = pd.DataFrame(_center_rows(c, cs, std, six_has), columns=_CENTER_COLUMNS)
+    six = _SixHas(c, six_has, six_has_required)
+    center_table = pd.DataFrame(_center_rows(c, cs, std, six), columns=_CENTER_COLUMNS)
 
     jrows = []
     jur = district.jurisdictions
     for code, name, kind in zip(jur["code"].astype(str), jur["name"].astype(str), jur["kind"].astype(str)):
         sel = cs.where((cs.code == code) & np.isin(cs.level, TOWN_STREET_LEVELS))
-        jrows.append(_best_row(code, name, kind, level_for_kind(kind), std.for_kind(kind), sel, cs))
+        jrows.append(_best_row(code, name, kind, level_for_kind(kind), std.for_kind(kind), sel, cs, six))
     sel = cs.where(cs.level == DISTRICT_LEVEL)
-    jrows.append(_best_row(district.code, district.name, "区", DISTRICT_LEVEL, required_m2_district, sel, cs))
+    jrows.append(_best_row(district.code, district.name, "区", DISTRICT_LEVEL, required_m2_district, sel, cs, six))
 
     parks_table = pd.DataFrame(_parks_without_center(parks, district, cs, park_match_m), columns=_PARK_COLUMNS)
     return VenueReport(jurisdictions=pd.DataFrame(jrows), centers=center_table, parks_without_center=parks_table)
@@ -136,7 +143,25 @@ def _has(v: Any) -> bool:
     return (isinstance(v, (bool, np.bool_)) and bool(v)) or str(v).strip() in _YES
 
 
-def _center_rows(c: pd.DataFrame, cs: _Centers, std: AreaStandard, six_has: tuple[str, ...]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _SixHas:
+    """The "六有" columns of the centers ledger and whether R16 counts in the verdict."""
+
+    frame: pd.DataFrame
+    keys: tuple[str, ...]
+    required: bool
+
+    def missing(self, i: int) -> list[str]:
+        """The items center ``i`` is known to lack (its column is in the ledger)."""
+        return [k for k in self.keys if k in self.frame.columns and not _has(self.frame[k].iloc[i])]
+
+    def verdict(self, i: int, ok: Any, status: str) -> tuple[Any, str]:
+        if ok is None:
+            return ok, status
+        return six_has_verdict(bool(ok), status, self.missing(i), required=self.required)
+
+
+def _center_rows(c: pd.DataFrame, cs: _Centers, std: AreaStandard, six: _SixHas) -> list[dict[str, Any]]:
     """One compliance row per center (status 无面积标准 where its level has no standard)."""
     rows = []
     for i in range(len(c)):
@@ -146,7 +171,8 @@ def _center_rows(c: pd.DataFrame, cs: _Centers, std: AreaStandard, six_has: tupl
             status, ok, short = STATUS_NA, None, None
         else:
             ok, short, status = area_verdict(float(area), req)
-        missing_six = [key for key in six_has if key in c.columns and not _has(c[key].iloc[i])]
+            ok, status = six.verdict(i, ok, status)
+        missing_six = six.missing(i)
         rows.append({
             "id": cs.id[i], "name": cs.name[i], "level": cs.level[i], "jurisdiction_code": cs.code[i],
             "floor_area": float(area) if np.isfinite(area) else None, "required_m2": req,
@@ -156,7 +182,7 @@ def _center_rows(c: pd.DataFrame, cs: _Centers, std: AreaStandard, six_has: tupl
 
 
 def _best_row(code: str, name: str, kind: str, level: str, req: float, sel: np.ndarray,
-              cs: _Centers) -> dict[str, Any]:
+              cs: _Centers, six: _SixHas) -> dict[str, Any]:
     """The row of a jurisdiction judged by its best (largest) center among ``sel``."""
     if sel.size == 0:
         ok, short, status = area_verdict(None, float(req), has_center=False)
@@ -166,6 +192,7 @@ def _best_row(code: str, name: str, kind: str, level: str, req: float, sel: np.n
     best = sel[best_index(cs.area[sel].tolist())]
     area = cs.area[best]
     ok, short, status = area_verdict(float(area), float(req))
+    ok, status = six.verdict(int(best), ok, status)
     return {"jurisdiction_code": code, "name": name, "kind": kind, "level": level, "required_m2": float(req),
             "center_id": cs.id[best], "center_name": cs.name[best],
             "best_m2": float(area) if np.isfinite(area) else None, "compliant": ok, "status": status,
