@@ -14,6 +14,7 @@ import pytest
 import shapely
 
 from lianxin_geo.core.district import District
+from _db import db_url, pg_url  # noqa: F401  (storage fixtures on SQLite and PostgreSQL: see tests/_db.py)
 
 #: One town of :func:`make_box_district`: code, name, kind and either (minx, miny, maxx, maxy) in degrees or a
 #: shapely polygon.

@@ -28,7 +28,14 @@ Shapes the demo imitates (see ``docs/demo.md`` for every share):
 * service centers at every level, some below the area standard of the policy
   profile and some towns without one.
 
+Later ledger rounds (``generate_demo(..., round="2026-11")``, :func:`evolve_round`): the first round
+(``2026-06``) evolved one half year at a time, seeded: about 4 % of the orgs closed, 6 % founded, party
+orgs formed (R2 and R10 gaps closed, units joining joint orgs), staff and members changed, instructors
+assigned; survivors keep their credit code, name and address (so their id). See
+:mod:`~lianxin_geo.ingest.demo.rounds` and ``docs/demo.md``.
+
 Modules: :mod:`~lianxin_geo.ingest.demo.generate` (``generate_demo``),
+:mod:`~lianxin_geo.ingest.demo.rounds` (``evolve_round``, round labels; texts in ``rounds_text``),
 :mod:`~lianxin_geo.ingest.demo.write` (``write_demo``, ``to_ledger_frame``),
 ``skeleton`` (the district as arrays), ``places`` (buildings, parks, centers),
 ``orgs`` (the org steps in draw order: ``population``, ``party``, ``labels``),
@@ -47,6 +54,7 @@ from lianxin_geo.ingest.demo.base import (
     DemoData,
 )
 from lianxin_geo.ingest.demo.generate import generate_demo
+from lianxin_geo.ingest.demo.rounds import BASE_ROUND, CHANGE_KINDS, evolve_round, next_round, round_labels
 from lianxin_geo.ingest.demo.write import CSV_THRESHOLD, ORG_TITLE, buildings_csv_text, to_ledger_frame, write_demo
 
 __all__ = [
@@ -59,6 +67,11 @@ __all__ = [
     "MCA_NAME_SHARE",
     "DemoData",
     "generate_demo",
+    "evolve_round",
+    "BASE_ROUND",
+    "CHANGE_KINDS",
+    "next_round",
+    "round_labels",
     "write_demo",
     "to_ledger_frame",
     "buildings_csv_text",

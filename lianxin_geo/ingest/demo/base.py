@@ -46,6 +46,13 @@ _PLACE_BUILDING, _PLACE_PARK, _PLACE_CENTRE, _PLACE_SCATTER, _PLACE_COMMUNITY = 
 
 
 # ======================================================================= result
+def _empty_changes() -> pd.DataFrame:
+    """The change list of a first round: no rows; columns ``change``, ``change_name``, ``credit_code``, ``name``,
+    ``detail``."""
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in ("change", "change_name", "credit_code", "name",
+                                                                    "detail")})
+
+
 def _empty_flaws() -> pd.DataFrame:
     return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": pd.Series([], dtype="str"),
                          "problem": pd.Series([], dtype="str")})
@@ -65,6 +72,13 @@ class DemoData:
     flaws
         The deliberately flawed org rows (``flaws=True`` only): ``row`` (0-based
         position in ``orgs``), ``column`` (internal key) and ``problem`` (Chinese).
+    round
+        The ledger round (``None`` for the first round made without ``round``; see
+        :mod:`lianxin_geo.ingest.demo.rounds`).
+    changes
+        What changed since the previous round, one row per event: ``change`` (a key of
+        ``CHANGE_KINDS``), ``change_name`` (Chinese), ``credit_code``, ``name``, ``detail``.
+        Empty for the first round.
     """
 
     orgs: pd.DataFrame
@@ -73,6 +87,8 @@ class DemoData:
     centers: pd.DataFrame
     seed: int
     flaws: pd.DataFrame = field(default_factory=_empty_flaws)
+    round: str | None = None
+    changes: pd.DataFrame = field(default_factory=_empty_changes)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The four ledgers by kind (``orgs``, ``buildings``, ``parks``, ``centers``)."""

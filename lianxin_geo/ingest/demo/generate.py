@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import math
 import os
 
@@ -16,6 +17,7 @@ from lianxin_geo.ingest.demo.base import DEFAULT_SEED, DemoData, _empty_flaws, _
 from lianxin_geo.ingest.demo.flaws import _add_flaws
 from lianxin_geo.ingest.demo.orgs import _make_orgs
 from lianxin_geo.ingest.demo.places import _make_buildings, _make_centers, _make_parks, _required_m2
+from lianxin_geo.ingest.demo.rounds import BASE_ROUND, evolve_round, round_labels
 from lianxin_geo.ingest.demo.skeleton import _skeleton
 
 __all__ = ["generate_demo"]
@@ -29,6 +31,7 @@ def generate_demo(
     profile: Profile | str | os.PathLike[str] | None = None,
     n_buildings: int | None = None,
     flaws: bool = False,
+    round: str | None = None,
 ) -> DemoData:
     """Generate a synthetic demo ledger set on a district skeleton.
 
@@ -50,7 +53,14 @@ def generate_demo(
         of ``n_orgs`` above 5,000.
     flaws
         Overwrite the last eight org rows with one documented flaw each (see
-        ``DemoData.flaws`` and ``docs/demo.md``); the default demo is clean.
+        ``DemoData.flaws`` and ``docs/demo.md``); the default demo is clean. In a
+        later round the flaws are put into that round's last eight rows.
+    round
+        A ledger round (``YYYY-06`` or ``YYYY-11``): ``None`` or :data:`BASE_ROUND`
+        (``2026-06``) is the first round; a later one is the first round evolved
+        round by round with :func:`~lianxin_geo.ingest.demo.rounds.evolve_round`
+        (orgs closed and founded, party orgs formed, staff changed; see
+        ``docs/demo.md``). ``DemoData.round`` is ``None`` only without ``round``.
 
     Returns
     -------
@@ -58,12 +68,13 @@ def generate_demo(
         Frames with the internal keys of the ledger schemas; every row has
         ``source == DEMO_FLAG``.
     """
+    labels = round_labels(round) if round is not None else []  # checks the label before any work
     if int(n_orgs) < 0:
         raise LianxinError(f"n_orgs 不能为负数（收到 {n_orgs}）：请填写组织数量，如 5000")
     n_orgs = int(n_orgs)
     district = district if district is not None else demo_district()
     if n_buildings is None:
-        n_buildings = max(50, int(round(50 * math.sqrt(max(n_orgs, 1) / 5000))))
+        n_buildings = max(50, int(builtins.round(50 * math.sqrt(max(n_orgs, 1) / 5000))))
     if n_buildings < 1:
         raise LianxinError(f"n_buildings 至少为 1（收到 {n_buildings}）")
     prof = as_profile(profile)
@@ -77,9 +88,13 @@ def generate_demo(
     orgs = _make_orgs(sk, rng_o, n_orgs, buildings, parks, extra, prof)
     buildings = _typed(buildings, BUILDING_SCHEMA)
     parks = _typed(parks, PARK_SCHEMA)
+    data = DemoData(orgs=orgs.reset_index(drop=True), buildings=buildings, parks=parks, centers=centers,
+                    seed=int(seed), round=None if round is None else BASE_ROUND)
+    for label in labels:
+        data = evolve_round(data, round=label, district=district, profile=prof)
     report = _empty_flaws()
     if flaws:
-        orgs, report = _add_flaws(orgs, district)
-        orgs = _typed(orgs, ORG_SCHEMA)
-    return DemoData(orgs=orgs.reset_index(drop=True), buildings=buildings, parks=parks, centers=centers,
-                    seed=int(seed), flaws=report)
+        orgs, report = _add_flaws(data.orgs, district)
+        data.orgs = _typed(orgs, ORG_SCHEMA).reset_index(drop=True)
+    data.flaws = report
+    return data

@@ -34,6 +34,8 @@ from lianxin_geo.core.policy import Profile
 from lianxin_geo.ingest.boundaries import demo_district, write_boundaries_geojson
 from lianxin_geo.ingest.demo.base import DEFAULT_SEED, DemoData
 from lianxin_geo.ingest.demo.generate import generate_demo
+from lianxin_geo.ingest.demo.rounds import BASE_ROUND, CHANGE_KINDS
+from lianxin_geo.ingest.demo.rounds_text import _round_readme_lines
 
 __all__ = ["CSV_THRESHOLD", "ORG_TITLE", "to_ledger_frame", "buildings_csv_text", "write_demo"]
 
@@ -176,6 +178,10 @@ def _readme(data: DemoData, files: dict[str, Path], *, csv_orgs: bool) -> str:
     for key, p in files.items():
         lines.append(f"  {p.name}  ({key})")
     lines.append(f"  {'README.txt'}  (本说明)")
+    if data.round == BASE_ROUND and not len(data.changes):
+        lines += ["", f"台账轮次 / round: {BASE_ROUND}（第一轮）。"]
+    elif data.round is not None:
+        lines += _round_readme_lines(data.changes, data.round, BASE_ROUND, CHANGE_KINDS)
     if csv_orgs:
         lines += ["", f"组织数超过 {CSV_THRESHOLD:,}，组织台账写为 orgs.csv（UTF-8 带 BOM），不写 xlsx。"]
     if len(data.flaws):
@@ -194,6 +200,7 @@ def write_demo(
     profile: Profile | str | os.PathLike[str] | None = None,
     flaws: bool = False,
     progress: Callable[[str, float], None] | None = None,
+    round: str | None = None,
 ) -> dict[str, Path]:
     """Generate a demo and write it as ledger files a planner would receive.
 
@@ -207,8 +214,9 @@ def write_demo(
     ----------
     out_dir
         Folder to write into (created when missing).
-    n_orgs, seed, district, profile, flaws
-        As for :func:`lianxin_geo.ingest.demo.generate_demo`.
+    n_orgs, seed, district, profile, flaws, round
+        As for :func:`lianxin_geo.ingest.demo.generate_demo`: ``round="2026-11"`` writes the
+        second ledger round (the first one evolved; ``README.txt`` counts the changes).
     progress
         Optional callback ``progress(message, fraction)`` with fraction in [0, 1].
 
@@ -225,7 +233,7 @@ def write_demo(
     out.mkdir(parents=True, exist_ok=True)
     district = district if district is not None else demo_district()
     report("生成演示数据 / generating", 0.0)
-    data = generate_demo(n_orgs, seed=seed, district=district, profile=profile, flaws=flaws)
+    data = generate_demo(n_orgs, seed=seed, district=district, profile=profile, flaws=flaws, round=round)
     files: dict[str, Path] = {}
     csv_orgs = len(data.orgs) > CSV_THRESHOLD
     steps = [("orgs", ORG_SCHEMA), ("buildings", BUILDING_SCHEMA), ("parks", PARK_SCHEMA), ("centers", CENTER_SCHEMA)]
