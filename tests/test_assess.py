@@ -256,9 +256,10 @@ def test_hand_computed_venues(assessed):
     by = {(r.level, r.name): r for r in v.itertuples(index=False)}
     dist = by[("区级", "顺义区")]
     assert (dist.required_m2, dist.best_m2, dist.compliant, dist.shortfall_m2) == (1500, 1600, True, 0)
-    s = by[("街道级", "胜利街道")]
-    assert (s.required_m2, s.best_m2, s.compliant, s.shortfall_m2) == (800, 850, True, 0)
-    assert s.six_has_missing == ["有书报"]
+    s = by[("街道级", "胜利街道")]  # area met, but the ledger says 有书报 = 否: R16 (六有) counts under shunyi-2017
+    assert (s.required_m2, s.best_m2, s.compliant, s.shortfall_m2) == (800, 850, False, 0)
+    assert s.status == "“六有”不全" and s.six_has_missing == ["有书报"] and "R16" in s.reason
+    assert dist.status == "达标" and all(m.endswith("（未填）") for m in dist.six_has_missing)  # blank: not judged
     gl = by[("镇级", "高丽营镇")]  # the 1500 m² community station does not count for the town level
     assert (gl.required_m2, gl.best_m2, gl.compliant, gl.shortfall_m2) == (1200, 1000, False, 200)
     rh = by[("镇级", "仁和地区")]  # 地区 counts as town level

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from lianxin_geo.ingest.ledger import detect_kind, read_ledger
@@ -86,7 +87,8 @@ def test_filled_template_round_trip(tmp_path):
     assert (res.rows_in, res.n_accepted) == (1, 1)
     rec = res.accepted.iloc[0]
     assert rec["row"] == 2 and rec["level"] == "镇级" and rec["floor_area"] == 1300.0
-    assert bool(rec["has_site"]) and not bool(rec["has_flag"]) and not bool(rec["has_books"])
+    assert bool(rec["has_site"]) and not bool(rec["has_flag"])
+    assert pd.isna(rec["has_books"])  # left blank: not reported, which R16 does not count as 否
     assert rec["source"] == "演示数据（合成）"
     assert rec["id"].startswith("C") and len(rec["id"]) == 12
 

@@ -27,6 +27,7 @@ from lianxin_geo.assessment.rules import (
     STATUS_JOINT, STATUS_NONE, STATUS_OWN, STATUS_WORK,
 )
 from lianxin_geo.core.district import District
+from lianxin_geo.core.frames import flag
 from lianxin_geo.core.model import ENTERPRISE, SOCIAL
 from lianxin_geo.core.model import SIX_HAS
 
@@ -228,12 +229,13 @@ def venues_frame(centers: pd.DataFrame | None, parks: pd.DataFrame | None, juris
 
     def best_of(sub: pd.DataFrame) -> tuple[str | None, float | None, list[str], int, list[str]]:
         """Best center: name, area, "六有" items missing (incl. columns absent from the ledger), count, and the
-        items it is known to lack (their column is in the ledger: what R16 judges)."""
+        items it is known to lack (the ledger says 否: what R16 judges; a blank is not reported)."""
         if sub.empty:
             return None, None, [], 0, []
         b = sub.iloc[best_index(sub["floor_area"].tolist())]
-        known = [SIX_HAS.get(k, k) for k in six_keys if k in sub.columns and not _truthy(b.get(k))]
-        missing = [*known, *(SIX_HAS.get(k, k) for k in six_keys if k not in sub.columns)]
+        known = [SIX_HAS.get(k, k) for k in six_keys if k in sub.columns and flag(b.get(k)) is False]
+        unknown = [SIX_HAS.get(k, k) for k in six_keys if k not in sub.columns or flag(b.get(k)) is None]
+        missing = [*known, *(f"{u}（未填）" for u in unknown)]
         best_m2 = None if pd.isna(b["floor_area"]) else float(b["floor_area"])
         return str(b["name"]), best_m2, missing, int(len(sub)), known
 

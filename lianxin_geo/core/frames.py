@@ -14,7 +14,10 @@ import pandas as pd
 
 from lianxin_geo.core.crs import to_wgs84
 
-__all__ = ["blank", "column", "first_column", "lonlat", "numbers", "texts"]
+__all__ = ["blank", "column", "first_column", "flag", "lonlat", "numbers", "texts"]
+
+_YES = frozenset({"是", "有", "true", "1", "y", "yes", "√", "✓"})
+_NO = frozenset({"否", "无", "没有", "false", "0", "n", "no", "×", "✗"})
 
 
 def _is_missing(v: object) -> bool:
@@ -74,3 +77,19 @@ def lonlat(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             if rows.size:
                 lon[rows], lat[rows] = to_wgs84(lon[rows], lat[rows], name)
     return lon, lat
+
+
+def flag(value: object) -> bool | None:
+    """A yes/no cell: ``True`` (是/有/True/1 …), ``False`` (否/无/False/0 …), ``None`` when blank or unreadable."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer, float, np.floating)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    return None

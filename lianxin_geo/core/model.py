@@ -266,7 +266,10 @@ CENTER_SCHEMA = LedgerSchema(
         ColumnSpec("floor_area", "建筑面积", ("面积", "使用面积", "建筑面积（平方米）", "建筑面积(㎡)"), "float",
                    help="平方米"),
         *_LOC,
-        *(ColumnSpec(k, h, (), "bool", default=False) for k, h in SIX_HAS.items()),
+        # blank = not reported (None), not 否: R16 judges only what the ledger says a center lacks
+        *(ColumnSpec(k, h, (), "bool", default=None,
+                     help="“六有”之一：填“是”或“否”；空白表示未填报（不据此判定达标与否）")
+          for k, h in SIX_HAS.items()),
         ColumnSpec("source", "数据来源", ("来源",), "str"),
     ),
 )

@@ -18,7 +18,7 @@ from lianxin_geo.assessment.venues import (
 )
 from lianxin_geo.core.distance import haversine_m
 from lianxin_geo.core.district import District
-from lianxin_geo.core.frames import lonlat, numbers, texts
+from lianxin_geo.core.frames import flag, lonlat, numbers, texts
 from lianxin_geo.plan.coverage._frames import codes, ids
 from lianxin_geo.plan.coverage.params import AreaStandard, level_for_kind
 
@@ -152,13 +152,17 @@ class _SixHas:
     required: bool
 
     def missing(self, i: int) -> list[str]:
-        """The items center ``i`` is known to lack (its column is in the ledger)."""
+        """The items center ``i`` does not show as present (lacking, blank or not in the ledger's columns)."""
         return [k for k in self.keys if k in self.frame.columns and not _has(self.frame[k].iloc[i])]
+
+    def lacking(self, i: int) -> list[str]:
+        """The items the ledger says center ``i`` lacks (否): what R16 judges."""
+        return [k for k in self.keys if k in self.frame.columns and flag(self.frame[k].iloc[i]) is False]
 
     def verdict(self, i: int, ok: Any, status: str) -> tuple[Any, str]:
         if ok is None:
             return ok, status
-        return six_has_verdict(bool(ok), status, self.missing(i), required=self.required)
+        return six_has_verdict(bool(ok), status, self.lacking(i), required=self.required)
 
 
 def _center_rows(c: pd.DataFrame, cs: _Centers, std: AreaStandard, six: _SixHas) -> list[dict[str, Any]]:
