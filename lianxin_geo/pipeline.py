@@ -82,6 +82,7 @@ def _unit_sites(joint: JointPlan | None, orgs: pd.DataFrame) -> pd.DataFrame | N
         hub = str(u.hub_id)
         hub_name = u.hub_name if isinstance(u.hub_name, str) and u.hub_name else hub
         rows.append({"id": u.unit_id, "name": f"{hub_name}等{len(u.org_ids)}家联合党组织",
+                     "hub_id": hub, "org_ids": tuple(str(x) for x in u.org_ids),
                      "lon": pos["lon"].get(hub), "lat": pos["lat"].get(hub),
                      "jurisdiction_code": u.jurisdiction_code,
                      "industry": u.industry if isinstance(u.industry, str) else None})

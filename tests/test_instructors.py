@@ -110,7 +110,7 @@ def test_every_needing_org_assigned_once_or_reported(district: District) -> None
     orgs = make_orgs()
     orgs.loc[5, "members"] = 3  # has members: no instructor needed
     orgs.loc[6, "party_status"] = "单独建立"
-    orgs.loc[7, "instructor"] = "李四"  # already has one: kept
+    orgs.loc[7, "instructor"] = "李四"  # already has one: kept, and visited by 李四
     orgs.loc[8, ["lon", "lat"]] = np.nan  # no coordinates
     orgs.loc[9, ["lon", "lat", "jurisdiction_code"]] = [117.5, 41.0, ""]  # outside, no town
     plan = plan_instructor_routes(orgs, centers=centers(), district=district, **FAST)
@@ -118,9 +118,12 @@ def test_every_needing_org_assigned_once_or_reported(district: District) -> None
     assert len(ids) == len(set(ids))
     un = dict(zip(plan.unassigned["org_id"], plan.unassigned["reason"]))
     assert un["O008"] == "缺少坐标" and "镇街" in un["O009"]
-    expected = set(orgs["id"]) - {"O005", "O006", "O007", "O008", "O009"}
+    expected = set(orgs["id"]) - {"O005", "O006", "O008", "O009"}
     assert set(ids) == expected
-    assert plan.stats["orgs"] == len(expected) and plan.stats["candidates"] == len(expected) + 2
+    assert plan.stats["orgs"] == len(expected) and plan.stats["candidates"] == len(expected) - 1 + 2
+    li = plan.routes[plan.routes["instructor"] == "李四"]
+    assert len(li) == 1 and "O007" in li.iloc[0]["org_ids"] and li.iloc[0]["instructor_kind"] == "现有"
+    assert plan.stats["orgs_kept"] == 1 and plan.stats["instructors_named"] == 1
 
 
 def test_band_and_instructor_count(district: District) -> None:
@@ -168,16 +171,20 @@ def test_extra_sites_replan_and_needs_column(district: District) -> None:
     extra = pd.DataFrame({"id": ["J1", "J2"], "lon": [116.55, 116.56], "lat": [40.05, 40.06],
                           "jurisdiction_code": [A, A]})
     plan = plan_instructor_routes(orgs, centers=None, district=district, extra_sites=extra, **FAST)
-    assert {"J1", "J2"} <= set(all_ids(plan)) and "O000" not in all_ids(plan)
+    assert {"J1", "J2"} <= set(all_ids(plan))
+    wang = plan.routes[plan.routes["instructor"] == "王五"]
+    assert len(wang) == 1 and "O000" in wang.iloc[0]["org_ids"]  # 王五 keeps O000
     no_new = dataclasses.replace(PARAMS, include_new_units=False)
     plan = plan_instructor_routes(orgs, centers=None, district=district, extra_sites=extra,
                                   time_limit_s=1.0, max_iterations=500, params=no_new)
     assert not {"J1", "J2"} & set(all_ids(plan))
     plan = plan_instructor_routes(orgs, centers=None, district=district, replan=True, **FAST)
-    assert "O000" in all_ids(plan)
+    assert sorted(all_ids(plan)) == sorted(orgs["id"]) and plan.stats["orgs_kept"] == 0
+    assert set(plan.routes["instructor"]) == {"王五"}  # re-planned, but by the person the ledger names
     orgs["needs_instructor"] = [True, True, True] + [False] * 9
     plan = plan_instructor_routes(orgs, centers=None, district=district, **FAST)
-    assert sorted(all_ids(plan)) == ["O001", "O002"]  # O000 keeps its instructor
+    assert sorted(all_ids(plan)) == ["O000", "O001", "O002"]  # O000 stays with 王五, who takes O001 and O002
+    assert set(plan.routes["instructor"]) == {"王五"} and plan.stats["instructors_new"] == 0
 
 
 def test_instructors_available_per_town(district: District) -> None:
@@ -188,7 +195,14 @@ def test_instructors_available_per_town(district: District) -> None:
     plan = plan_instructor_routes(orgs, centers=None, district=district, **FAST)
     town = plan.towns.set_index("jurisdiction_code")
     assert town.loc[A, "instructors_available"] == 2 and town.loc[B, "instructors_available"] == 1
-    assert town.loc[A, "instructors_gap"] == town.loc[A, "instructors_needed"] - 2
+    # A: 34 orgs waiting + 3 kept; 张三 (2) and 李四 (1) take 8 + 9 (up to 10 each), 17 left: 2 new posts
+    assert town.loc[A, "instructors_gap"] == town.loc[A, "instructors_new"] == 2
+    assert town.loc[A, "instructors_needed"] == 4 and town.loc[A, "orgs"] == 37
+    assert (town.loc[A, "orgs_kept"], town.loc[A, "orgs_to_named"], town.loc[A, "orgs_to_new"]) == (3, 17, 17)
+    # B: 赵六 (1 org) takes 9 of the 13 waiting; 4 left (< min_orgs 8): 赵六 takes 2 more up to max_orgs 12,
+    # the last 2 need a new post
+    assert town.loc[B, "instructors_gap"] == town.loc[B, "instructors_new"] == 1
+    assert town.loc[B, "instructors_named"] == 1 and town.loc[B, "orgs_max"] == 12 and town.loc[B, "orgs_min"] == 2
 
 
 def test_route_numbers_and_json_shape(district: District) -> None:
@@ -230,10 +244,10 @@ def test_route_sheet_and_markdown(district: District) -> None:
     plan = plan_instructor_routes(make_orgs(), centers=centers(), district=district, **FAST)
     sheet = plan.route_sheet()
     assert len(sheet) == sum(len(ids) + 2 for ids in plan.routes["org_ids"])
-    last = sheet.groupby("指导员编号").tail(1).set_index("指导员编号")
+    last = sheet.groupby("路线编号").tail(1).set_index("路线编号")
     for r in plan.routes.itertuples():
-        assert last.loc[r.instructor_id, "累计里程(公里)"] == pytest.approx(r.length_km, abs=0.01)
-        assert last.loc[r.instructor_id, "预计到达(分钟)"] == pytest.approx(r.minutes, abs=0.1)
+        assert last.loc[r.route_id, "累计里程(公里)"] == pytest.approx(r.length_km, abs=0.01)
+        assert last.loc[r.route_id, "预计到达(分钟)"] == pytest.approx(r.minutes, abs=0.1)
     md = plan.to_markdown()
     assert all(i in md for i in plan.routes["instructor_id"]) and "高德导航" in md
 

@@ -124,6 +124,7 @@ PROFILE_SCHEMA: dict[str, ValueSpec] = {
     "instructors.visit_minutes": _S("float", 0, 24 * 60, help="每次走访停留时间（分钟）"),
     "instructors.speed_kmh": _S("float", 1, 200, help="路线平均车速（公里/小时）"),
     "instructors.include_new_units": _S("bool", help="新组建党组织是否也配指导员"),
+    "instructors.working_day_minutes": _S("float", 1, 24 * 60, help="每名指导员一天走访的最长时间（分钟），超过则分多天"),
     # --- distances and reach
     "distance.circuity": _S("float", 1, 5, help="直线距离换算道路距离的绕行系数"),
     "coverage.reach_m_street": _S("float", 0, None, help="街道党群服务中心步行服务半径（米）"),

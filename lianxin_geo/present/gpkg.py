@@ -32,7 +32,7 @@ from lianxin_geo.core.model import APPROX_NOTE, DEMO_NOTE
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
-from lianxin_geo.present.plans import PlansLike, as_plans, route_base, route_points
+from lianxin_geo.present.plans import PlansLike, as_plans, route_base, route_key, route_points
 from lianxin_geo.present.style import org_status
 from lianxin_geo.workspace import Workspace
 
@@ -160,20 +160,25 @@ def _route_layers(routes: InstructorPlan, notes: str) -> dict[str, Any]:
     rows, geoms, srows, sgeoms = [], [], [], []
     visits = route_points(routes)
     names = {(rid, oid): name for rid, vs in visits.items() for _, _, oid, name in vs}
+    key = route_key(routes.routes)
     for r in routes.routes.itertuples(index=False):
+        rid = str(getattr(r, key))
         bxy = route_base(r.base_lon, r.base_lat)
-        pts = [(oid, (x, y)) for x, y, oid, _ in visits.get(str(r.instructor_id), [])]
+        pts = [(oid, (x, y)) for x, y, oid, _ in visits.get(rid, [])]
         seq = ([bxy] if bxy else []) + [p for _, p in pts] + ([bxy] if bxy else [])
         if len(seq) < 2:
             continue
         geoms.append(shapely.LineString(seq))
-        rows.append({"instructor_id": _value(r.instructor_id), "jurisdiction_code": _value(r.jurisdiction_code),
+        rows.append({"route_id": rid, "instructor_id": _value(r.instructor_id),
+                     "instructor": _value(getattr(r, "instructor", None)),
+                     "instructor_kind": _value(getattr(r, "instructor_kind", None)),
+                     "day": _value(getattr(r, "day", 1)), "jurisdiction_code": _value(r.jurisdiction_code),
                      "town_name": _value(r.town_name), "base": _value(r.base_name), "stops": _value(r.stops),
                      "length_km": round(float(r.length_km), 3), "minutes": round(float(r.minutes), 1),
                      "status": _value(r.status)})
         for k, (oid, p) in enumerate(pts, start=1):
-            srows.append({"instructor_id": _value(r.instructor_id), "order": k, "org_id": oid,
-                          "org_name": _value(names.get((str(r.instructor_id), oid), ""))})
+            srows.append({"route_id": rid, "instructor_id": _value(r.instructor_id), "order": k, "org_id": oid,
+                          "org_name": _value(names.get((rid, oid), ""))})
             sgeoms.append(shapely.Point(p))
     return _layer_pair({"routes": (rows, geoms), "route_stops": (srows, sgeoms)}, notes)
 

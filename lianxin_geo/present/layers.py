@@ -20,7 +20,7 @@ from lianxin_geo.core.district import District
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
-from lianxin_geo.present.plans import route_base, route_points
+from lianxin_geo.present.plans import route_base, route_key, route_points
 from lianxin_geo.present.style import OTHER_COLOR, PALETTE, STATUS_COLORS, esc, num, org_status, rate_color
 
 __all__ = [
@@ -433,9 +433,13 @@ def routes_layer(routes: InstructorPlan, *, basemap: str = "none", selected: str
         rt = rt[rt["instructor_id"].astype(str) == str(selected)]
     total = sum(len(ids) for ids in rt["org_ids"])
     label = numbered if numbered is not None else (selected is not None or total <= 300)
+    key = route_key(rt)
     for n, r in enumerate(rt.itertuples(index=False)):
         bxy = route_base(r.base_lon, r.base_lat)
-        pts = [(x, y, name) for x, y, _, name in visits.get(str(r.instructor_id), [])]
+        pts = [(x, y, name) for x, y, _, name in visits.get(str(getattr(r, key)), [])]
+        who = f"{r.instructor_id} {getattr(r, 'instructor', '') or ''}".strip()
+        if int(getattr(r, "days", 1) or 1) > 1:
+            who += f"（第 {int(r.day)}/{int(r.days)} 天）"
         seq = ([bxy] if bxy else []) + [p[:2] for p in pts] + ([bxy] if bxy else [])
         if not pts or len(seq) < 2:
             continue
@@ -443,14 +447,14 @@ def routes_layer(routes: InstructorPlan, *, basemap: str = "none", selected: str
         color = PALETTE[n % len(PALETTE)]
         km = num(r.length_km)
         mins = num(r.minutes)
-        props = {"who": esc(r.instructor_id), "town": esc(r.jurisdiction_code),
+        props = {"who": esc(who), "town": esc(r.jurisdiction_code),
                  "n": str(len(pts)), "km": "" if km is None else f"{round(km, 3):.1f}",
                  "min": "" if mins is None else f"{round(mins, 1):.0f}", "_c": color}
         lines.append({"type": "Feature", "properties": props, "geometry": {
             "type": "LineString", "coordinates": [[round(float(a), 6), round(float(b), 6)] for a, b in zip(px, py)]}})
         off = 1 if bxy else 0
         for k, p in enumerate(pts):
-            sp = {"who": esc(r.instructor_id), "no": str(k + 1), "name": esc(p[2]), "_c": color}
+            sp = {"who": esc(who), "no": str(k + 1), "name": esc(p[2]), "_c": color}
             stops.append(_point(px[k + off], py[k + off], sp))
             if label:
                 folium.Marker(

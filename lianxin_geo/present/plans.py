@@ -14,12 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.present.style import num
 
-__all__ = ["PLAN_KINDS", "Plan", "Plans", "PlansLike", "as_plans", "plan_mapping", "route_base", "route_points"]
+__all__ = ["PLAN_KINDS", "Plan", "Plans", "PlansLike", "as_plans", "plan_mapping", "route_base", "route_key", "route_points"]
 
 #: The plans a map or an export can show.
 PLAN_KINDS: tuple[str, ...] = ("joint", "routes", "coverage")
@@ -87,15 +89,23 @@ def route_base(lon: Any, lat: Any) -> tuple[float, float] | None:
     return None if x is None or y is None else (x, y)
 
 
+def route_key(frame: pd.DataFrame) -> str:
+    """The column naming one route (one instructor's day): ``route_id``, or ``instructor_id`` in plans made before
+    routes were split over working days."""
+    return "route_id" if "route_id" in frame.columns else "instructor_id"
+
+
 def route_points(routes: InstructorPlan) -> dict[str, list[tuple[float, float, str, str]]]:
-    """Each route's visits in order as ``(lon, lat, org_id, name)``, from ``InstructorPlan.stops``.
+    """Each route's (one instructor's day's) visits in order as ``(lon, lat, org_id, name)``, from
+    ``InstructorPlan.stops``, keyed by :func:`route_key`.
 
     The stops carry their own coordinates, so a new joint unit (``LJ-…``, visited at its lead org) is drawn like
     any org; visits without coordinates are left out.
     """
     out: dict[str, list[tuple[float, float, str, str]]] = {}
-    st = routes.stops.sort_values(["instructor_id", "order"], kind="stable")
-    for rid, lon, lat, oid, name in zip(st["instructor_id"], st["lon"], st["lat"], st["org_id"], st["name"]):
+    key = route_key(routes.stops)
+    st = routes.stops.sort_values([key, "order"], kind="stable")
+    for rid, lon, lat, oid, name in zip(st[key], st["lon"], st["lat"], st["org_id"], st["name"]):
         x, y = num(lon), num(lat)
         if x is not None and y is not None:
             out.setdefault(str(rid), []).append((x, y, str(oid), str(name)))

@@ -27,7 +27,7 @@ from lianxin_geo.core.model import DEMO_NOTE, ENTERPRISE, FIVE_CLEAR, SOCIAL
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
-from lianxin_geo.present.plans import PlansLike, as_plans
+from lianxin_geo.present.plans import PlansLike, as_plans, route_key
 from lianxin_geo.present.xlsx import Sheet, cell_value, write_workbook
 from lianxin_geo.workspace import Workspace
 
@@ -343,25 +343,37 @@ def _joint_sheets(joint: JointPlan, ws: Workspace, notes: Sequence[str]) -> list
 
 
 def _route_sheets(routes: InstructorPlan, notes: Sequence[str]) -> list[Sheet]:
-    names = routes.stops.groupby("instructor_id", sort=False)["name"].agg(list).to_dict()
-    rrows = [[r.instructor_id, r.town_name, r.jurisdiction_code, r.base_name, r.stops, round(float(r.length_km), 3),
-              round(float(r.minutes), 1), r.status, "、".join(map(str, names.get(r.instructor_id, []))), r.amap, r.baidu]
+    key = route_key(routes.routes)
+    names = routes.stops.groupby(route_key(routes.stops), sort=False)["name"].agg(list).to_dict()
+
+    def day(r: Any) -> str:
+        days = int(getattr(r, "days", 1) or 1)
+        return f"第 {int(getattr(r, 'day', 1) or 1)}/{days} 天" if days > 1 else "1 天"
+
+    rrows = [[getattr(r, key), r.instructor_id, getattr(r, "instructor", ""), getattr(r, "instructor_kind", ""), day(r),
+              r.town_name, r.jurisdiction_code, r.base_name, r.stops, round(float(r.length_km), 3),
+              round(float(r.minutes), 1), r.status, getattr(r, "note", ""),
+              "、".join(map(str, names.get(getattr(r, key), []))), r.amap, r.baidu]
              for r in routes.routes.itertuples(index=False)]
     st = routes.stats
     head = [f"共 {st.get('orgs', '')} 家单位、{st.get('instructors', '')} 名指导员；距离来源：{st.get('distance_source', '')}；"
             f"车速 {st.get('speed_kmh', '')} 公里/小时、每家走访 {st.get('visit_minutes', '')} 分钟"]
     sheet = routes.route_sheet()
     sheets = [
-        Sheet(name="指导员路线", title="指导员走访路线：每名指导员一行",
-              headers=["指导员编号", "镇街", "镇街代码", "出发/返回", "走访单位数", "里程（公里）", "用时（分钟）", "状态",
-                       "走访单位（按顺序）", "高德导航", "百度导航"], rows=rrows, notes=[*notes, *head]),
+        Sheet(name="指导员路线", title="指导员走访路线：每名指导员每天一行（超过一天工作时间的分多天走访）",
+              headers=["路线编号", "指导员编号", "指导员", "类别", "第几天", "镇街", "镇街代码", "出发/返回", "走访单位数",
+                       "里程（公里）", "用时（分钟）", "状态", "说明", "走访单位（按顺序）", "高德导航", "百度导航"],
+              rows=rrows, notes=[*notes, *head]),
         Sheet(name="路线单", title="指导员路线单（每站一行，出发点在首尾）", headers=list(sheet.columns),
               rows=[[cell_value(v) for v in rec] for rec in sheet.itertuples(index=False, name=None)],
               notes=list(notes)),
         frame_sheet("指导员配置", "各镇街指导员需求与路线统计", routes.towns,
                     {"jurisdiction_code": "镇街代码", "town_name": "镇街", "orgs": "需指导单位",
-                     "instructors_needed": "需指导员", "instructors_available": "现有指导员",
-                     "instructors_gap": "缺口", "orgs_min": "每人最少单位", "orgs_mean": "每人平均单位",
+                     "instructors_needed": "需指导员", "instructors_available": "现有指导员（每人计一次）",
+                     "instructors_named": "安排的现有指导员", "instructors_new": "新增指导员岗位",
+                     "instructors_gap": "缺口（＝新增岗位）", "orgs_kept": "保留原指导员的单位",
+                     "orgs_to_named": "新分给现有指导员的单位", "orgs_to_new": "分给新增岗位的单位",
+                     "routes_split": "分多天走访的指导员", "minutes_max": "最长一天用时（分钟）", "orgs_min": "每人最少单位", "orgs_mean": "每人平均单位",
                      "orgs_max": "每人最多单位", "routes_below_band": "低于下限的路线", "km_total": "总里程（公里）",
                      "km_mean": "平均里程（公里）", "km_max": "最长里程（公里）"}, notes),
     ]

@@ -31,7 +31,7 @@ from lianxin_geo.core.files import atomic_path
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
-from lianxin_geo.present.plans import PlansLike, as_plans, route_base, route_points
+from lianxin_geo.present.plans import PlansLike, as_plans, route_base, route_key, route_points
 from lianxin_geo.present.style import PALETTE, RATE_BANDS, STATUS_COLORS, STATUS_ORDER, org_status, rate_color
 from lianxin_geo.workspace import Workspace
 
@@ -276,7 +276,7 @@ def _draw_routes(ax: Any, routes: InstructorPlan, *, numbered: bool,
     rt = routes.routes
     segs, seg_colors = [], []
     px, py, pc, bx, by, bc = [], [], [], [], [], []
-    for n, (rid, lon, lat) in enumerate(zip(rt["instructor_id"], rt["base_lon"], rt["base_lat"])):
+    for n, (rid, lon, lat) in enumerate(zip(rt[route_key(rt)], rt["base_lon"], rt["base_lat"])):
         bxy = route_base(lon, lat)
         pts = [(x, y) for x, y, _, _ in visits.get(str(rid), [])]
         seq = ([bxy] if bxy else []) + pts + ([bxy] if bxy else [])

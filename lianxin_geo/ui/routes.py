@@ -9,7 +9,7 @@ from lianxin_geo.core.files import neutralise_frame
 from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.ui import state, widgets
 
-__all__ = ["render", "route_csv", "routes_table"]
+__all__ = ["render", "route_csv", "routes_table", "town_table"]
 
 
 def route_csv(sheet: pd.DataFrame) -> bytes:
@@ -18,11 +18,22 @@ def route_csv(sheet: pd.DataFrame) -> bytes:
 
 
 def routes_table(plan: InstructorPlan) -> pd.DataFrame:
-    """路线一览: one row per instructor, Chinese headers, navigation links."""
+    """路线一览: one row per instructor and working day, Chinese headers, navigation links."""
     r = plan.routes
-    return pd.DataFrame({"指导员": r["instructor_id"], "镇街": r["town_name"],
+    return pd.DataFrame({"编号": r["route_id"], "指导员": r["instructor"], "类别": r["instructor_kind"],
+                         "第几天": [f"{d}/{n}" for d, n in zip(r["day"], r["days"])], "镇街": r["town_name"],
                          "组织数": [len(ids) for ids in r["org_ids"]], "里程（公里）": r["length_km"].round(1),
-                         "用时（分钟）": r["minutes"].round(), "高德导航": r["amap"], "百度导航": r["baidu"]})
+                         "用时（分钟）": r["minutes"].round(), "说明": r["note"], "高德导航": r["amap"],
+                         "百度导航": r["baidu"]})
+
+
+def town_table(plan: InstructorPlan) -> pd.DataFrame:
+    """分镇街: named instructors available, needed, new posts (the gap), in Chinese."""
+    t = plan.towns
+    return pd.DataFrame({"镇街": t["town_name"], "组织数": t["orgs"], "现有指导员": t["instructors_available"],
+                         "需要指导员": t["instructors_needed"], "其中新增岗位（缺口）": t["instructors_gap"],
+                         "保留现有联系": t["orgs_kept"], "分给现有指导员": t["orgs_to_named"],
+                         "由新增岗位联系": t["orgs_to_new"], "分多天走访": t["routes_split"]})
 
 
 def render() -> None:
@@ -53,25 +64,36 @@ def render() -> None:
         return
     plan: InstructorPlan = state.route_plan(params["changes"], cross_town=params["cross"])
     s, routes = plan.stats, plan.routes
-    m = st.columns(4)
-    m[0].metric("指导员", f"{len(routes)}")
-    m[1].metric("联系组织", f"{sum(len(ids) for ids in routes['org_ids'])}")
-    m[2].metric("未分配", f"{len(plan.unassigned)}")
-    m[3].metric("总里程", f"{(s.get('total_km') or 0):.0f} 公里")
-    sel = st.selectbox("查看一条路线（显示站点编号）", ["（全部）"] + routes["instructor_id"].astype(str).tolist(),
-                       key="rt_sel")
-    selected = None if sel == "（全部）" else sel
+    m = st.columns(5)
+    m[0].metric("指导员", f"{s.get('instructors', 0)}", help=f"现有 {s.get('instructors_named', 0)} 名（每人只计一次）"
+                f"＋新增岗位 {s.get('instructors_new', 0)} 个")
+    m[1].metric("其中新增岗位", f"{s.get('instructors_new', 0)}")
+    m[2].metric("联系组织", f"{sum(len(ids) for ids in routes['org_ids'])}")
+    m[3].metric("未分配", f"{len(plan.unassigned)}")
+    m[4].metric("总里程", f"{(s.get('total_km') or 0):.0f} 公里")
+    if s.get("working_day_minutes") and s.get("routes_split"):
+        st.caption(f"{s['routes_split']} 名指导员的路线超过工作日 {s['working_day_minutes']:.0f} 分钟，已分多天走访。")
+    people = routes.drop_duplicates("instructor_id")
+    labels = {f"{i} {n}": str(i) for i, n in zip(people["instructor_id"], people["instructor"])}
+    sel = st.selectbox("查看一名指导员的路线（显示站点编号）", ["（全部）", *labels], key="rt_sel")
+    selected = None if sel == "（全部）" else labels[sel]
     widgets.show_map(page, key="rt_map", layers=("boundaries", "centers", "routes"), plans={"routes": plan},
                      selected_route=selected)
     sheet = plan.route_sheet()
     if selected is not None:
-        r = next(r for r in routes.itertuples(index=False) if str(r.instructor_id) == selected)
-        st.subheader(f"{selected} · {widgets.markdown_text(r.town_name)} · {len(r.org_ids)} 个组织 · "
-                     f"{r.length_km:.1f} 公里 · 约 {r.minutes:.0f} 分钟")
-        st.dataframe(sheet[sheet["指导员编号"] == selected], hide_index=True, width="stretch")
-        for link, label in ((r.amap, "高德导航（全程）"), (r.baidu, "百度导航（全程）")):
-            if isinstance(link, str) and link:
-                st.link_button(label, link)
+        for r in routes[routes["instructor_id"].astype(str) == selected].itertuples(index=False):
+            day = f" · 第 {r.day}/{r.days} 天" if r.days > 1 else ""
+            st.subheader(f"{selected} {widgets.markdown_text(r.instructor)}（{r.instructor_kind}）{day} · "
+                         f"{widgets.markdown_text(r.town_name)} · {len(r.org_ids)} 个组织 · "
+                         f"{r.length_km:.1f} 公里 · 约 {r.minutes:.0f} 分钟")
+            if r.note:
+                st.caption(widgets.markdown_text(r.note))
+            st.dataframe(sheet[sheet["路线编号"] == r.route_id], hide_index=True, width="stretch")
+            for link, label in ((r.amap, "高德导航（全程）"), (r.baidu, "百度导航（全程）")):
+                if isinstance(link, str) and link:
+                    st.link_button(label, link)
+    st.subheader("分镇街：现有指导员与新增岗位")
+    st.dataframe(town_table(plan), hide_index=True, width="stretch")
     st.subheader("路线一览")
     st.dataframe(routes_table(plan), hide_index=True, width="stretch",
                  column_config={"高德导航": st.column_config.LinkColumn(display_text="打开"),

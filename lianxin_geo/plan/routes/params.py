@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable
 
 from lianxin_geo.core.policy import Profile, params_from_profile
@@ -19,6 +19,8 @@ _KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "include_new_units": ("instructors.include_new_units", bool),
     "circuity": ("distance.circuity", float),
 }
+#: Read when the profile has it (a profile without it does not split routes into days).
+_WORKING_DAY = "instructors.working_day_minutes"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class InstructorParams:
         Also plan for the proposed joint units / new organizations (``instructors.include_new_units``).
     circuity
         Great-circle → road distance factor (``distance.circuity``), also for access legs to a road graph.
+    working_day_minutes
+        Longest working day of one route (``instructors.working_day_minutes``); a longer route is split
+        over days. ``None`` (a profile without the key): routes are not split.
     profile
         The profile the values came from (its industry grouping labels the orgs); ``None``: the default.
     """
@@ -53,6 +58,7 @@ class InstructorParams:
     speed_kmh: float
     include_new_units: bool
     circuity: float
+    working_day_minutes: float | None = None
     profile: Profile | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -62,6 +68,8 @@ class InstructorParams:
                 f"（{self.max_orgs}）必须为正整数：请修改策略配置")
         if self.speed_kmh <= 0:
             raise ValueError(f"instructors.speed_kmh 必须为正数，实际为 {self.speed_kmh}：请修改策略配置")
+        if self.working_day_minutes is not None and self.working_day_minutes <= 0:
+            raise ValueError(f"instructors.working_day_minutes 必须为正数，实际为 {self.working_day_minutes}：请修改策略配置")
 
     @classmethod
     def from_profile(cls, profile: Profile | str | None = None, **overrides: Any) -> InstructorParams:
@@ -79,7 +87,12 @@ class InstructorParams:
         TypeError
             When an override names no field.
         """
-        return params_from_profile(cls, _KEYS, profile, overrides)
+        overrides = dict(overrides)
+        day = overrides.pop("working_day_minutes", None)
+        prm = params_from_profile(cls, _KEYS, profile, overrides)
+        if day is None and prm.profile is not None and _WORKING_DAY in prm.profile:
+            day = prm.profile.get(_WORKING_DAY)
+        return prm if day is None else replace(prm, working_day_minutes=float(day))
 
     def as_dict(self) -> dict[str, Any]:
         """The values (without the profile), e.g. for a settings table."""
