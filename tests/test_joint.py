@@ -61,10 +61,21 @@ def test_core_deterministic_and_seed_stable():
 
 
 def test_core_exact_small_instance_beats_naive_pairs():
-    # 6 one-member orgs in two tight triples far apart: optimum = two triples
-    x = np.array([0, 10, 20, 2000, 2010, 2020], dtype=float)
+    # 6 one-member orgs in two tight triples farther apart than the limit: optimum = two triples
+    x = np.array([0, 10, 20, 7000, 7010, 7020], dtype=float)
     r = solve_joint_units(x, np.zeros(6), np.ones(6), np.zeros(6), np.zeros(6), np.zeros(6), **RULES)
     assert sorted(sorted(u.members.tolist()) for u in r.units) == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_core_fewer_fuller_units_within_the_limit():
+    # two triples 2 km apart, within the 3 km limit: one unit of six beats two of three (fewest units)
+    x = np.array([0, 10, 20, 2000, 2010, 2020], dtype=float)
+    r = solve_joint_units(x, np.zeros(6), np.ones(6), np.zeros(6), np.zeros(6), np.zeros(6), **RULES)
+    assert [sorted(u.members.tolist()) for u in r.units] == [[0, 1, 2, 3, 4, 5]]
+    # the cap still holds: 20 such orgs in one spot and max_units 15 -> two units, all placed
+    r = solve_joint_units(np.arange(20.0), np.zeros(20), np.ones(20), np.zeros(20), np.zeros(20), np.zeros(20),
+                          **{**RULES, "max_units": 15})
+    assert (r.unit_of >= 0).all() and len(r.units) == 2 and max(len(u.members) for u in r.units) <= 15
 
 
 # ------------------------------------------------------------------ adapter
@@ -105,8 +116,10 @@ def test_isolated_org_is_unplaced_with_the_right_reason(district):
     plan = plan_joint_units(frame(rows), district=district)
     assert plan.units["org_ids"].tolist() == [("A", "B")]
     why = plan.unplaced.set_index("org_id")
-    assert why.at["Far", "reason"] == "1500米范围内同行业单位党员合计不足3名"
-    assert why.at["Solo", "reason"] == "本镇同行业党员合计不足3名"
+    assert why.at["Far", "reason"] == ("1500米范围内（地域相邻）行业相同或相近的单位党员合计不足3名（R6、R8）；"
+                                       "1500米范围内各行业单位党员合计也不足3名，不能区域联建")
+    assert why.at["Solo", "reason"] == ("本镇行业相同或相近的单位党员合计不足3名（R6、R8）；"
+                                        "1500米范围内各行业单位党员合计也不足3名，不能区域联建")
     assert "指导员" in why.at["Solo", "next_option"]
 
 

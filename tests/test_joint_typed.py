@@ -95,7 +95,8 @@ def test_plan_fields_are_typed_tables(district):
         assert len(u.org_names) == len(u.org_ids) and u.venue_name == "乙镇党群服务中心"
         assert u.radius_m <= plan.params.max_radius_m_town and u.total_distance_m >= u.radius_m
     assert plan.kept_units.to_dict("records") == [
-        {"joint_org_id": "LH-7", "org_ids": ("D", "E"), "members": 3, "jurisdiction_code": "T2"}]
+        {"joint_org_id": "LH-7", "org_ids": ("D", "E"), "members": 3, "jurisdiction_code": "T2", "violations": (),
+         "suggestion": ""}]
     assert plan.unplaced.set_index("org_id").at["K", "reason"] == "缺少坐标"
     assert plan.stats["placed"] == int(plan.units["org_ids"].map(len).sum())
     with pytest.raises(dataclasses.FrozenInstanceError):

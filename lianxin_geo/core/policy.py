@@ -117,6 +117,9 @@ PROFILE_SCHEMA: dict[str, ValueSpec] = {
     "joint.allow_cross_town": _S("bool", help="是否允许跨镇街联建"),
     "joint.allow_similar_industry": _S("bool", help="行业相同之外是否允许行业相近联建"),
     "joint.include_zero_member_in_building": _S("bool", help="楼宇内无党员单位是否纳入楼宇联建"),
+    "joint.forms": _S("list[str]", help="联建形式（按顺序尝试）：楼宇联建、园区联建、同业联建、区域联建"),
+    "joint.max_radius_m_area": _S("float", 0, None, help="区域联建（无社区信息时）成员到牵头单位的最大距离（米）"),
+    "joint.committee_min_members": _S("int", 3, None, help="正式党员达到此数的党支部应设支部委员会"),
     # --- instructors
     "instructors.orgs_per_instructor": _S("int", 1, None, help="每名兼职指导员联系的组织数"),
     "instructors.min_orgs": _S("int", 1, None, help="每名指导员联系组织数下限"),

@@ -305,10 +305,15 @@ def _joint_slide(prs: Any, workspace: Workspace, joint: JointPlan, notes: Sequen
     """联建方案摘要: the largest units (radius as the CLI's JSON rounds it, 0.1 m)."""
     s = _slide(prs, "联建方案摘要", notes, style)
     units = sorted(joint.units.itertuples(index=False), key=lambda u: -len(u.org_ids))[:max_rows]
-    rows = [[u.unit_id, names_of(workspace, u.jurisdiction_code), len(u.org_ids), u.members, u.employees, u.hub_name,
-             f"{round(float(u.radius_m), 1) if pd.notna(u.radius_m) else 0:.0f}"] for u in units]
-    _table(s, 0.4, 1.1, 12.5, ["联建单元", "镇街", "单位数", "正式党员", "从业人员", "牵头单位", "半径（米）"], rows,
-           style, size=10)
+    rows = [[u.unit_id, names_of(workspace, u.jurisdiction_code), getattr(u, "form", ""), len(u.org_ids), u.members,
+             u.employees, u.hub_name, f"{round(float(u.radius_m), 1) if pd.notna(u.radius_m) else 0:.0f}"] for u in units]
+    st = joint.stats
+    if st.get("mean_orgs_per_unit") is not None:
+        _box(s, 0.4, 0.75, 12.5, 0.35, [f"共 {st.get('units', len(joint.units))} 个联建单元，纳入 {st.get('placed', '')} 家，"
+                                        f"平均每个单元 {float(st['mean_orgs_per_unit']):.1f} 家；可设支委会的单元 "
+                                        f"{st.get('units_with_committee', '')} 个"], style, size=11)
+    _table(s, 0.4, 1.15, 12.5, ["联建单元", "镇街", "联建形式", "单位数", "正式党员", "从业人员", "牵头单位", "半径（米）"],
+           rows, style, size=10)
 
 
 def _routes_slide(prs: Any, routes: InstructorPlan, notes: Sequence[str], style: DeckStyle, max_rows: int) -> None:

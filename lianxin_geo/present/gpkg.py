@@ -140,7 +140,8 @@ def _joint_layers(joint: JointPlan, lut: dict[str, tuple[float, float]], notes: 
         rows.append({
             "unit_id": _value(u.unit_id), "jurisdiction_code": _value(u.jurisdiction_code),
             "jurisdiction_codes": _plain([str(c) for c in u.jurisdiction_codes]), "industry": _value(u.industry),
-            "mixed_industry": bool(u.mixed_industry), "kind": _value(u.kind), "hub_id": _value(u.hub_id),
+            "mixed_industry": bool(u.mixed_industry), "kind": _value(u.kind),
+            "form": _value(getattr(u, "form", None)), "hub_id": _value(u.hub_id),
             "hub_name": _value(u.hub_name), "members": _value(u.members), "employees": _value(u.employees),
             "radius_m": round(float(u.radius_m), 1), "venue": _venue(u.venue_name, u.venue_type, u.venue_distance_m),
             "reason": _value(u.reason), "n_orgs": len(ids), "org_ids": _plain(ids),

@@ -314,7 +314,7 @@ def _joint_sheets(joint: JointPlan, ws: Workspace, notes: Sequence[str]) -> list
     for u in units.itertuples(index=False):
         town = names.get(str(u.jurisdiction_code), u.jurisdiction_code)
         has_venue = not pd.isna(u.venue_name)
-        urows.append([u.unit_id, town, u.jurisdiction_code, u.kind, u.industry, len(u.org_ids), u.members,
+        urows.append([u.unit_id, town, u.jurisdiction_code, getattr(u, "form", ""), u.industry, len(u.org_ids), u.members,
                       u.employees, u.hub_id, u.hub_name, round(float(u.radius_m), 1),
                       u.venue_name if has_venue else "", u.venue_type if has_venue else "",
                       round(float(u.venue_distance_m), 1) if has_venue else None, u.reason])
@@ -323,11 +323,16 @@ def _joint_sheets(joint: JointPlan, ws: Workspace, notes: Sequence[str]) -> list
     st, fund = joint.stats, joint.funding
     head = [f"新建联建单元 {st.get('units', len(units))} 个；纳入 {st.get('placed', '')} 家；未纳入 {st.get('unplaced', '')} 家；"
             f"保留现有联合党组织 {st.get('kept_units', '')} 个"]
+    if st.get("mean_orgs_per_unit") is not None:
+        forms = "、".join(f"{k} {v} 个" for k, v in dict(st.get("units_by_form") or {}).items())
+        head.append(f"平均每个单元 {float(st['mean_orgs_per_unit']):.1f} 家单位；正式党员达到 "
+                    f"{st.get('committee_min_members', '')} 名、可设支委会的单元 {st.get('units_with_committee', '')} 个"
+                    + (f"；按形式：{forms}" if forms else ""))
     if fund.get("note"):
         head.append(f"经费（{fund.get('rule', '')}）：{fund.get('note')}")
     sheets = [
         Sheet(name="联建单元", title="联建方案：每个联建单元一行",
-              headers=["联建单元", "镇街", "镇街代码", "类型", "行业", "单位数", "正式党员", "从业人员", "牵头单位编号",
+              headers=["联建单元", "镇街", "镇街代码", "联建形式", "行业", "单位数", "正式党员", "从业人员", "牵头单位编号",
                        "牵头单位", "半径（米）", "建议活动场所", "场所类型", "场所距离（米）", "理由"],
               rows=urows, notes=[*notes, *head]),
         Sheet(name="联建成员", title="联建方案：每个成员单位一行",
@@ -336,9 +341,19 @@ def _joint_sheets(joint: JointPlan, ws: Workspace, notes: Sequence[str]) -> list
                     {"org_id": "单位编号", "name": "单位名称", "jurisdiction_code": "镇街代码", "reason": "原因",
                      "next_option": "下一步"}, notes),
     ]
+    kept = joint.kept_units
+    if len(kept) and "violations" in kept.columns:
+        krows = [[k.joint_org_id, names.get(str(k.jurisdiction_code), k.jurisdiction_code), len(k.org_ids), k.members,
+                  "；".join(f"{v.get('rule', '')} {v.get('message', '')}".strip() for v in (k.violations or [])) or "符合",
+                  getattr(k, "suggestion", "") or ""]
+                 for k in kept.itertuples(index=False)]
+        sheets.append(Sheet(name="现有联合党组织", title="现有联合党组织：按规则检查（保留原组织，违反规则的给出拆分/调整建议）",
+                            headers=["联合党组织编号", "镇街", "单位数", "正式党员", "违反的规则", "建议"], rows=krows,
+                            notes=list(notes)))
     if len(joint.violations):
         v = joint.violations
-        sheets.append(frame_sheet("联建校验", "联建方案独立校验：违反的规则", v, {c: c for c in v.columns}, notes))
+        sheets.append(frame_sheet("联建校验", "联建方案独立校验：违反的规则", v,
+                                  {"unit_id": "联建单元", "rule": "规则", "code": "规则代码", "message": "说明"}, notes))
     return sheets
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.ui import state, widgets
 
-__all__ = ["render", "units_table", "unit_details"]
+__all__ = ["render", "size_tables", "units_table", "unit_details", "kept_table"]
 
 
 def units_table(plan: JointPlan, town_names: dict[str, str]) -> pd.DataFrame:
@@ -18,18 +18,44 @@ def units_table(plan: JointPlan, town_names: dict[str, str]) -> pd.DataFrame:
     u = plan.units
     return pd.DataFrame({
         "联建单元": u["unit_id"], "镇街代码": u["jurisdiction_code"],
-        "镇街": [town_names.get(str(c), str(c)) for c in u["jurisdiction_code"]], "行业": u["industry"],
+        "镇街": [town_names.get(str(c), str(c)) for c in u["jurisdiction_code"]], "联建形式": u["form"],
+        "行业": u["industry"],
         "单位数": [len(ids) for ids in u["org_ids"]], "正式党员": u["members"], "从业人员": u["employees"],
         "半径（米）": u["radius_m"].round(1), "牵头单位": u["hub_name"], "活动阵地": u["venue_name"].fillna(""),
         "成员单位编号": ["、".join(map(str, ids)) for ids in u["org_ids"]],
     })
 
 
+def size_tables(plan: JointPlan) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """单元规模: units by number of orgs, by formal members (支委会 threshold from the profile), and by form."""
+    dist = plan.stats.get("size_distribution", {})
+    by_orgs = pd.DataFrame({"单位数": [int(k) for k in dist.get("orgs", {})],
+                            "联建单元": list(dist.get("orgs", {}).values())})
+    by_members = pd.DataFrame({"正式党员": [f"{k}名" for k in dist.get("members", {})],
+                               "联建单元": list(dist.get("members", {}).values())})
+    forms = plan.stats.get("units_by_form", {})
+    by_form = pd.DataFrame({"联建形式": list(forms), "联建单元": list(forms.values())})
+    return by_orgs, by_members, by_form
+
+
+def kept_table(plan: JointPlan) -> pd.DataFrame:
+    """现有联合党组织中不符合规则的: id, units, members, the rules broken and the suggestion (拆分/调整)."""
+    k = plan.kept_units
+    if not len(k) or "violations" not in k:
+        return pd.DataFrame(columns=["联合党组织", "单位数", "正式党员", "问题", "建议"])
+    bad = k[[len(v) > 0 for v in k["violations"]]]
+    return pd.DataFrame({"联合党组织": bad["joint_org_id"], "单位数": [len(ids) for ids in bad["org_ids"]],
+                         "正式党员": bad["members"],
+                         "问题": ["；".join(f"{v['rule']} {v['message']}" for v in vs) for vs in bad["violations"]],
+                         "建议": bad["suggestion"]})
+
+
 def unit_details(unit: Any, town_names: dict[str, str]) -> pd.DataFrame:
     """One unit (a row of ``JointPlan.units``) as a two-column table."""
     venue = "" if pd.isna(unit.venue_name) else f"{unit.venue_name}（{unit.venue_type}，约 {unit.venue_distance_m:.0f} 米）"
     rows = [("镇街", town_names.get(str(unit.jurisdiction_code), str(unit.jurisdiction_code))),
-            ("涉及镇街", "、".join(map(str, unit.jurisdiction_codes))), ("类型", unit.kind), ("行业", unit.industry),
+            ("涉及镇街", "、".join(map(str, unit.jurisdiction_codes))), ("联建形式", unit.form),
+            ("行业", unit.industry),
             ("牵头单位", f"{unit.hub_name}（{unit.hub_id}）"), ("单位数", len(unit.org_ids)),
             ("正式党员", unit.members), ("从业人员", unit.employees), ("半径（米）", f"{unit.radius_m:.0f}"),
             ("建议活动场所", venue), ("理由", unit.reason)]
@@ -72,6 +98,19 @@ def render() -> None:
     m[1].metric("纳入单位", f"{s.get('placed', sum(len(ids) for ids in units['org_ids']))}")
     m[2].metric("未纳入", f"{len(plan.unplaced)}")
     m[3].metric("平均半径", f"{(s.get('mean_radius_m') or 0):.0f} 米")
+    n = st.columns(3)
+    n[0].metric("平均每单元单位数", f"{(s.get('mean_orgs_per_unit') or 0):.1f}")
+    n[1].metric("可设支委会的单元", f"{s.get('units_with_committee', 0)}",
+                help=f"正式党员不少于{s.get('committee_min_members', '')}名（ZB2018）")
+    n[2].metric("联建对象纳入率", f"{100 * (s.get('placed_share') or 0):.1f}%")
+    by_orgs, by_members, by_form = size_tables(plan)
+    c = st.columns(3)
+    c[0].caption("按单位数")
+    c[0].bar_chart(by_orgs, x="单位数", y="联建单元", height=180)
+    c[1].caption("按正式党员数")
+    c[1].dataframe(by_members, hide_index=True, width="stretch")
+    c[2].caption("按联建形式")
+    c[2].dataframe(by_form, hide_index=True, width="stretch")
     if len(plan.violations):
         st.error(f"独立校验发现 {len(plan.violations)} 处不符合规则：")
         st.dataframe(plan.violations, hide_index=True)
@@ -92,6 +131,10 @@ def render() -> None:
         st.dataframe(members[cols], hide_index=True, width="stretch")
     st.subheader("联建单元一览")
     st.dataframe(units_table(plan, names), hide_index=True, width="stretch")
+    kept = kept_table(plan)
+    if len(kept):
+        st.subheader(f"现有联合党组织中不符合规则的（{len(kept)} 个）")
+        st.dataframe(kept, hide_index=True, width="stretch")
     st.subheader("未纳入的单位及原因")
     st.dataframe(plan.unplaced.rename(columns={"org_id": "单位编号", "name": "单位名称",
                                                         "jurisdiction_code": "镇街代码", "reason": "原因",

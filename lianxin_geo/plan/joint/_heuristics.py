@@ -15,8 +15,8 @@ from scipy.spatial import cKDTree
 
 from lianxin_geo.plan.joint._state import KIND_AREA, KIND_BUILDING, State, pairs_within
 
-__all__ = ["components", "greedy_open", "insert_leftovers", "merge_free", "relocate", "repair_with_stealing",
-           "seed_buildings"]
+__all__ = ["absorb_units", "components", "greedy_open", "insert_leftovers", "merge_units", "relocate",
+           "repair_with_stealing", "seed_buildings"]
 
 
 def _candidate_lists(st: State, idx: np.ndarray, tmat, gmat) -> dict[int, list[tuple[float, int]]]:
@@ -111,7 +111,7 @@ def insert_leftovers(st: State, idx: np.ndarray, tmat, gmat, kind: str | None) -
         options = []
         for k in near:
             uid = int(uids[k])
-            if uid not in st.units:
+            if uid not in st.units or uid in st.locked:
                 continue
             mem = st.units[uid]
             if len(mem) >= st.max_units:
@@ -183,7 +183,7 @@ def _spare(st: State, j: int, taken=()) -> bool:
     uid = int(st.unit_of[j])
     if uid < 0:
         return True
-    if st.hub[uid] == j:
+    if st.hub[uid] == j or uid in st.locked:
         return False
     rest = [k for k in st.units[uid] if k != j and k not in taken]
     return len(rest) >= 1 and int(st.m[rest].sum()) >= st.min_members and st.hub_of(rest) == st.hub[uid]
@@ -201,7 +201,7 @@ def relocate(st: State, idx: np.ndarray, tmat, gmat, passes: int = 2) -> None:
         tree = cKDTree(np.column_stack([st.x[hubs], st.y[hubs]]))
         for j in idx.tolist():
             a = int(st.unit_of[j])
-            if a < 0 or st.hub[a] == j:
+            if a < 0 or st.hub[a] == j or a in st.locked:
                 continue
             here = st.d(j, st.hub[a])
             if here <= 0:
@@ -212,7 +212,7 @@ def relocate(st: State, idx: np.ndarray, tmat, gmat, passes: int = 2) -> None:
             best = None
             for k in tree.query_ball_point([st.x[j], st.y[j]], min(here, rmax)):
                 b = int(uids[k])
-                if b == a or b not in st.units or len(st.units[b]) >= st.max_units:
+                if b == a or b not in st.units or b in st.locked or len(st.units[b]) >= st.max_units:
                     continue
                 hb = st.hub[b]
                 if st.rank[hb] > st.rank[j] or st.d(j, hb) >= here - 1e-6:
@@ -230,36 +230,12 @@ def relocate(st: State, idx: np.ndarray, tmat, gmat, passes: int = 2) -> None:
             break
 
 
-def merge_free(st: State, tmat, gmat, slack_m: float) -> None:
-    """Merge units when the merge adds at most ``slack_m`` metres of member-to-hub distance."""
-    changed = True
-    while changed and len(st.units) > 1:
-        changed = False
-        uids = sorted(st.units, key=lambda u: st.rank[st.hub[u]])
-        hubs = np.array([st.hub[u] for u in uids], dtype=np.int64)
-        tree = cKDTree(np.column_stack([st.x[hubs], st.y[hubs]]))
-        for pos, a in enumerate(uids):
-            if a not in st.units:
-                continue
-            for k in sorted(tree.query_ball_point([st.x[hubs[pos]], st.y[hubs[pos]]], max(slack_m, 1e-6))):
-                b = uids[k]
-                if b == a or b not in st.units or a not in st.units:
-                    continue
-                new = st.units[a] + st.units[b]
-                if len(new) > st.max_units or not st.feasible(new, tmat, gmat):
-                    continue
-                h = st.hub_of(new)
-                added = sum(st.d(i, h) for i in new) - st.cost(a) - st.cost(b)
-                if added <= slack_m + 1e-9:
-                    kind = st.kind[a] if st.kind[a] == st.kind[b] else KIND_AREA
-                    st.drop_unit(b)
-                    st.set_members(a, new)
-                    st.kind[a] = kind
-                    changed = True
-
-
 def seed_buildings(st: State, idx: np.ndarray, tmat, gmat) -> None:
-    """R23/R24: orgs sharing a building or park become units first when the rules allow."""
+    """R23/R24: orgs sharing a building or park become units first when the rules allow.
+
+    ``gmat`` is all true for 楼宇/园区联建 (any industry). The units are locked: no later pass
+    adds an org from outside the building or park, or takes one away.
+    """
     keyed = idx[(st.key[idx] >= 0) & (st.unit_of[idx] < 0)]
     if keyed.size < 2:
         return
@@ -286,7 +262,7 @@ def seed_buildings(st: State, idx: np.ndarray, tmat, gmat) -> None:
             ok = [c for c in chunks if st.feasible(c, tmat, gmat)]
             if ok:
                 for c in ok:
-                    st.add_unit(c, KIND_BUILDING)
+                    st.add_unit(c, KIND_BUILDING, locked=True)
                 break
 
 
@@ -302,3 +278,105 @@ def components(st: State, idx: np.ndarray) -> list[np.ndarray]:
     order = np.argsort(lab, kind="stable")
     cuts = np.flatnonzero(np.diff(lab[order])) + 1
     return [idx[c] for c in np.split(order, cuts)]
+
+
+def merge_units(st: State, tmat, gmat, deadline: float) -> int:
+    """Fewer, fuller units: merge two unlocked units whenever the union stays feasible, nearest hubs first.
+
+    Each merge removes one unit (the second objective); nearer hubs go first (the third). Candidate
+    pairs are filtered with necessary conditions before the full check: the hubs within the larger
+    hub radius, compatible towns and groups, the R7 and R9 caps. Returns the number of merges.
+    """
+    merged = 0
+    while time.perf_counter() < deadline:
+        uids = np.array(sorted((u for u in st.units if u not in st.locked), key=lambda u: st.rank[st.hub[u]]),
+                        dtype=np.int64)
+        if uids.size < 2:
+            break
+        hubs = np.array([st.hub[u] for u in uids.tolist()], dtype=np.int64)
+        size = np.array([len(st.units[u]) for u in uids.tolist()], dtype=np.int64)
+        mem = np.array([int(st.m[st.units[u]].sum()) for u in uids.tolist()], dtype=np.int64)
+        tree = cKDTree(np.column_stack([st.x[hubs], st.y[hubs]]))
+        pr = tree.query_pairs(float(st.radius[hubs].max()), output_type="ndarray")
+        if pr.size == 0:
+            break
+        a, b = pr[:, 0], pr[:, 1]
+        ha, hb = hubs[a], hubs[b]
+        dist = np.hypot(st.x[ha] - st.x[hb], st.y[ha] - st.y[hb])
+        # the union's hub is the better-ranked hub; the other hub must lie within its own limit of it
+        worse = np.where(st.rank[ha] < st.rank[hb], hb, ha)
+        ok = (size[a] + size[b] <= st.max_units) & (mem[a] + mem[b] <= st.max_members)
+        ok &= dist <= st.radius[worse]
+        ok &= tmat[st.town[ha], st.town[hb]] & gmat[st.group[ha], st.group[hb]]
+        a, b, dist = a[ok], b[ok], dist[ok]
+        order = np.lexsort((b, a, dist))
+        touched: set[int] = set()
+        for k in order.tolist():
+            if time.perf_counter() > deadline:
+                break
+            ua, ub = int(uids[a[k]]), int(uids[b[k]])
+            if ua in touched or ub in touched:
+                continue
+            new = st.units[ua] + st.units[ub]
+            if not st.feasible(new, tmat, gmat):
+                continue
+            kind = st.kind[ua] if st.kind[ua] == st.kind[ub] else max(st.kind[ua], st.kind[ub], key=_kind_order)
+            st.drop_unit(ub)
+            st.set_members(ua, new)
+            st.kind[ua] = kind
+            touched.update((ua, ub))
+            merged += 1
+        if not touched:
+            break
+    return merged
+
+
+#: When two units of different kinds merge, the freer kind names the result (区域联建 is the freest).
+_KIND_ORDER = ["area", "similar", "cross_town", "community"]
+
+
+def _kind_order(kind: str) -> int:
+    return _KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER)
+
+
+def absorb_units(st: State, tmat, gmat, deadline: float) -> int:
+    """Dissolve a unit when each of its members fits into another unlocked unit (smallest units first)."""
+    absorbed = 0
+    order = sorted((u for u in st.units if u not in st.locked), key=lambda u: (len(st.units[u]), st.rank[st.hub[u]]))
+    if len(order) < 2:
+        return 0
+    hubs = np.array([st.hub[u] for u in order], dtype=np.int64)
+    tree = cKDTree(np.column_stack([st.x[hubs], st.y[hubs]]))  # candidates only: feasibility decides
+    rmax = float(st.radius.max())
+    for uid in order:
+        if time.perf_counter() > deadline:
+            break
+        if uid not in st.units:
+            continue
+        plan: dict[int, list[int]] = {}
+        ok = True
+        for j in sorted(st.units[uid], key=lambda k: st.rank[k]):
+            best = None
+            for k in tree.query_ball_point([st.x[j], st.y[j]], rmax):
+                b = order[k]
+                if b == uid or b not in st.units:
+                    continue
+                cur = plan.get(b, st.units[b])
+                if len(cur) >= st.max_units:
+                    continue
+                new = cur + [j]
+                if st.feasible(new, tmat, gmat):
+                    cand = (st.d(j, st.hub_of(new)), st.rank[st.hub[b]], b)
+                    if best is None or cand < best:
+                        best = cand
+            if best is None:
+                ok = False
+                break
+            plan[best[2]] = plan.get(best[2], st.units[best[2]]) + [j]
+        if not ok:
+            continue
+        st.drop_unit(uid)
+        for b, mem in plan.items():
+            st.set_members(b, mem)
+        absorbed += 1
+    return absorbed

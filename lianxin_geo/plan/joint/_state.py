@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-__all__ = ["KIND_AREA", "KIND_BUILDING", "KIND_CROSS_TOWN", "KIND_SIMILAR", "State", "pairs_within"]
+__all__ = ["INDUSTRY_KINDS", "KIND_AREA", "KIND_BUILDING", "KIND_COMMUNITY", "KIND_CROSS_TOWN", "KIND_SIMILAR", "State",
+           "pairs_within"]
 
-KIND_BUILDING = "building"
-KIND_AREA = "area"
-KIND_SIMILAR = "similar"
-KIND_CROSS_TOWN = "cross_town"
+KIND_BUILDING = "building"  # 楼宇/园区联建: one building or park, any industry
+KIND_AREA = "area"  # 同业联建 in one town and one industry group (the historical name)
+KIND_SIMILAR = "similar"  # 同业联建 over similar industry groups
+KIND_CROSS_TOWN = "cross_town"  # 同业联建 over adjacent towns
+KIND_COMMUNITY = "community"  # 区域联建: one community or street block, any industry
+#: Kinds of 同业联建 units (the only ones later passes may change).
+INDUSTRY_KINDS = frozenset({KIND_AREA, KIND_SIMILAR, KIND_CROSS_TOWN})
 
 
 class State:
@@ -24,6 +28,8 @@ class State:
         self.units: dict[int, list[int]] = {}
         self.hub: dict[int, int] = {}
         self.kind: dict[int, str] = {}
+        #: units no later pass may change (building/park and community units keep the rule of their form)
+        self.locked: set[int] = set()
         self._next = 0
 
     def d(self, i: int, j: int) -> float:
@@ -46,26 +52,33 @@ class State:
         s = int(self.m[members].sum())
         if s < self.min_members or s > self.max_members:
             return False
-        h = self.hub_of(members)
         mem = np.asarray(members)
-        if not tmat[np.ix_(self.town[mem], self.town[mem])].all():
+        for labels, mat in ((self.town[mem], tmat), (self.group[mem], gmat)):
+            u = np.unique(labels)
+            if u.size > 1 and not mat[np.ix_(u, u)].all():
+                return False
+        h = mem[np.argmin(self.rank[mem])]
+        far = np.hypot(self.x[mem] - self.x[h], self.y[mem] - self.y[h]) > self.radius[mem]
+        if far.any():
             return False
-        if not gmat[np.ix_(self.group[mem], self.group[mem])].all():
-            return False
-        return all(self.joinable(i, h) for i in members)
+        zero = (self.m[mem] <= 0) & (mem != h)
+        return not zero.any() or bool(((self.key[mem[zero]] >= 0) & (self.key[mem[zero]] == self.key[h])).all())
 
-    def add_unit(self, members, kind: str) -> int:
+    def add_unit(self, members, kind: str, *, locked: bool = False) -> int:
         uid = self._next
         self._next += 1
         self.units[uid] = list(members)
         self.hub[uid] = self.hub_of(members)
         self.kind[uid] = kind
         self.unit_of[list(members)] = uid
+        if locked:
+            self.locked.add(uid)
         return uid
 
     def drop_unit(self, uid: int) -> None:
         self.unit_of[self.units[uid]] = -1
         del self.units[uid], self.hub[uid], self.kind[uid]
+        self.locked.discard(uid)
 
     def set_members(self, uid: int, members) -> None:
         self.units[uid] = list(members)

@@ -5,11 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable
 
-from lianxin_geo.core.policy import Profile, params_from_profile
+from lianxin_geo.core.errors import PolicyError
+from lianxin_geo.core.policy import Profile, as_profile, params_from_profile
 
-__all__ = ["JointParams"]
+__all__ = ["FORM_BUILDING", "FORM_PARK", "FORM_INDUSTRY", "FORM_AREA", "FORMS", "JointParams"]
+
+#: The forms of joint units (联建形式) the seeds name (SY2017 第六条; BJ2016N 一; TN2020 4; BJ2016S 6).
+FORM_BUILDING = "楼宇联建"
+FORM_PARK = "园区联建"
+FORM_INDUSTRY = "同业联建"
+FORM_AREA = "区域联建"
+FORMS = (FORM_BUILDING, FORM_PARK, FORM_INDUSTRY, FORM_AREA)
 
 #: field -> (profile key, conversion)
+def _forms(value: Any) -> tuple[str, ...]:
+    """The profile's ``joint.forms`` as a tuple, each one of :data:`FORMS`."""
+    items = (value,) if isinstance(value, str) else tuple(value)
+    bad = [str(f) for f in items if f not in FORMS]
+    if bad or not items:
+        raise PolicyError(f"joint.forms 含未知的联建形式 {'、'.join(bad) or '（空）'}：可用 {'、'.join(FORMS)}")
+    return tuple(dict.fromkeys(str(f) for f in items))
+
+
 _KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "max_units": ("joint.max_units", int),
     "min_members": ("joint.min_members_total", int),
@@ -23,6 +40,9 @@ _KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "startup_branch_yuan": ("funding.startup_branch", float),
     "startup_years": ("funding.startup_years", int),
     "include_joint_startup": ("funding.include_joint_startup", bool),
+    "forms": ("joint.forms", _forms),
+    "max_radius_m_area": ("joint.max_radius_m_area", float),
+    "committee_min_members": ("joint.committee_min_members", int),
 }
 
 
@@ -53,6 +73,14 @@ class JointParams:
     startup_branch_yuan, startup_years, include_joint_startup
         R17 start-up funds per new branch and year, for how many years, and whether a new joint
         branch counts (``funding.*``).
+    forms
+        The forms of joint units used, in pass order (``joint.forms``; each one of :data:`FORMS`).
+    max_radius_m_area
+        区域联建 distance limit of an org without a ``community`` to its hub (``joint.max_radius_m_area``;
+        never more than the town/street limit).
+    committee_min_members
+        Formal members from which a branch elects a committee (支委会, ZB2018; ``joint.committee_min_members``):
+        the plan counts the units that reach it.
     profile
         The profile the values came from (its industry grouping and similar lists define "行业相同或相近").
     """
@@ -69,6 +97,9 @@ class JointParams:
     startup_branch_yuan: float
     startup_years: int
     include_joint_startup: bool
+    forms: tuple[str, ...]
+    max_radius_m_area: float
+    committee_min_members: int
     profile: Profile = field(compare=False, repr=False)
 
     @classmethod
@@ -88,7 +119,7 @@ class JointParams:
         TypeError
             When an override names no field.
         """
-        return params_from_profile(cls, _KEYS, profile, overrides)
+        return params_from_profile(cls, _KEYS, as_profile(profile), overrides)
 
     @classmethod
     def resolve(cls, params: JointParams | None, profile: Profile | str | None, *, cross_town: bool | None,
@@ -116,3 +147,8 @@ class JointParams:
     def as_dict(self) -> dict[str, Any]:
         """The values (without the profile), e.g. for a settings table."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "profile"}
+
+    def solver_forms(self) -> tuple[str, ...]:
+        """The solver's passes for :attr:`forms`, in order (楼宇/园区 share the ``building`` pass)."""
+        code = {FORM_BUILDING: "building", FORM_PARK: "building", FORM_INDUSTRY: "industry", FORM_AREA: "community"}
+        return tuple(dict.fromkeys(code[f] for f in self.forms))

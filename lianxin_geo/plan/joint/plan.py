@@ -28,12 +28,13 @@ from lianxin_geo.core.district import District
 from lianxin_geo.core.frames import numbers, texts
 from lianxin_geo.core.policy import Profile
 from lianxin_geo.plan.joint import _explain
-from lianxin_geo.plan.joint.params import JointParams
+from lianxin_geo.plan.joint.params import FORM_AREA, FORM_BUILDING, FORM_INDUSTRY, FORM_PARK, JointParams
 from lianxin_geo.plan.joint.result import KEPT_COLUMNS, UNIT_COLUMNS, UNPLACED_COLUMNS, VIOLATION_COLUMNS, JointPlan
 from lianxin_geo.plan.joint.rules import (
     _flags,
     _town_kinds,
     check_accounting,
+    check_kept_units,
     default_eligible,
     existing_joint_mask,
     groups_similar,
@@ -42,7 +43,13 @@ from lianxin_geo.plan.joint.rules import (
     town_adjacency,
     validate_proposal,
 )
-from lianxin_geo.plan.joint.solver import SolverResult, solve_joint_units
+from lianxin_geo.plan.joint.solver import (
+    KIND_BUILDING,
+    KIND_COMMUNITY,
+    NEXT_CROSS_TOWN,
+    SolverResult,
+    solve_joint_units,
+)
 
 __all__ = ["RADIUS_SAFETY", "plan_joint_units"]
 
@@ -96,6 +103,7 @@ class _Ledger:
     radius: np.ndarray
     building: np.ndarray
     park: np.ndarray
+    community: np.ndarray
 
     @classmethod
     def read(cls, orgs: pd.DataFrame, district: District | None, params: JointParams, *,
@@ -114,10 +122,11 @@ class _Ledger:
                    groups=org_groups(orgs, params.profile).to_numpy(dtype=object),
                    eligible=default_eligible(orgs, params, reoptimize=reoptimize),
                    radius=radius_per_org(orgs, district, params),
-                   building=texts(orgs, "building"), park=texts(orgs, "park"))
+                   building=texts(orgs, "building"), park=texts(orgs, "park"), community=texts(orgs, "community"))
 
 
-def _kept_units(led: _Ledger) -> pd.DataFrame:
+def _kept_units(led: _Ledger, district: District | None, params: JointParams) -> pd.DataFrame:
+    """The existing joint orgs kept as they are, each with the rules it breaks and a suggestion (拆分/调整)."""
     ex = existing_joint_mask(led.orgs)
     jid = texts(led.orgs, "joint_org_id")
     rows = []
@@ -125,6 +134,9 @@ def _kept_units(led: _Ledger) -> pd.DataFrame:
         idx = np.flatnonzero(ex & (jid == j))
         rows.append({"joint_org_id": j, "org_ids": tuple(led.ids[idx].tolist()),
                      "members": int(led.members[idx].sum()), "jurisdiction_code": led.town[idx[0]]})
+    for row, (found, suggestion) in zip(rows, check_kept_units(rows, led.orgs, district=district, params=params)):
+        row["violations"] = tuple({"rule": v["rule"], "message": v["message"]} for v in found)
+        row["suggestion"] = suggestion
     return pd.DataFrame(rows, columns=list(KEPT_COLUMNS))
 
 
@@ -139,9 +151,10 @@ def _solve(led: _Ledger, pool: np.ndarray, district: District | None, params: Jo
                      if groups_similar(group_labels[a], group_labels[b], params.profile)]
     adjacency = [(t_code[a], t_code[b]) for pair in town_adjacency(district) if len(pair) == 2
                  for a, b in [tuple(sorted(pair))] if a in t_code and b in t_code]
-    site = np.where(led.building != "", "B:" + led.building.astype(str),
-                    np.where(led.park != "", "P:" + led.park.astype(str), ""))
+    site = _sites(led, params)
     s_code = {c: k for k, c in enumerate(sorted(set(site[pool].tolist()) - {""}))}
+    c_code = {c: k for k, c in enumerate(sorted({(led.town[i], led.community[i]) for i in pool.tolist()
+                                                 if led.community[i]}))}
     x, y = _project(led.lon[pool], led.lat[pool]) if pool.size else (np.zeros(0), np.zeros(0))
     return solve_joint_units(
         x, y, led.members[pool], led.employees[pool],
@@ -152,8 +165,26 @@ def _solve(led: _Ledger, pool: np.ndarray, district: District | None, params: Jo
         max_units=params.max_units, min_members=params.min_members, max_members=params.max_members,
         max_radius_m=led.radius[pool] * RADIUS_SAFETY, allow_similar=params.allow_similar_industry,
         allow_cross_town=params.allow_cross_town, adjacency=adjacency or None,
-        time_limit_s=time_limit_s, seed=seed,
+        time_limit_s=time_limit_s, seed=seed, forms=params.solver_forms(),
+        community=np.array([c_code.get((led.town[i], led.community[i]), -1) for i in pool.tolist()], dtype=np.int64),
+        area_radius_m=params.max_radius_m_area * RADIUS_SAFETY,
     )
+
+
+def _sites(led: _Ledger, params: JointParams) -> np.ndarray:
+    """Per org its building (``B:…``) or park (``P:…``) key for the site forms the profile allows, else ""."""
+    bld = led.building if FORM_BUILDING in params.forms else np.full(led.building.size, "", dtype=object)
+    prk = led.park if FORM_PARK in params.forms else np.full(led.park.size, "", dtype=object)
+    return np.where(bld != "", "B:" + bld.astype(str), np.where(prk != "", "P:" + prk.astype(str), ""))
+
+
+def _form(kind: str, g_idx: np.ndarray, h: int, led: _Ledger) -> tuple[str, str]:
+    """(form, site kind) of a solver unit: 楼宇联建 / 园区联建 by the shared site, 区域联建, else 同业联建."""
+    if kind == KIND_BUILDING:
+        if led.building[h] and all(led.building[i] == led.building[h] for i in g_idx):
+            return FORM_BUILDING, "building"
+        return FORM_PARK, "park"
+    return (FORM_AREA, "") if kind == KIND_COMMUNITY else (FORM_INDUSTRY, "")
 
 
 def _units(res: SolverResult, led: _Ledger, pool: np.ndarray, params: JointParams, venues: pd.DataFrame,
@@ -179,13 +210,19 @@ def _units(res: SolverResult, led: _Ledger, pool: np.ndarray, params: JointParam
             k = int(np.argmin(dv))
             venue = (venues.at[k, "name"], venues.at[k, "type"], float(dv[k]))
         m_total = int(led.members[g_idx].sum())
-        site_h = led.building[h] or led.park[h]
-        shared_site = bool(site_h) and all((led.building[i] or led.park[i]) == site_h for i in g_idx)
+        form, site_kind = _form(u.kind, g_idx, h, led)
+        site_h = led.park[h] if site_kind == "park" else (led.building[h] or led.park[h])
+        site_of = led.park if site_kind == "park" else np.where(led.building != "", led.building, led.park)
+        shared_site = bool(site_h) and all(site_of[i] == site_h for i in g_idx)
+        limit = float(led.radius[g_idx].min())
+        if form == FORM_AREA and not all(led.community[i] for i in g_idx):
+            limit = min(limit, params.max_radius_m_area)
         reason = _explain.unit_reason(
-            kind=u.kind, town_text="、".join(town_names.get(t, t) for t in utowns), site=site_h if shared_site else "",
+            kind=u.kind, site_kind=site_kind, town_text="、".join(town_names.get(t, t) for t in utowns),
+            site=site_h if shared_site else "",
             groups=ugroups, n_orgs=len(g_idx), members=m_total, hub_label=led.names[h] or led.ids[h],
             hub_members=int(led.members[h]), hub_employees=int(led.employees[h]), radius_m=rad,
-            limit_m=float(led.radius[g_idx].min()), params=params)
+            limit_m=limit, params=params)
         rows.append({
             "unit_id": f"LJ-{tc}-{per_town[tc]:03d}", "jurisdiction_code": tc, "jurisdiction_codes": tuple(utowns),
             "industry": "、".join(ugroups), "mixed_industry": len(ugroups) > 1, "kind": u.kind,
@@ -193,7 +230,7 @@ def _units(res: SolverResult, led: _Ledger, pool: np.ndarray, params: JointParam
             "hub_id": led.ids[h], "hub_name": led.names[h], "hub_lon": float(led.lon[h]), "hub_lat": float(led.lat[h]),
             "members": m_total, "employees": int(led.employees[g_idx].sum()), "radius_m": rad,
             "total_distance_m": float(d.sum()), "venue_name": venue[0], "venue_type": venue[1],
-            "venue_distance_m": venue[2], "reason": reason,
+            "venue_distance_m": venue[2], "reason": reason, "form": form,
         })
     return pd.DataFrame(rows, columns=list(UNIT_COLUMNS))
 
@@ -205,7 +242,10 @@ def _unplaced(res: SolverResult, led: _Ledger, pool: np.ndarray, params: JointPa
     for k in np.flatnonzero(res.unit_of < 0).tolist():
         i = int(pool[k])
         why = _explain.unplaced_reason(int(res.reason[k]), kind_word=town_kinds.get(led.town[i], "镇街"),
-                                       radius_m=float(led.radius[i]), params=params)
+                                       radius_m=float(led.radius[i]),
+                                       area_radius_m=min(float(led.radius[i]), params.max_radius_m_area),
+                                       has_community=bool(led.community[i]),
+                                       cross_town_next=int(res.next_option[k]) == NEXT_CROSS_TOWN, params=params)
         out.append({"org_id": led.ids[i], "name": led.names[i], "jurisdiction_code": led.town[i], "reason": why,
                     "next_option": _explain.next_option(int(res.next_option[k]), params)})
     return out
@@ -232,8 +272,33 @@ def _existing_unplaced(led: _Ledger, params: JointParams, unplaced: list[dict[st
     return out
 
 
+#: Upper edge of the middle bin of members per unit in ``stats.size_distribution.members`` (a display
+#: choice: below the committee threshold, from it up to this edge, above it).
+_MEMBER_BIN_EDGE = 15
+
+
+def _size_stats(units: pd.DataFrame, params: JointParams) -> dict[str, Any]:
+    """Orgs and formal members per unit, units per form, units that can elect a committee (支委会)."""
+    sizes = [len(ids) for ids in units["org_ids"]]
+    members = [int(m) for m in units["members"]]
+    low, com = params.min_members, params.committee_min_members
+    edge = max(_MEMBER_BIN_EDGE, com)
+    bins = {f"{low}-{com - 1}": (low, com - 1), f"{com}-{edge}": (com, edge), f"{edge + 1}+": (edge + 1, None)}
+    by_members = {k: sum(1 for m in members if m >= lo and (hi is None or m <= hi)) for k, (lo, hi) in bins.items()}
+    by_form = {f: int(sum(units["form"] == f)) for f in params.forms}
+    by_form.update({f: int(n) for f, n in units["form"].value_counts().items() if f not in by_form})
+    return {
+        "size_distribution": {"orgs": {str(k): sizes.count(k) for k in sorted(set(sizes))}, "members": by_members},
+        "mean_orgs_per_unit": round(float(np.mean(sizes)), 2) if sizes else 0.0,
+        "mean_members_per_unit": round(float(np.mean(members)), 2) if members else 0.0,
+        "units_by_form": by_form,
+        "units_with_committee": sum(1 for m in members if m >= com),
+        "committee_min_members": com,
+    }
+
+
 def _stats(units: pd.DataFrame, res: SolverResult, led: _Ledger, kept: pd.DataFrame, n_unplaced: int, t0: float, *,
-           reoptimize: bool) -> dict[str, Any]:
+           reoptimize: bool, params: JointParams) -> dict[str, Any]:
     # every org the plan accounts for besides the kept units: placed + unplaced == eligible
     n_elig = int((led.eligible | (existing_joint_mask(led.orgs) if reoptimize else False)).sum())
     placed = int(sum(len(ids) for ids in units["org_ids"]))
@@ -251,6 +316,9 @@ def _stats(units: pd.DataFrame, res: SolverResult, led: _Ledger, kept: pd.DataFr
         "total_distance_m": round(float(sum(units["total_distance_m"].tolist())), 1),
         "exact_components": int(res.exact_components),
         "seconds": round(time.perf_counter() - t0, 3),
+        "placed_share": round(placed / n_elig, 4) if n_elig else 0.0,
+        **_size_stats(units, params),
+        "kept_units_with_violations": int(sum(1 for v in kept.get("violations", []) if len(v))),
     }
 
 
@@ -319,7 +387,7 @@ def plan_joint_units(
                                  include_zero_member_in_building=include_zero_member_in_building)
     _report(progress, 0.05, "读取规则与台账")
     led = _Ledger.read(orgs, district, params, reoptimize=reoptimize)
-    kept = _kept_units(led) if not reoptimize else pd.DataFrame(columns=list(KEPT_COLUMNS))
+    kept = _kept_units(led, district, params) if not reoptimize else pd.DataFrame(columns=list(KEPT_COLUMNS))
     ok_xy = np.isfinite(led.lon) & np.isfinite(led.lat)
     pool = np.flatnonzero(led.eligible & ok_xy & (led.town != ""))
     unplaced = [{"org_id": led.ids[i], "name": led.names[i], "jurisdiction_code": led.town[i],
@@ -344,7 +412,7 @@ def plan_joint_units(
     violations = validate_proposal(units, led.orgs, district=district, params=params, reoptimize=reoptimize)
     violations += check_accounting(units.to_dict(orient="records"), led.orgs, unplaced=unplaced, kept_units=kept,
                                    eligible=led.eligible)
-    stats = _stats(units, res, led, kept, len(unplaced), t0, reoptimize=reoptimize)
+    stats = _stats(units, res, led, kept, len(unplaced), t0, reoptimize=reoptimize, params=params)
     _report(progress, 1.0, "完成")
     return JointPlan(units=units, unplaced=pd.DataFrame(unplaced, columns=list(UNPLACED_COLUMNS)), kept_units=kept,
                      violations=pd.DataFrame(violations, columns=list(VIOLATION_COLUMNS)), stats=stats,

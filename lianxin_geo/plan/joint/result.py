@@ -16,16 +16,16 @@ __all__ = ["JointPlan", "KEPT_COLUMNS", "UNIT_COLUMNS", "UNPLACED_COLUMNS", "VIO
 #: Columns of :attr:`JointPlan.units`.
 UNIT_COLUMNS = ("unit_id", "jurisdiction_code", "jurisdiction_codes", "industry", "mixed_industry", "kind", "org_ids",
                 "org_names", "hub_id", "hub_name", "hub_lon", "hub_lat", "members", "employees", "radius_m",
-                "total_distance_m", "venue_name", "venue_type", "venue_distance_m", "reason")
+                "total_distance_m", "venue_name", "venue_type", "venue_distance_m", "reason", "form")
 #: Columns of :attr:`JointPlan.unplaced`.
 UNPLACED_COLUMNS = ("org_id", "name", "jurisdiction_code", "reason", "next_option")
 #: Columns of :attr:`JointPlan.kept_units`.
-KEPT_COLUMNS = ("joint_org_id", "org_ids", "members", "jurisdiction_code")
+KEPT_COLUMNS = ("joint_org_id", "org_ids", "members", "jurisdiction_code", "violations", "suggestion")
 #: Columns of :attr:`JointPlan.violations` (the keys of a violation found by the checker).
 VIOLATION_COLUMNS = ("unit_id", "rule", "code", "message")
 #: Keys of a unit in ``to_json()["units"]``, in order.
 _RECORD_KEYS = ("unit_id", "jurisdiction_code", "jurisdiction_codes", "industry", "mixed_industry", "kind", "org_ids",
-                "org_names", "hub_id", "hub_name", "members", "employees", "radius_m", "venue", "reason")
+                "org_names", "hub_id", "hub_name", "members", "employees", "radius_m", "venue", "reason", "form")
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,7 +43,9 @@ class JointPlan:
         ``hub_lat``), total ``members`` and ``employees``, ``radius_m`` (farthest member to the
         hub, metres on the ellipsoid), ``total_distance_m`` (sum of member-to-hub distances), the
         suggested venue (``venue_name``, ``venue_type``, ``venue_distance_m``; missing when no
-        venue is known) and ``reason`` (Chinese, why these orgs). Distances are unrounded here;
+        venue is known), ``reason`` (Chinese, why these orgs) and ``form`` (联建形式: 楼宇联建,
+        园区联建, 同业联建 or 区域联建; ``kind`` is the finer solver label, ``community`` for
+        区域联建). Distances are unrounded here;
         :meth:`to_json` rounds them to 0.1 m.
     unplaced
         One row per eligible org left out: ``org_id``, ``name``, ``jurisdiction_code``,
@@ -52,7 +54,8 @@ class JointPlan:
         names the old joint org and the rule; the next option offers keeping it).
     kept_units
         Existing joint orgs kept as they are (``reoptimize=False``): ``joint_org_id``,
-        ``org_ids`` (tuple), ``members``, ``jurisdiction_code``.
+        ``org_ids`` (tuple), ``members``, ``jurisdiction_code``, ``violations`` (tuple of
+        ``{rule, message}``: the rules the org breaks) and ``suggestion`` (拆分… / 调整…, empty when none).
 
     Nothing is lost: every candidate and every member of an existing joint org is in exactly
     one new unit, one kept unit or one unplaced row
@@ -65,7 +68,9 @@ class JointPlan:
         the orgs of ``kept_units`` come on top), ``placed``, ``unplaced``, ``units``, ``mixed_units``,
         ``cross_town_units``,
         ``kept_units``, ``mean_radius_m``, ``max_radius_m``, ``total_distance_m``,
-        ``exact_components``, ``seconds``.
+        ``exact_components``, ``seconds``, ``placed_share``, ``size_distribution`` (``orgs`` and
+        ``members`` per unit), ``mean_orgs_per_unit``, ``mean_members_per_unit``, ``units_by_form``,
+        ``units_with_committee``, ``committee_min_members``, ``kept_units_with_violations``.
     params
         The rule values used.
     reoptimize, seed
@@ -115,6 +120,9 @@ class JointPlan:
             "include_zero_member_in_building": p.include_zero_member_in_building,
             "reoptimize": bool(self.reoptimize),
             "seed": int(self.seed),
+            "forms": list(p.forms),
+            "max_radius_m_area": p.max_radius_m_area,
+            "committee_min_members": p.committee_min_members,
         }
 
     def unit_records(self) -> list[dict[str, Any]]:
@@ -129,6 +137,7 @@ class JointPlan:
                 "mixed_industry": u.mixed_industry, "kind": u.kind, "org_ids": list(u.org_ids),
                 "org_names": list(u.org_names), "hub_id": u.hub_id, "hub_name": u.hub_name, "members": u.members,
                 "employees": u.employees, "radius_m": round(float(u.radius_m), 1), "venue": venue, "reason": u.reason,
+                "form": u.form,
             })
         return jsonable(out)
 

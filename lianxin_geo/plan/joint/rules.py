@@ -16,7 +16,9 @@ two units), ``ineligible_org`` (org not a joint candidate), ``max_units`` (R7),
 ``min_members`` (R8), ``max_members`` (R9), ``mixed_industry`` (R6),
 ``cross_town`` (R25 属地), ``radius`` (地域相邻, R6), ``hub_not_member``,
 ``missing_coordinates``, ``zero_member_outside_building`` (R23/R24),
-``empty_unit``; and, for a whole plan (:func:`check_accounting`), ``unaccounted_org``
+``empty_unit``, ``not_same_site`` (a 楼宇联建/园区联建 unit holds an org outside the hub's
+building/park), ``community`` (a 区域联建 unit spans communities), ``form_not_allowed`` (the
+profile's ``joint.forms`` does not list the unit's form), ``unknown_form``; and, for a whole plan (:func:`check_accounting`), ``unaccounted_org``
 (an org the plan must account for is in no unit, no kept unit and not listed as
 unplaced), ``double_accounted`` (an org in more than one of them),
 ``unplaced_without_reason`` and ``kept_not_joint`` (a kept unit lists an org that is
@@ -43,7 +45,7 @@ from lianxin_geo.core.frames import column, numbers, texts
 from lianxin_geo.core.industry import industry_group, similar_groups
 from lianxin_geo.core.model import PARTY_JOINT, PARTY_OWN
 from lianxin_geo.core.policy import Profile, as_profile
-from lianxin_geo.plan.joint.params import JointParams
+from lianxin_geo.plan.joint.params import FORM_AREA, FORM_BUILDING, FORM_INDUSTRY, FORM_PARK, FORMS, JointParams
 from lianxin_geo.plan.joint.result import JointPlan
 
 __all__ = [
@@ -51,7 +53,9 @@ __all__ = [
     "VIOLATION_CODES",
     "accounted_mask",
     "check_accounting",
+    "check_kept_units",
     "check_units",
+    "site_form",
     "default_eligible",
     "existing_joint_mask",
     "groups_similar",
@@ -76,6 +80,10 @@ VIOLATION_CODES: dict[str, tuple[str, str]] = {
     "missing_coordinates": ("R6", "缺少坐标无法核验距离"),
     "zero_member_outside_building": ("R24", "无党员单位不在同一楼宇/园区"),
     "empty_unit": ("R6", "联建单位为空"),
+    "not_same_site": ("R23", "楼宇/园区联建单位不在同一楼宇/园区"),
+    "community": ("R6", "区域联建单位不在同一社区"),
+    "form_not_allowed": ("R6", "联建形式未在策略配置中启用"),
+    "unknown_form": ("数据", "未知的联建形式"),
     "unaccounted_org": ("R1", "联建对象未计入方案"),
     "double_accounted": ("R1", "单位在方案中出现多次"),
     "unplaced_without_reason": ("数据", "未编入单位缺少原因"),
@@ -216,8 +224,16 @@ def check_units(
     allow_cross_town: bool,
     adjacent: set[frozenset[str]] | None = None,
     profile: Profile | str | None = None,
+    forms: Sequence[str] | None = None,
+    area_radius_m: float | None = None,
 ) -> list[dict[str, str]]:
     """List every violation of ``units`` against explicit rule values.
+
+    The rules depend on the unit's ``form`` (联建形式): 同业联建 (and a unit without a form) must
+    keep the industry rule; 楼宇联建/园区联建 must keep all members in the hub's building/park
+    (any industry); 区域联建 must keep all members in one community (ledger column ``community``)
+    or, for members without one, within ``area_radius_m`` of the hub (any industry). Every form
+    keeps R7–R9, 属地 (R25), the town/street distance limit and the zero-member rule.
 
     Parameters
     ----------
@@ -237,6 +253,10 @@ def check_units(
         Whether adjacent towns may mix and which code pairs are adjacent.
     profile
         The profile whose ``industry.similar`` says which groups are similar (``None``: the default).
+    forms
+        The forms the profile allows (``None``: any of :data:`~lianxin_geo.plan.joint.params.FORMS`).
+    area_radius_m
+        区域联建 distance limit of a member without a community (``None``: the town/street limit only).
 
     Returns
     -------
@@ -257,6 +277,8 @@ def check_units(
     rad = np.broadcast_to(np.asarray(radius_m, dtype=float), (len(orgs),))
     adjacent = adjacent or set()
     names = texts(orgs, "name").tolist()
+    comm = texts(orgs, "community").tolist()
+    allowed = tuple(forms) if forms is not None else FORMS
 
     def label(i: int) -> str:
         return f"{ids[i]}（{names[i]}）" if names[i] else ids[i]
@@ -294,13 +316,8 @@ def check_units(
             out.append(_v(uid, "min_members", f"联建单位 {uid} 正式党员合计 {total} 名，不足 {min_members} 名，不能成立党支部"))
         if total > max_members:
             out.append(_v(uid, "max_members", f"联建单位 {uid} 党员合计 {total} 名，超过上限 {max_members} 名，应分设或升格"))
-        # industry
-        ug = sorted({grp[i] for i in idx})
-        if len(ug) > 1:
-            ok = allow_similar and all(groups_similar(a, b, prof) for ai, a in enumerate(ug) for b in ug[ai + 1:])
-            if not ok:
-                why = "行业不相同" if not allow_similar else "行业既不相同也不相近"
-                out.append(_v(uid, "mixed_industry", f"联建单位 {uid} 含多个行业（{'、'.join(ug)}），{why}"))
+        form, found = _form_and_industry(uid, u.get("form"), sorted({grp[i] for i in idx}), allowed, allow_similar, prof)
+        out += found
         # towns
         ut = sorted({towns[i] for i in idx})
         if len(ut) > 1:
@@ -327,12 +344,144 @@ def check_units(
             for i, di in zip(others, d.tolist()):
                 if di > rad[i] + 1e-6:
                     out.append(_v(uid, "radius", f"单位 {label(i)} 距牵头单位 {label(hub)} {di:.0f} 米，超过上限 {rad[i]:.0f} 米"))
+        out += _form_checks(uid, form, idx, hub, others, lon, lat, bld, prk, comm, rad, area_radius_m, label)
         for i in idx:
             if members[i] <= 0 and i != hub:
                 same = (bld[i] != "" and bld[i] == bld[hub]) or (prk[i] != "" and prk[i] == prk[hub])
                 if not same:
                     out.append(_v(uid, "zero_member_outside_building",
                                   f"无党员单位 {label(i)} 与牵头单位不在同一楼宇/园区，不能编入联建单位 {uid}"))
+    return out
+
+
+def _form_and_industry(uid, form: Any, ug: list[str], allowed: Sequence[str], allow_similar: bool,
+                       prof: Profile) -> tuple[str | None, list[dict[str, str]]]:
+    """The unit's form (``None`` when not given) and the violations of the form and industry rules.
+
+    Only 同业联建 (and a unit without a form) keeps the industry rule (R6).
+    """
+    out: list[dict[str, str]] = []
+    form = None if form is None or (isinstance(form, float) and np.isnan(form)) or form == "" else str(form)
+    if form is not None and form not in FORMS:
+        out.append(_v(uid, "unknown_form", f"联建单位 {uid} 的联建形式“{form}”未知：应为{'、'.join(FORMS)}之一"))
+    elif form is not None and form not in allowed:
+        out.append(_v(uid, "form_not_allowed",
+                      f"联建单位 {uid} 为{form}，但策略配置的联建形式（joint.forms）只有{'、'.join(allowed)}"))
+    if len(ug) > 1 and form in (None, FORM_INDUSTRY):
+        ok = allow_similar and all(groups_similar(a, b, prof) for ai, a in enumerate(ug) for b in ug[ai + 1:])
+        if not ok:
+            why = "行业不相同" if not allow_similar else "行业既不相同也不相近"
+            out.append(_v(uid, "mixed_industry", f"联建单位 {uid} 含多个行业（{'、'.join(ug)}），{why}"))
+    return form, out
+
+
+def _form_checks(uid, form, idx, hub, others, lon, lat, bld, prk, comm, rad, area_radius_m, label
+                 ) -> list[dict[str, str]]:
+    """The site rule of 楼宇联建/园区联建 and the community rule of 区域联建."""
+    out: list[dict[str, str]] = []
+    if form in (FORM_BUILDING, FORM_PARK):
+        site = bld if form == FORM_BUILDING else prk
+        word = "楼宇" if form == FORM_BUILDING else "园区"
+        if site[hub] == "":
+            out.append(_v(uid, "not_same_site", f"联建单位 {uid} 为{form}，但牵头单位 {label(hub)} 不在任何{word}内"))
+        else:
+            for i in idx:
+                if site[i] != site[hub]:
+                    out.append(_v(uid, "not_same_site",
+                                  f"单位 {label(i)} 不在{word}“{site[hub]}”内，不能编入{form}单位 {uid}"))
+    elif form == FORM_AREA:
+        known = sorted({comm[i] for i in idx if comm[i]})
+        if len(known) > 1 or (known and any(comm[i] == "" for i in idx)):
+            out.append(_v(uid, "community", f"区域联建单位 {uid} 跨越多个社区（{'、'.join(known) or '未注明'}）"))
+        loose = [i for i in others if comm[i] == "" and area_radius_m is not None]
+        if loose and np.isfinite(lon[hub]) and np.isfinite(lat[hub]):
+            d = geodesic_m(np.full(len(loose), lon[hub]), np.full(len(loose), lat[hub]), lon[loose], lat[loose])
+            for i, di in zip(loose, d.tolist()):
+                lim = min(float(rad[i]), float(area_radius_m))
+                if di > lim + 1e-6 and di <= rad[i] + 1e-6:
+                    out.append(_v(uid, "radius", f"区域联建单位 {uid} 中 {label(i)} 距牵头单位 {label(hub)} "
+                                                 f"{di:.0f} 米，超过区域联建上限 {lim:.0f} 米"))
+    return out
+
+
+def site_form(org_ids: Sequence[str], orgs: pd.DataFrame, *, _sites: tuple[dict[str, str], dict[str, str]] | None = None
+              ) -> str:
+    """The form an existing group of orgs has by its sites: 楼宇联建 / 园区联建 when all share one, else 同业联建."""
+    if _sites is None:
+        ids = orgs["id"].astype(str).tolist()
+        _sites = (dict(zip(ids, texts(orgs, "building").tolist())), dict(zip(ids, texts(orgs, "park").tolist())))
+    known = [str(o) for o in org_ids if str(o) in _sites[0]]
+    for form, site in ((FORM_BUILDING, _sites[0]), (FORM_PARK, _sites[1])):
+        vals = {site[o] for o in known}
+        if known and len(vals) == 1 and "" not in vals:
+            return form
+    return FORM_INDUSTRY
+
+
+#: Violations of a kept joint org that call for splitting it rather than adjusting its members.
+_SPLIT_CODES = ("max_units", "max_members")
+#: What to do about each violation of a kept joint org (the suggestion lists them in this order).
+_FIX_TEXT = {
+    "max_units": "按镇街和行业拆分，使每个联合党组织不超过{max_units}家",
+    "max_members": "党员超过{max_members}名，拆分或升格为党总支",
+    "cross_town": "按属地（镇街）调整成员单位",
+    "mixed_industry": "按{industry}调整成员单位",
+    "radius": "距牵头单位过远的成员改就近联建",
+    "min_members": "正式党员合计不足{min_members}名，并入邻近联合党组织或发展党员后再组建",
+    "not_same_site": "调整为同一楼宇/园区的成员单位",
+}
+
+
+def check_kept_units(kept: pd.DataFrame | Iterable[Mapping[str, Any]], orgs: pd.DataFrame, *,
+                     district: District | None, params: JointParams) -> list[tuple[list[dict[str, str]], str]]:
+    """Check each existing joint org kept by a plan against the rules of its form; suggest 拆分 or 调整.
+
+    Each kept unit is checked by :func:`check_units` as it stands (the form from its sites, see
+    :func:`site_form`; the hub the member with most members, then employees) for the rules a
+    planner can act on: R7 单位数, R8/R9 党员数, R6 行业 and 地域相邻, R25 属地, and the site of a
+    楼宇/园区 unit. Eligibility and zero-member members are not checked (an existing joint org
+    legitimately covers orgs without members).
+
+    Returns
+    -------
+    list of (violations, suggestion)
+        One per kept unit, in order: ``[{rule, message}]`` and a Chinese suggestion starting with
+        拆分 or 调整 (empty when the unit breaks no rule).
+    """
+    orgs = orgs.reset_index(drop=True)
+    groups = org_groups(orgs, params.profile)
+    radius = radius_per_org(orgs, district, params)
+    adjacent = town_adjacency(district) if params.allow_cross_town else set()
+    industry = "行业相同或相近" if params.allow_similar_industry else "行业相同"
+    ids_all = orgs["id"].astype(str).tolist()
+    sites = (dict(zip(ids_all, texts(orgs, "building").tolist())), dict(zip(ids_all, texts(orgs, "park").tolist())))
+    records = _records(kept)
+    units = [{"unit_id": f"#{n}", "org_ids": [str(o) for o in (k.get("org_ids") or [])]} for n, k in enumerate(records)]
+    for u in units:
+        u["form"] = site_form(u["org_ids"], orgs, _sites=sites)
+    every = check_units(units, orgs, groups=groups, eligible=np.ones(len(orgs), dtype=bool), radius_m=radius,
+                        max_units=params.max_units, min_members=params.min_members, max_members=params.max_members,
+                        allow_similar=params.allow_similar_industry, allow_cross_town=params.allow_cross_town,
+                        adjacent=adjacent, profile=params.profile, forms=None,
+                        area_radius_m=params.max_radius_m_area)
+    by_unit: dict[str, list[dict[str, str]]] = {}
+    for v in every:
+        by_unit.setdefault(v["unit_id"], []).append(v)
+    out = []
+    for n, k in enumerate(records):
+        kid = str(k.get("joint_org_id", ""))
+        found = [{**v, "unit_id": kid, "message": v["message"].replace(f"#{n}", kid)}
+                 for v in by_unit.get(f"#{n}", []) if v["code"] in _FIX_TEXT]
+        codes = list(dict.fromkeys(v["code"] for v in found))
+        if not codes:
+            out.append(([], ""))
+            continue
+        verb = "拆分" if any(c in _SPLIT_CODES for c in codes) else "调整"
+        fixes = [_FIX_TEXT[c].format(max_units=params.max_units, max_members=params.max_members,
+                                     min_members=params.min_members, industry=industry)
+                 for c in codes if c in _FIX_TEXT]
+        out.append(([{"rule": v["rule"], "code": v["code"], "message": v["message"]} for v in found],
+                    f"{verb}：{'；'.join(fixes) or '按规则调整成员单位'}"))
     return out
 
 
@@ -500,6 +649,8 @@ def validate_proposal(
         allow_cross_town=params.allow_cross_town,
         adjacent=town_adjacency(district) if params.allow_cross_town else set(),
         profile=params.profile,
+        forms=params.forms,
+        area_radius_m=params.max_radius_m_area,
     )
     if accounting or (accounting is None and parts is not None):
         unplaced, kept, _ = parts if parts is not None else (None, None, None)

@@ -19,16 +19,24 @@ best). ``S`` is feasible when
   industry group (or a similar group when allowed) (属地, R6);
 * an org with zero members joins only a unit whose hub shares its building/park key (R23).
 
-Objective, lexicographic: most orgs placed; then least total member-to-hub
-distance; then fewest mixed-industry units; then (free merges) fewest units.
+Objective, lexicographic: most orgs placed; then fewest units (most orgs per
+unit); then least total member-to-hub distance.
 
-Algorithm: passes of increasing freedom (same town and group → similar group →
-adjacent towns → both). The first pass works per connected component of one
-(town, group) partition: building/park groups are seeded as units first, small
-components are solved exactly as a MIP (HiGHS through :func:`scipy.optimize.milp`),
-larger ones by a lazy-greedy hub opening (cheapest floor-reaching unit first)
-followed by insertion, repair-with-stealing and relocation passes. Later passes
-insert leftovers into existing units, then form new units among leftovers.
+Forms (联建形式), in the order given by ``forms``:
+
+* ``building`` (楼宇/园区联建): all orgs of one building or park key in one town, any
+  industry, become one unit (or balanced units under the caps); these units are locked;
+* ``industry`` (同业联建): passes of increasing freedom (same town and group → similar
+  group → adjacent towns → both). The first pass works per connected component of one
+  (town, group) partition: small components are solved exactly as a MIP (HiGHS through
+  :func:`scipy.optimize.milp`), larger ones by a lazy-greedy hub opening followed by
+  insertion, repair-with-stealing and relocation. Later passes insert leftovers into
+  existing units, then form new units among leftovers. Then units are merged while the
+  union stays feasible (cheapest first) and small units are absorbed by their neighbours;
+* ``community`` (区域联建): the orgs still left, any industry, in one town and one
+  community (``community`` label) or, without a community, within ``area_radius_m`` of
+  the hub; solved like the first industry pass on the leftovers, then merged.
+
 Everything is deterministic; ties follow the input order.
 """
 
@@ -43,16 +51,25 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from lianxin_geo.plan.joint._heuristics import (
+    absorb_units,
     components,
     greedy_open,
     insert_leftovers,
-    merge_free,
+    merge_units,
     relocate,
     repair_with_stealing,
     seed_buildings,
 )
 from lianxin_geo.plan.joint._mip import mip_component
-from lianxin_geo.plan.joint._state import KIND_AREA, KIND_BUILDING, KIND_CROSS_TOWN, KIND_SIMILAR, State
+from lianxin_geo.plan.joint._state import (
+    INDUSTRY_KINDS,
+    KIND_AREA,
+    KIND_BUILDING,
+    KIND_COMMUNITY,
+    KIND_CROSS_TOWN,
+    KIND_SIMILAR,
+    State,
+)
 
 __all__ = [
     "SolverUnit",
@@ -63,6 +80,10 @@ __all__ = [
     "REASON_NEIGHBOURS",
     "REASON_ZERO_MEMBER",
     "REASON_CAPACITY",
+    "REASON_FULL",
+    "FORM_BUILDING",
+    "FORM_INDUSTRY",
+    "FORM_COMMUNITY",
     "NEXT_NONE",
     "NEXT_SIMILAR",
     "NEXT_CROSS_TOWN",
@@ -71,6 +92,7 @@ __all__ = [
     "KIND_AREA",
     "KIND_SIMILAR",
     "KIND_CROSS_TOWN",
+    "KIND_COMMUNITY",
 ]
 
 REASON_NONE = 0
@@ -78,6 +100,15 @@ REASON_PARTITION_TOTAL = 1  # all same-town same-group orgs together have < min_
 REASON_NEIGHBOURS = 2  # compatible orgs within the radius have < min_members
 REASON_ZERO_MEMBER = 3  # zero-member org without a unit in its building/park
 REASON_CAPACITY = 4  # neighbours exist but every arrangement breaks a rule (cap, radius, hub)
+REASON_FULL = 5  # every compatible neighbour sits in a unit that already holds max_units orgs (R7)
+
+#: The solver's forms (passes): 楼宇/园区联建, 同业联建, 区域联建.
+FORM_BUILDING = "building"
+FORM_INDUSTRY = "industry"
+FORM_COMMUNITY = "community"
+_FORMS = (FORM_BUILDING, FORM_INDUSTRY, FORM_COMMUNITY)
+#: Time limit of one component's MIP (seconds); past it the best solution found so far is kept.
+_MIP_SECONDS = 0.5
 
 NEXT_NONE = 0
 NEXT_SIMILAR = 1
@@ -160,6 +191,15 @@ class _Rules:
         return bool(self.adj.sum() > self.adj.shape[0])
 
 
+def _building_pass(st: State, rules: _Rules) -> None:
+    """楼宇/园区联建: per town, the orgs of one building or park become (locked) units, any industry."""
+    any_group = np.ones_like(rules.eye_g)
+    order = np.argsort(st.town, kind="stable")
+    cuts = np.flatnonzero(np.diff(st.town[order])) + 1
+    for tidx in np.split(order, cuts):
+        seed_buildings(st, np.sort(tidx), rules.eye_t, any_group)
+
+
 def _first_pass(st: State, rules: _Rules, deadline: float, exact_max_orgs: int) -> int:
     """Same town, same group, per connected component; return how many components were solved exactly."""
     exact = 0
@@ -170,16 +210,15 @@ def _first_pass(st: State, rules: _Rules, deadline: float, exact_max_orgs: int) 
     eye_t, eye_g = rules.eye_t, rules.eye_g
     for pidx in np.split(order, cuts):
         pidx = np.sort(pidx)
-        if int(st.m[pidx].sum()) < st.min_members:
+        if int(st.m[pidx[st.unit_of[pidx] < 0]].sum()) < st.min_members:
             continue
-        seed_buildings(st, pidx, eye_t, eye_g)
         for comp in components(st, pidx[st.unit_of[pidx] < 0]):
             free = comp[st.unit_of[comp] < 0]
             if int(st.m[free].sum()) < st.min_members:
                 continue
             remaining = deadline - time.perf_counter()
             if free.size <= exact_max_orgs and remaining > 1.0:
-                if mip_component(st, free, eye_t, eye_g, min(2.0, remaining / 4)):
+                if mip_component(st, free, eye_t, eye_g, min(_MIP_SECONDS, remaining / 4)):
                     exact += 1
                     continue
             greedy_open(st, free, eye_t, eye_g, KIND_AREA, False, deadline)
@@ -213,6 +252,72 @@ def _later_passes(st: State, rules: _Rules, deadline: float, time_limit_s: float
             repair_with_stealing(st, all_idx, tmat, gmat, kind, True)
 
 
+def _industry_pass(st: State, rules: _Rules, deadline: float, time_limit_s: float, exact_max_orgs: int) -> int:
+    """同业联建: same group first, then the freer levels, then merges and absorption (fewer, fuller units)."""
+    exact = _first_pass(st, rules, deadline, exact_max_orgs)
+    _later_passes(st, rules, deadline, time_limit_s)
+    tmat = rules.adj if rules.allow_cross_town else rules.eye_t
+    gmat = rules.sim if rules.allow_similar else rules.eye_g
+    late = deadline + time_limit_s
+    merge_units(st, tmat, gmat, late)
+    absorb_units(st, tmat, gmat, late)
+    merge_units(st, tmat, gmat, late)
+    if (st.unit_of < 0).any():  # fuller units have spare members: new units around the leftovers
+        all_idx = np.arange(st.x.size)
+        insert_leftovers(st, all_idx, tmat, gmat, None)
+        repair_with_stealing(st, all_idx, tmat, gmat, KIND_AREA, True)
+        insert_leftovers(st, all_idx, tmat, gmat, None)
+    return exact
+
+
+def _area_view(st: State, community: np.ndarray, area_radius: np.ndarray) -> tuple[State, int]:
+    """The state under the 区域联建 rules: same assignment (shared), any industry, one community, area radius.
+
+    The view's "group" is the community label (-1: none, then the tighter ``area_radius``).
+    Returns the view and the number of community labels.
+    """
+    labels = np.unique(community)
+    radius = np.where(community >= 0, st.radius, np.minimum(st.radius, area_radius))
+    view = State(st.x, st.y, st.m, st.rank, st.town, np.searchsorted(labels, community), st.key, radius,
+                 max_units=st.max_units, min_members=st.min_members, max_members=st.max_members)
+    view.unit_of, view.units, view.hub, view.kind, view.locked = st.unit_of, st.units, st.hub, st.kind, st.locked
+    view._next = st._next
+    return view, int(labels.size)
+
+
+def _community_pass(st: State, rules: _Rules, community: np.ndarray, area_radius: np.ndarray, deadline: float,
+                    exact_max_orgs: int) -> int:
+    """区域联建 for the orgs still left: any industry, one town, one community (or the tighter radius).
+
+    Leftovers join an unlocked unit when the whole unit then keeps the 区域联建 rules, or form new
+    units (with spare members of nearby units); units are then merged and absorbed under the same
+    rules. Every unit changed here becomes a (locked) 区域联建 unit.
+    """
+    if not (st.unit_of < 0).any():
+        return 0
+    view, n_c = _area_view(st, community, area_radius)
+    eye_c = np.eye(n_c, dtype=bool)
+    before = {u: tuple(m) for u, m in st.units.items()}
+    all_idx = np.arange(st.x.size)
+    insert_leftovers(view, all_idx, rules.eye_t, eye_c, None)
+    sub_rules = _Rules(eye_t=rules.eye_t, eye_g=eye_c, sim=eye_c, adj=rules.eye_t, allow_similar=False,
+                       allow_cross_town=False)
+    exact = _first_pass(view, sub_rules, deadline, exact_max_orgs)
+    late = deadline + 5.0
+    for u, m in st.units.items():
+        if not set(m) <= set(before.get(u, ())):
+            st.kind[u] = KIND_COMMUNITY
+    # fewer units: merges and absorption among the 区域联建 units (and the 同业 units they can take in)
+    merge_units(view, rules.eye_t, eye_c, late)
+    absorb_units(view, rules.eye_t, eye_c, late)
+    st._next = view._next
+    for u, m in st.units.items():
+        if not set(m) <= set(before.get(u, ())) or st.kind[u] == KIND_COMMUNITY:  # gained a member here
+            st.kind[u] = KIND_COMMUNITY
+            st.locked.add(u)
+    return exact
+
+
 def _final_units(st: State) -> tuple[list[SolverUnit], np.ndarray]:
     """Units in a deterministic order (by hub rank within town), members hub first then by distance."""
     unit_of = np.full(st.x.size, -1, dtype=np.int64)
@@ -222,10 +327,11 @@ def _final_units(st: State) -> tuple[list[SolverUnit], np.ndarray]:
         h = st.hub[uid]
         mem = np.array(sorted(st.units[uid], key=lambda i: (i != h, st.d(i, h), st.rank[i])), dtype=np.int64)
         kind = st.kind[uid]
-        if kind != KIND_CROSS_TOWN and np.unique(st.group[mem]).size > 1:
-            kind = KIND_SIMILAR
-        if np.unique(st.town[mem]).size > 1:
-            kind = KIND_CROSS_TOWN
+        if kind in INDUSTRY_KINDS:
+            if kind != KIND_CROSS_TOWN and np.unique(st.group[mem]).size > 1:
+                kind = KIND_SIMILAR
+            if np.unique(st.town[mem]).size > 1:
+                kind = KIND_CROSS_TOWN
         units.append(SolverUnit(members=mem, hub=int(h), kind=kind))
         unit_of[mem] = k
     return units, unit_of
@@ -279,7 +385,9 @@ def solve_joint_units(
     time_limit_s: float = 30.0,
     seed: int = 0,
     exact_max_orgs: int = 40,
-    merge_slack_m: float = 0.0,
+    forms=_FORMS,
+    community=None,
+    area_radius_m=None,
 ) -> SolverResult:
     """Form joint units that satisfy every rule at once.
 
@@ -313,8 +421,15 @@ def solve_joint_units(
         Accepted for API stability; the algorithm is deterministic (ties follow input order).
     exact_max_orgs
         Components of at most this many orgs are solved exactly (MIP).
-    merge_slack_m
-        Merge two units when it adds at most this much total distance (0: only free merges).
+    forms
+        The forms to use, in pass order: ``"building"`` (楼宇/园区联建), ``"industry"`` (同业联建),
+        ``"community"`` (区域联建). Orgs no allowed form can place stay out.
+    community
+        Integer community label per org (-1 unknown) for 区域联建: a community unit holds one
+        community. Orgs without a community use ``area_radius_m`` instead.
+    area_radius_m
+        Scalar or per-org distance limit of 区域联建 for orgs without a community (``None``:
+        ``max_radius_m``).
 
     Returns
     -------
@@ -333,47 +448,76 @@ def solve_joint_units(
     rules = _Rules(eye_t=np.eye(n_t, dtype=bool), eye_g=np.eye(n_g, dtype=bool),
                    sim=_as_matrix(similar, n_g, what="similar"), adj=_as_matrix(adjacency, n_t, what="adjacency"),
                    allow_similar=bool(allow_similar), allow_cross_town=bool(allow_cross_town))
-    exact = _first_pass(st, rules, deadline, exact_max_orgs)
-    _later_passes(st, rules, deadline, float(time_limit_s))
-    merge_free(st, rules.adj if rules.allow_cross_town else rules.eye_t,
-               rules.sim if rules.allow_similar else rules.eye_g, merge_slack_m)
+    forms = tuple(forms)
+    bad = [f for f in forms if f not in _FORMS]
+    if bad:
+        raise ValueError(f"forms 含未知的联建形式 {bad}：可用 {list(_FORMS)}")
+    comm = (np.full(n, -1, dtype=np.int64) if community is None
+            else np.asarray(community, dtype=np.int64).reshape(-1))
+    area_r = (st.radius.copy() if area_radius_m is None
+              else np.broadcast_to(np.asarray(area_radius_m, dtype=float), (n,)).astype(float))
+    if comm.size != n:
+        raise ValueError(f"community 长度 {comm.size} 与 x_m 长度 {n} 不一致")
+    exact = 0
+    for form in forms:
+        if form == FORM_BUILDING:
+            _building_pass(st, rules)
+        elif form == FORM_INDUSTRY:
+            exact += _industry_pass(st, rules, deadline, float(time_limit_s), exact_max_orgs)
+        else:
+            exact += _community_pass(st, rules, comm, area_r, deadline, exact_max_orgs)
     units, unit_of = _final_units(st)
-    reason, nxt = _explain(st, unit_of, rules)
+    reason, nxt = _explain(st, unit_of, rules, forms, comm, area_r)
     return SolverResult(units, unit_of, reason, nxt, time.perf_counter() - t0, exact)
 
 
-def _explain(st: State, unit_of: np.ndarray, rules: _Rules) -> tuple[np.ndarray, np.ndarray]:
-    """Reason and next option for every org left out."""
+def _explain(st: State, unit_of: np.ndarray, rules: _Rules, forms: tuple[str, ...], comm: np.ndarray,
+             area_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reason and next option for every org left out, judged by the forms in use and their rules."""
     n = st.x.size
     reason = np.zeros(n, dtype=np.int64)
     nxt = np.zeros(n, dtype=np.int64)
     left = np.flatnonzero(unit_of < 0)
     if left.size == 0:
         return reason, nxt
-    part_total: dict[tuple[int, int], int] = {}
-    for t, g, mm in zip(st.town.tolist(), st.group.tolist(), st.m.tolist()):
-        part_total[(t, g)] = part_total.get((t, g), 0) + mm
+    ind_on, area_on = FORM_INDUSTRY in forms, FORM_COMMUNITY in forms
+    tmat = rules.adj if rules.allow_cross_town else rules.eye_t
+    gmat = rules.sim if rules.allow_similar else rules.eye_g
     tree = cKDTree(np.column_stack([st.x, st.y]))
+    sizes = np.zeros(n, dtype=np.int64)
+    placed = unit_of >= 0
+    sizes[placed] = np.bincount(unit_of[placed])[unit_of[placed]]
 
-    def reach(i: int, tmat, gmat) -> int:
-        near = np.asarray(tree.query_ball_point([st.x[i], st.y[i]], float(st.radius[i])), dtype=np.int64)
-        near = near[near != i]
-        near = near[tmat[st.town[i], st.town[near]] & gmat[st.group[i], st.group[near]]]
-        return int(st.m[i]) + int(st.m[near].sum())
+    def near(i: int, radius: float, tm, gm) -> np.ndarray:
+        out = np.asarray(tree.query_ball_point([st.x[i], st.y[i]], float(radius)), dtype=np.int64)
+        out = out[out != i]
+        return out[tm[st.town[i], st.town[out]] & gm[st.group[i], st.group[out]] & (st.m[out] > 0)]
+
+    def near_area(i: int) -> np.ndarray:
+        radius = st.radius[i] if comm[i] >= 0 else min(st.radius[i], area_r[i])
+        out = near(i, radius, rules.eye_t, np.ones_like(rules.eye_g))
+        return out[comm[out] == comm[i]]
 
     for i in left.tolist():
         if st.m[i] <= 0:
             reason[i] = REASON_ZERO_MEMBER
-        elif part_total[(int(st.town[i]), int(st.group[i]))] < st.min_members:
-            reason[i] = REASON_PARTITION_TOTAL
-        elif reach(i, rules.eye_t, rules.eye_g) < st.min_members:
-            reason[i] = REASON_NEIGHBOURS
         else:
-            reason[i] = REASON_CAPACITY
-        if not rules.allow_similar and rules.has_similar and reach(i, rules.eye_t, rules.sim) >= st.min_members:
+            ind_near = near(i, st.radius[i], tmat, gmat) if ind_on else np.zeros(0, dtype=np.int64)
+            area_near = near_area(i) if area_on else np.zeros(0, dtype=np.int64)
+            reach = int(st.m[i]) + max(int(st.m[ind_near].sum()), int(st.m[area_near].sum()))
+            if reach >= st.min_members:
+                both = np.union1d(ind_near, area_near)
+                free_or_room = both[(unit_of[both] < 0) | (sizes[both] < st.max_units)]
+                reason[i] = REASON_FULL if both.size and free_or_room.size == 0 else REASON_CAPACITY
+            elif ind_on and int(st.m[tmat[st.town[i], st.town] & gmat[st.group[i], st.group]].sum()) < st.min_members:
+                reason[i] = REASON_PARTITION_TOTAL
+            else:
+                reason[i] = REASON_NEIGHBOURS
+        if ind_on and not rules.allow_similar and rules.has_similar and (
+                int(st.m[i]) + int(st.m[near(i, st.radius[i], rules.eye_t, rules.sim)].sum()) >= st.min_members):
             nxt[i] = NEXT_SIMILAR
-        elif (not rules.allow_cross_town and rules.has_adjacent
-              and reach(i, rules.adj, rules.eye_g) >= st.min_members):
+        elif ind_on and not rules.allow_cross_town and rules.has_adjacent and (
+                int(st.m[i]) + int(st.m[near(i, st.radius[i], rules.adj, gmat)].sum()) >= st.min_members):
             nxt[i] = NEXT_CROSS_TOWN
         else:
             nxt[i] = NEXT_INSTRUCTOR
