@@ -2,7 +2,7 @@
 
 Rules (docs/architecture.md):
 
-* the order is core < ingest < location < workspace < assessment < plan < present < pipeline < front ends
+* the order is core < ingest < location < workspace < assessment < store < plan < present < pipeline < front ends
   (cli, ui); a module imports only its own package, ``core`` and packages earlier in that order;
 * no import cycle between modules;
 * the package's own modules are imported at the top of a module, never inside a function;

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 import os
 import sys
 import time
@@ -28,11 +27,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from lianxin_geo.cli.store import db_app, measures_app, round_app
+from lianxin_geo.cli._common import emit_json, err, progress_printer
+from lianxin_geo.cli.store import DbOpt, db_app, measures_app, round_app
 from lianxin_geo.core.distance import load_road_graph
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.files import atomic_path, atomic_write_text, write_csv
-from lianxin_geo.core.jsonable import jsonable
 from lianxin_geo.ingest.boundaries import demo_district, load_boundaries
 from lianxin_geo.ingest.demo import write_demo
 from lianxin_geo.ingest.ledger import read_ledger
@@ -42,11 +41,11 @@ from lianxin_geo.present import export as ex
 from lianxin_geo.present.export import FORMATS
 from lianxin_geo.present.sheets import write_assessment_xlsx
 from lianxin_geo.present.xlsx import Sheet, frame_rows, write_workbook
+from lianxin_geo.store import open_store
 from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, Workspace, load_workspace
 
 __all__ = ["app", "main", "run"]
 
-err = Console(stderr=True, highlight=False)
 
 app = typer.Typer(
     name="lianxin-geo",
@@ -93,6 +92,8 @@ class Inputs:
     boundaries_crs: str = "WGS84"
     policy: Optional[str] = None
     demo: bool = False
+    db: Optional[str] = None
+    round: Optional[str] = None
 
     def given(self) -> dict[str, Path]:
         """The ledger files the user named, by kind."""
@@ -100,7 +101,19 @@ class Inputs:
                                   ("centers", self.centers)) if v is not None}
 
     def workspace(self, *, quiet: bool) -> Workspace:
-        """Read, validate and locate the inputs (progress on stderr unless ``quiet``)."""
+        """Read, validate and locate the inputs, or load the stored round ``--db``/``--round``.
+
+        Progress goes to stderr unless ``quiet``.
+        """
+        if self.round is not None:
+            if self.given() or self.boundaries is not None or self.policy is not None or self.demo:
+                raise LianxinError("--round 从数据库读取已导入的台账：不能同时给出台账文件、--boundaries、--policy "
+                                   "或 --demo（轮次已保存了它们）")
+            _progress(quiet)(f"读取数据库中的轮次 {self.round}")
+            with open_store(self.db) as store:
+                return store.load_round(self.round)
+        if self.db is not None:
+            raise LianxinError("给出了 --db 但没有 --round：请用 --round 指定要使用的轮次（lianxin-geo round list 查看）")
         return load_workspace(orgs=self.orgs, buildings=self.buildings, parks=self.parks, centers=self.centers,
                               boundaries=self.boundaries, policy=self.policy, boundaries_crs=self.boundaries_crs,
                               demo_orgs=DEFAULT_DEMO_ORGS, demo=True if self.demo else None,
@@ -124,6 +137,9 @@ _INPUT_OPTIONS: dict[str, tuple[Any, Any]] = {
     "demo": (Annotated[bool, typer.Option(
         "--demo", help="未提供的台账用内置顺义演示数据（合成）补齐；缺省时只要提供了任一台账，其余台账按空表处理"
         " / fill the ledgers not given with the synthetic Shunyi demo")], False),
+    "db": (DbOpt, None),
+    "round": (Annotated[Optional[str], typer.Option(
+        "--round", help="使用数据库中已导入的轮次代替台账文件 / use a stored round instead of ledger files")], None),
 }
 ALL_INPUTS = tuple(f.name for f in fields(Inputs))
 
@@ -171,31 +187,8 @@ NewSitesOpt = Annotated[int, typer.Option("--new-sites", help="建议新增阵�
 Gcj02Opt = Annotated[bool, typer.Option("--gcj02", help="另存一份 GCJ-02 坐标的图层 / also write a GCJ-02 copy")]
 
 
-def _progress(quiet: bool) -> Callable[..., None]:
-    """A progress callback for the API, ``progress(message, fraction=None)``, drawing a bar line on stderr.
-
-    One line per step (no cursor tricks), so the output reads the same in a terminal, a log file or a
-    scheduled task.
-    """
-
-    def report(message: str, fraction: float | None = None, *_a: Any, **_k: Any) -> None:
-        if quiet:
-            return
-        message = escape(str(message))
-        if isinstance(fraction, (int, float)) and not isinstance(fraction, bool):
-            f = min(max(float(fraction), 0.0), 1.0)
-            filled = int(round(20 * f))
-            bar = "█" * filled + "░" * (20 - filled)
-            err.print(f"[dim]{bar} {100 * f:3.0f}%  {message}[/dim]", markup=True, highlight=False)
-        else:
-            err.print(f"[dim]…  {message}[/dim]", markup=True, highlight=False)
-
-    return report
-
-
-def _emit_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(jsonable(doc), ensure_ascii=False, indent=2, allow_nan=False))
-    sys.stdout.write("\n")
+_progress = progress_printer
+_emit_json = emit_json
 
 
 def _notes(ws: Workspace) -> None:
@@ -279,7 +272,7 @@ def validate(
 
 # ----------------------------------------------------------------- locate, assess
 @app.command()
-@with_inputs("orgs", "buildings", "parks", "boundaries", "boundaries_crs", "demo")
+@with_inputs("orgs", "buildings", "parks", "boundaries", "boundaries_crs", "demo", "db", "round")
 def locate(
     inputs: Inputs = Inputs(),
     out: Annotated[Optional[Path], typer.Option("--out", help="输出 .geojson/.gpkg/.csv/.xlsx / output file")] = None,
@@ -317,7 +310,7 @@ def _write_located(ws: Workspace, out: Path) -> None:
 
 
 @app.command()
-@with_inputs("orgs", "centers", "buildings", "parks", "boundaries", "boundaries_crs", "policy", "demo")
+@with_inputs("orgs", "centers", "buildings", "parks", "boundaries", "boundaries_crs", "policy", "demo", "db", "round")
 def assess(
     inputs: Inputs = Inputs(),
     per_org: Annotated[bool, typer.Option("--per-org", help="xlsx 中加入一企一表/一社一表 / add per-org cards")] = False,
