@@ -7,6 +7,7 @@ what you change). Tests that load the full 5,000-org demo are marked ``slow``.
 
 from __future__ import annotations
 
+import os
 from typing import Sequence
 
 import geopandas as gpd
@@ -69,3 +70,13 @@ def demo_ws():
     from lianxin_geo.workspace import load_workspace
 
     return load_workspace(demo_orgs=600)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_database(tmp_path_factory):
+    """Every test process gets its own default database (``LIANXIN_DB``): the app and the CLI never create
+    ``./lianxin.db`` in the checkout, and parallel workers never share a file. A test that wants its own database
+    sets ``LIANXIN_DB`` or passes ``--db``."""
+    if "LIANXIN_DB" not in os.environ:
+        os.environ["LIANXIN_DB"] = str(tmp_path_factory.mktemp("default_db") / "lianxin.db")
+    yield

@@ -19,7 +19,8 @@ from typing import Any, Iterable, Mapping
 from lianxin_geo.core.district import District
 from lianxin_geo.present.style import RATE_BANDS, RATE_MISSING, STATUS_COLORS, esc
 
-__all__ = ["LEGEND_TITLES", "legend_rows", "legend_control", "town_labels", "map_chrome", "LABEL_LAYER_NAME"]
+__all__ = ["LEGEND_TITLES", "legend_rows", "legend_control", "town_labels", "map_chrome", "LABEL_LAYER_NAME",
+           "CHANGE_BANDS", "change_color", "change_layer"]
 
 #: Layer key -> the legend's heading for it.
 LEGEND_TITLES: dict[str, str] = {
@@ -32,9 +33,18 @@ LEGEND_TITLES: dict[str, str] = {
     "routes": "指导员路线",
     "gaps": "覆盖缺口",
     "sites": "建议新增阵地",
+    "change": "组织覆盖率变化（两轮之间）",
 }
 
 LABEL_LAYER_NAME = "镇街名称"
+
+#: ``(lower bound in percentage points, colour, label)`` of a rate's change between two rounds, best first.
+CHANGE_BANDS: tuple[tuple[float, str, str], ...] = (
+    (5.0, "#1a9641", "提升 5 个百分点以上"),
+    (0.0, "#a6d96a", "提升 0–5 个百分点（含持平）"),
+    (-5.0, "#fdae61", "下降 0–5 个百分点"),
+    (float("-inf"), "#d7191c", "下降 5 个百分点以上"),
+)
 
 _DOT = ('<span style="display:inline-block;width:10px;height:10px;border-radius:5px;background:{c};'
         'border:1px solid {b};margin-right:4px;vertical-align:middle"></span>')
@@ -72,6 +82,10 @@ def legend_rows(layers: Iterable[str], *, target: float | None = None,
                     continue
                 n = f"（{int(counts[status]):,} 个）" if status in counts else ""
                 rows.append((_DOT.format(c=color, b="#ffffff"), esc(status + n)))
+        elif key == "change":
+            for _, color, label in CHANGE_BANDS:
+                rows.append((_BOX.format(c=color), esc(label)))
+            rows.append((_BOX.format(c=RATE_MISSING), esc("无数据（新增或撤并的镇街）")))
         elif key == "buildings":
             rows.append((_DOT.format(c="#8c6d31", b="#ffffff"), esc("商务楼宇")))
         elif key == "parks":
@@ -156,3 +170,39 @@ def map_chrome() -> Any:
     el = MacroElement()
     el._template = Template(tpl)
     return el
+
+
+def change_color(delta_pp: float | None) -> str:
+    """The colour of a change of a rate (percentage points) between two rounds (:data:`CHANGE_BANDS`)."""
+    if delta_pp is None or delta_pp != delta_pp:
+        return RATE_MISSING
+    for bound, color, _ in CHANGE_BANDS:
+        if delta_pp >= bound:
+            return color
+    return CHANGE_BANDS[-1][1]
+
+
+def change_layer(district: District, rates: Mapping[str, tuple[float | None, float | None]], *,
+                 name: str = "组织覆盖率变化", show: bool = True) -> Any:
+    """Towns coloured by the change of a rate between two rounds.
+
+    ``rates`` maps a town code to ``(from, to)`` shares (0–1, ``None`` when the town had no figure).
+    """
+    import folium
+
+    feats = []
+    for row in district.jurisdictions.itertuples(index=False):
+        a, b = rates.get(str(row.code), (None, None))
+        delta = None if a is None or b is None else (b - a) * 100
+        props = {"name": esc(row.name), "from": "—" if a is None else f"{a:.1%}", "to": "—" if b is None else f"{b:.1%}",
+                 "delta": "—" if delta is None else f"{delta:+.1f} 个百分点", "_fill": change_color(delta)}
+        feats.append({"type": "Feature", "geometry": row.geometry.__geo_interface__, "properties": props})
+    group = folium.FeatureGroup(name=name, show=show, overlay=True, control=True)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats}, name=name,
+        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#444444", "weight": 1.2,
+                                  "fillOpacity": 0.6},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "delta"], aliases=["乡镇/街道", "变化"]),
+        popup=folium.GeoJsonPopup(fields=["name", "from", "to", "delta"], aliases=["名称", "上轮", "本轮", "变化"]),
+    ).add_to(group)
+    return group

@@ -1,7 +1,7 @@
 """Streamlit pages of lianxin-geo (thin front end over the workspace, the pipeline and the presenters).
 
 One module per page (``overview``, ``data``, ``joint``, ``routes``, ``coverage``,
-``exports``), each with a ``render()`` function and runnable as a Streamlit page
+``progress``, ``exports``), each with a ``render()`` function and runnable as a Streamlit page
 file. Every page starts with :func:`~lianxin_geo.ui.widgets.preamble`; session
 inputs (:class:`~lianxin_geo.ui.state.Source`) and cached results live in
 :mod:`~lianxin_geo.ui.state`; host, folder and upload safety in :mod:`~lianxin_geo.ui.serving`.
@@ -24,5 +24,6 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("joint.py", "联建方案", ":material/hub:", "joint"),
     ("routes.py", "指导员路线", ":material/route:", "routes"),
     ("coverage.py", "阵地与覆盖", ":material/location_on:", "coverage"),
+    ("progress.py", "进展", ":material/timeline:", "progress"),
     ("exports.py", "导出", ":material/download:", "exports"),
 )

@@ -7,6 +7,8 @@ Uploads go to this session's private folder (see :mod:`lianxin_geo.ui.state`). T
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import pandas as pd
 import streamlit as st
 
@@ -83,9 +85,68 @@ def _inputs_form() -> None:
         state.set_policy_source(None)
 
 
+def _default_round_name(today: _dt.date) -> str:
+    """``YYYY-MM`` of the ledger refresh this import most likely belongs to (the month itself)."""
+    return f"{today.year}-{today.month:02d}"
+
+
+def _rounds_form() -> None:
+    """Choose the data the pages work on: the loaded files, or a round stored in the database."""
+    st.subheader("台账轮次（数据库）")
+    try:
+        store = state.store()
+        rounds = store.rounds()
+    except LianxinError as exc:
+        st.error(f"无法打开数据库：{exc}")
+        return
+    st.caption(f"数据库：{widgets.markdown_text(state.db_url_display())}（命令行 --db 或环境变量 LIANXIN_DB 可改）")
+    cur = state.chosen_round()
+    options = ["（当前载入的文件）"] + [r.name for r in rounds]
+    index = options.index(cur[1]) if cur is not None and cur[1] in options else 0
+    pick = st.selectbox("各页面使用的数据", options, index=index, key="round_pick",
+                        help="选择一个已保存的轮次后，总览、联建、路线、阵地与导出各页都基于该轮次")
+    want = None if pick == options[0] else next(r for r in rounds if r.name == pick)
+    if (want is None) != (cur is None) or (want is not None and cur is not None and want.id != cur[2]):
+        state.choose_round(want)
+        st.rerun()
+
+
+def _save_round(ws) -> None:
+    """Store the loaded files as a round (one transaction; refused when the name exists unless replaced)."""
+    if state.chosen_round() is not None:
+        return
+    with st.form("save_round"):
+        st.markdown("**保存为台账轮次**：把当前载入并校验过的台账、定位结果、评估结果和政策配置存入数据库，"
+                    "之后可在“进展”页比较各轮、跟踪一企一策措施。轮次导入后不可修改。")
+        c = st.columns([2, 1, 1])
+        name = c[0].text_input("轮次名称", value=_default_round_name(_dt.date.today()), key="round_name")
+        replace = c[1].checkbox("替换同名轮次", key="round_replace", help="旧轮次保留在历史中")
+        go = c[2].form_submit_button("保存为台账轮次", type="primary")
+    if not go:
+        return
+    if ws.is_demo:
+        st.warning("当前是演示数据（合成）：保存的轮次会标明为演示数据。")
+    bar = st.progress(0.0, text="正在保存…")
+    given = {k: s.path for k, s in state.sources().items() if s is not None}
+    try:
+        info = state.store().import_round(name, ws, replace=replace, files=given,
+                                          progress=lambda msg, frac=None: bar.progress(
+                                              min(max(float(frac or 0.0), 0.0), 1.0), text=str(msg)))
+    except LianxinError as exc:
+        bar.empty()
+        st.error(str(exc))
+        return
+    bar.empty()
+    made = info.measures or {}
+    st.success(f"已保存轮次 {info.name}：{info.orgs:,} 个组织；新建措施 {made.get('created', 0):,} 条，"
+               f"结转 {made.get('carried', 0):,} 条，可销号 {made.get('closable', 0):,} 条。")
+
+
 def render() -> None:
     """Draw the page."""
     ws = widgets.preamble("数据", inputs_form=_inputs_form).ws
+    _rounds_form()
+    _save_round(ws)
     given = state.sources()
     st.subheader("已载入")
     rows = []

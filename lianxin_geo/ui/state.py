@@ -31,6 +31,7 @@ from lianxin_geo.assessment import Assessment
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.policy import Profile
 from lianxin_geo.pipeline import run_assessment, run_coverage, run_joint, run_routes
+from lianxin_geo.store import RoundInfo, Store, open_store, resolve_url
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
@@ -44,18 +45,24 @@ __all__ = [
     "PlanRun",
     "Source",
     "assessment",
+    "choose_round",
+    "chosen_round",
     "coverage_plan",
+    "db_url",
+    "db_url_display",
     "init_state",
     "joint_plan",
     "kept_plans",
     "policy_source",
     "reset_sources",
+    "round_workspace",
     "route_plan",
     "save_upload",
     "set_demo",
     "set_policy_source",
     "set_sources",
     "sources",
+    "store",
     "use_demo",
     "workspace",
     "workspace_key",
@@ -155,6 +162,7 @@ def init_state() -> None:
     ss.setdefault("boundaries_crs", "WGS84")
     ss.setdefault("plans", {})
     ss.setdefault("demo", False)
+    ss.setdefault("round", None)  # (database URL, round name, round id) of the stored round in use, or None
 
 
 def sources() -> dict[str, Source | None]:
@@ -236,11 +244,54 @@ def _drop_missing() -> list[str]:
 
 
 # ---------------------------------------------------------------- workspace
+def db_url() -> str:
+    """The database the app works with: ``$LIANXIN_DB``, else ``./lianxin.db`` (as the CLI's ``--db`` default)."""
+    return str(resolve_url(None).render_as_string(hide_password=False))
+
+
+@st.cache_resource(show_spinner="正在打开数据库…", max_entries=4)
+def _open(url: str) -> Store:
+    return open_store(url)
+
+
+def store() -> Store:
+    """The app's database (opened once per server, created or upgraded on first use)."""
+    return _open(db_url())
+
+
+def db_url_display() -> str:
+    """The database as it may be shown: the SQLite file, or the PostgreSQL URL without its password."""
+    url = resolve_url(None)
+    return str(url.database) if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+
+
+def round_workspace(name: str) -> Workspace:
+    """The workspace of the stored round ``name`` (cached on the database, the name and the round's id)."""
+    info = store().round_info(name)
+    return _load_round(("round", db_url(), info.name, int(info.id), 0))
+
+
+def chosen_round() -> tuple[str, str, int] | None:
+    """``(database URL, round name, round id)`` of the stored round the pages work on, or ``None`` (the loaded files)."""
+    init_state()
+    return st.session_state["round"]
+
+
+def choose_round(info: RoundInfo | None) -> None:
+    """Work on a stored round (``None``: on the loaded files again); plans of the previous data are dropped."""
+    init_state()
+    st.session_state["round"] = None if info is None else (db_url(), info.name, int(info.id))
+    st.session_state["plans"] = {}
+
+
 def workspace_key() -> tuple:
     """What identifies the loaded workspace: content hashes of every input, the profile, datum, demo fill-in and
-    demo size (last)."""
+    demo size (last); for a stored round, the database, the round and its id (a replaced round has a new id)."""
     init_state()
     ss = st.session_state
+    if ss["round"] is not None:
+        url, name, rid = ss["round"]
+        return ("round", url, name, rid, 0)
     pol = ss["policy_file"]
     policy = ("file", pol.sha256) if pol is not None else ("name", ss["policy"])
     demo_n = int(os.environ.get(_DEMO_ORGS_ENV, "0") or 0)
@@ -257,13 +308,21 @@ def _load(key: tuple, _paths: Mapping[str, str | None], _policy: str | None, bou
                           demo=True if demo else None)
 
 
+@st.cache_resource(show_spinner="正在从数据库读取台账轮次…", max_entries=4)
+def _load_round(key: tuple) -> Workspace:
+    _, url, name, _rid, _ = key
+    return _open(url).load_round(name)
+
+
 def workspace() -> Workspace:
-    """The session's workspace (cached on content hashes and the profile).
+    """The session's workspace (cached on content hashes and the profile), or the chosen stored round.
 
     An input whose file is gone is dropped with a warning (its layer is empty, or the demo when no ledger is
     left or the user asked for the demo).
     """
     init_state()
+    if st.session_state["round"] is not None:
+        return _load_round(workspace_key())
     gone = _drop_missing()
     if gone:
         st.warning("以下文件已随上一次会话结束被删除，请在“数据”页重新上传：" + "、".join(gone))

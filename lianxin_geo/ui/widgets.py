@@ -89,6 +89,10 @@ def preamble(title: str, *, map_key: str | None = None, inputs_form: Callable[[]
         st.info("请在“数据”页检查或更换文件，或点击“恢复为演示数据”。")
         st.stop()
     banner(ws)
+    chosen = state.chosen_round()
+    if chosen is not None:
+        st.info(f"当前使用数据库中的台账轮次 **{markdown_text(chosen[1])}**（在“数据”页可改回当前载入的文件）。",
+                icon="🗂️")
     return Page(ws=ws, map=_map_sidebar(ws, key=map_key) if map_key else None)
 
 
