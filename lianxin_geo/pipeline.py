@@ -13,6 +13,7 @@ joint units: every front end calls it.
 
 from __future__ import annotations
 
+import datetime as _dt
 import inspect
 import os
 import time
@@ -42,10 +43,11 @@ __all__ = ["Plans", "run_assessment", "run_joint", "run_routes", "run_coverage",
 Progress = Callable[..., None] | None
 
 
-def run_assessment(ws: Workspace) -> Assessment:
-    """Assess every organization of the workspace."""
+def run_assessment(ws: Workspace, *, assessed_on: _dt.date | None = None) -> Assessment:
+    """Assess every organization of the workspace (``assessed_on``: the date the 一企一策 due dates count from;
+    default today)."""
     return assess(ws.orgs, centers=ws.centers, parks=ws.parks, buildings=ws.buildings, district=ws.district,
-                  profile=ws.profile)
+                  profile=ws.profile, assessed_on=assessed_on)
 
 
 def _orgs_with_action(assessment: Assessment, action: str) -> set[str]:

@@ -23,7 +23,7 @@ def cases(demo: Path) -> dict[str, list[str]]:
     return {
         "validate": ["validate", str(DATA / "orgs_problems.csv"), "--json"],
         "locate": ["locate", "--orgs", str(DATA / "orgs_problems.csv"), "--json"],
-        "assess": ["assess", *ledgers, "--json"],
+        "assess": ["assess", *ledgers, "--date", "2026-11-30", "--json"],
         "joint": ["plan", "joint", *ledgers, "--json"],
         "routes": ["plan", "routes", *ledgers, "--time-limit", "1", "--json"],
         "coverage": ["plan", "coverage", *ledgers, "--new-sites", "3", "--json"],

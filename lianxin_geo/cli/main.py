@@ -12,6 +12,7 @@ apostrophe (:func:`lianxin_geo.core.files.write_csv`).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import inspect
 import os
@@ -218,12 +219,15 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
     orgs: Annotated[int, typer.Option("--orgs", help="组织数量 / number of organizations", min=1)] = 5000,
     seed: SeedOpt = 20170602,
+    round_: Annotated[Optional[str], typer.Option(
+        "--round", help="台账轮次，如 2026-11（由第一轮 2026-06 逐轮演化：注销、新成立、组建党组织、人数变化）"
+                        " / ledger round, evolved from the first")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """写出完整的演示数据集（合成台账 + 示意边界）/ write a complete synthetic demo dataset."""
     t0 = time.perf_counter()
-    files = write_demo(out, n_orgs=orgs, seed=seed, progress=_progress(json_))
-    doc = {"out": str(out), "orgs": orgs, "seed": seed, "files": {k: str(v) for k, v in files.items()},
+    files = write_demo(out, n_orgs=orgs, seed=seed, round=round_, progress=_progress(json_))
+    doc = {"out": str(out), "orgs": orgs, "seed": seed, "round": round_, "files": {k: str(v) for k, v in files.items()},
            "seconds": round(time.perf_counter() - t0, 3), "note": "演示数据（合成）/ 示意边界"}
     if json_:
         _emit_json(doc)
@@ -316,10 +320,12 @@ def assess(
     per_org: Annotated[bool, typer.Option("--per-org", help="xlsx 中加入一企一表/一社一表 / add per-org cards")] = False,
     json_: JsonOpt = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="统计表 .xlsx / statistics workbook")] = None,
+    on: Annotated[Optional[str], typer.Option(
+        "--date", help="评估日期 YYYY-MM-DD（一企一策期限由此推算；缺省为今天）/ assessment date (default today)")] = None,
 ) -> None:
     """评估每个组织的覆盖状态与应办事项，计算覆盖率、阵地达标、经费 / assess coverage, rates, venues, funding."""
     ws = inputs.workspace(quiet=json_)
-    a = run_assessment(ws)
+    a = run_assessment(ws, assessed_on=_date(on))
     if out is not None:
         write_assessment_xlsx(a, out, per_org=per_org, notes=ws.data_notes)
     doc = a.to_json()
@@ -332,6 +338,16 @@ def assess(
                 f"阵地未达标镇街 {sum(1 for v in d.get('venues', []) if not v.get('compliant'))} 个")
 
     _finish(ws, doc, json_, [out] if out is not None else [], summary)
+
+
+def _date(text: str | None) -> dt.date | None:
+    """``--date`` as a date (``None``: today, decided by the assessment)."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise LianxinError(f"日期 {text!r} 无法识别：请写成 YYYY-MM-DD，如 2026-11-30") from None
 
 
 # ----------------------------------------------------------------- plan
