@@ -25,7 +25,8 @@ def ws():
                                   ("110113002", XSS + "镇", "镇", (116.6, 40.0, 116.7, 40.1))])
     orgs = pd.DataFrame({"id": ["O0", "O1", "O2"], "name": ["甲", "乙", "丙"], "lon": [116.55, 116.65, 116.66],
                          "lat": [40.05, 40.05, 40.06], "jurisdiction_code": ["110113001", "110113002", "110113002"],
-                         "party_status": ["单独建立", "单独建立", "未建立"], "members": [5, 4, 0]})
+                         "party_status": ["单独建立", "单独建立", "未建立"], "members": [5, 4, 0],
+                         "precision": ["coordinates", "building", "coordinates"]})
     centers = pd.DataFrame({"id": ["C1"], "name": ["中心"], "lon": [116.6], "lat": [40.05], "level": ["镇级"],
                             "floor_area": [1300.0]})
     return types.SimpleNamespace(district=district, orgs=orgs, buildings=pd.DataFrame(), parks=pd.DataFrame(),
@@ -85,3 +86,9 @@ def test_html_export_opens_with_boundaries_and_coverage_only():
     from lianxin_geo.present.export import HTML_SHOWN_LAYERS
 
     assert set(HTML_SHOWN_LAYERS) == {"boundaries", "centers", "gaps", "sites"}
+
+
+def test_popups_name_the_precision_in_chinese(ws):
+    html = maps.map_html(maps.build_map(ws, layers=("orgs",), labels=False))
+    assert "台账坐标" in html or json.dumps("台账坐标")[1:-1] in html
+    assert '"precision": "coordinates"' not in html

@@ -41,6 +41,7 @@ __all__ = [
     "SIX_HAS",
     "FIVE_CLEAR",
     "PRECISIONS",
+    "PRECISION_NAMES",
     "DEMO_FLAG",
     "DEMO_NOTE",
     "APPROX_NOTE",
@@ -107,6 +108,9 @@ FIVE_CLEAR: dict[str, str] = {
 
 #: Location precision levels, best first.
 PRECISIONS: tuple[str, ...] = ("coordinates", "building", "park", "community", "town", "none")
+#: How each precision level is named to users.
+PRECISION_NAMES: dict[str, str] = {"coordinates": "台账坐标", "building": "按楼宇定位", "park": "按园区定位",
+                                   "community": "按社区（村）定位", "town": "按镇街驻地定位", "none": "未定位"}
 
 DEMO_FLAG = "演示数据（合成）"
 DEMO_NOTE = "演示数据（合成），非真实台账 / synthetic demo data, not a real ledger"

@@ -17,6 +17,7 @@ import pandas as pd
 
 from lianxin_geo.core import crs as _crs
 from lianxin_geo.core.district import District
+from lianxin_geo.core.model import PRECISION_NAMES
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
@@ -247,7 +248,7 @@ def orgs_layer(orgs: pd.DataFrame, *, status: pd.Series | None = None, basemap: 
     cols = {
         "name": col("name"), "town": col("jurisdiction_name"), "kind": col("kind"), "industry": col("industry"),
         "members": col("members"), "employees": col("employees"), "party": col("party_status"),
-        "precision": col("precision"), "id": col("id"),
+        "precision": [PRECISION_NAMES.get(str(v), v) for v in col("precision")], "id": col("id"),
     }
     sts = st.reindex(orgs.index).tolist() if len(orgs) else []
     feats = []

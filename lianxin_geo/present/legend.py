@@ -122,9 +122,10 @@ def legend_control(layers: Iterable[str], *, target: float | None = None,
         f'<div class="lx-legend-group"><b>{head}</b>'
         + "".join(f"<div>{sym}{label}</div>" for sym, label in rows) + "</div>"
         for head, rows in groups)
-    tpl = ("{% macro html(this, kwargs) %}<div class=\"lx-legend\" style=\"position:absolute;top:10px;left:50px;"
-           "z-index:1000;background:rgba(255,255,255,.92);padding:4px 8px;font:12px sans-serif;border-radius:4px;"
-           "max-height:70%;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)\">" + body
+    # bottom left, under the popups (Leaflet's popup pane is z-index 700): an open card is never hidden by it
+    tpl = ("{% macro html(this, kwargs) %}<div class=\"lx-legend\" style=\"position:absolute;bottom:24px;left:8px;"
+           "z-index:640;background:rgba(255,255,255,.92);padding:4px 8px;font:12px sans-serif;border-radius:4px;"
+           "max-height:55%;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)\">" + body
            + "</div>{% endmacro %}")
     el = MacroElement()
     el._template = Template(tpl)
