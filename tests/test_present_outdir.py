@@ -94,11 +94,13 @@ def test_workbook_writer_leaves_no_partial_file(tmp_path, monkeypatch):
     write_workbook(target, [Sheet(name="a", headers=["x"], rows=[[1]])])
     before = target.read_bytes()
 
-    def broken(self):
-        self._archive.writestr("xl/half.xml", b"<half")
+    import xlsxwriter
+
+    def broken(self):  # the zip is half written when the disk fills
+        self.filename.write(b"PK\x03\x04 half")
         raise OSError("disk full")
 
-    monkeypatch.setattr("lianxin_geo.present.xlsx._InMemoryWriter.write_data", broken)
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", broken)
     with pytest.raises(OSError):
         write_workbook(target, [Sheet(name="b", headers=["y"], rows=[[2]])])
     assert target.read_bytes() == before

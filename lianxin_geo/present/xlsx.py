@@ -1,50 +1,38 @@
-"""A small, safe .xlsx writer on openpyxl, used by every export.
+"""A small, safe, fast .xlsx writer (XlsxWriter, streaming rows), used by every export.
 
 * Chinese title row, note rows (e.g. the synthetic-data flag), optional grouped
   header row, a bold frozen header row, column widths fitted to the content
   (CJK characters count double), numbers written as numbers.
-* Formula-injection guard: every text cell that starts with ``=``, ``+``, ``-``,
-  ``@``, tab, CR or LF is written as a *string* cell (``data_type = "s"``) with
-  Excel's ``quotePrefix`` style, so neither Excel, WPS nor LibreOffice will ever
-  evaluate it; the text itself is kept unchanged (an export → import round trip
-  loses nothing). Control characters that the xlsx format forbids are removed.
-* The workbook is written under a temporary name and renamed when complete: an
-  interrupted export never leaves a truncated file under the final name. Its
-  worksheets are serialised in memory (openpyxl would put each one in a file of
-  the system's temporary folder, which a killed process leaves behind).
+* Formula-injection guard: every text is written as a *string* cell (the workbook
+  never converts strings to formulas, numbers or links), and text that starts with
+  ``=``, ``+``, ``-``, ``@``, tab, CR or LF also gets Excel's quote prefix, so neither
+  Excel, WPS nor LibreOffice will ever evaluate it; the text itself is kept unchanged
+  (an export → import round trip loses nothing). Control characters that the xlsx
+  format forbids are removed, and a carriage return is written as a line feed.
+* The workbook is built in memory (XlsxWriter's ``in_memory``: no file in the system's
+  temporary folder) and written under a temporary name, then renamed: an interrupted
+  export never leaves a truncated file under the final name.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import math
 import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._writer import WorksheetWriter
-from openpyxl.writer.excel import ExcelWriter
 
 from lianxin_geo.core.files import DANGEROUS_PREFIXES, atomic_path, is_dangerous
 
 __all__ = ["Sheet", "write_workbook", "cell_value", "is_dangerous", "frame_rows", "DANGEROUS_PREFIXES"]
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_GROUP_FILL = PatternFill("solid", fgColor="BDD7EE")
-_THIN = Side(style="thin", color="999999")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 @dataclass
@@ -106,20 +94,6 @@ def cell_value(value: Any) -> Any:
     return str(value)
 
 
-def _put(ws: Any, row: int, col: int, value: Any) -> Any:
-    value = cell_value(value)
-    cell = ws.cell(row=row, column=col)
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.value = value
-        if is_dangerous(value):
-            cell.data_type = "s"  # a string cell, never a formula
-            cell.quotePrefix = True
-    else:
-        cell.value = value
-    return cell
-
-
 def _display_width(value: Any) -> float:
     if value is None:
         return 0
@@ -148,85 +122,138 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-class _InMemoryWriter(ExcelWriter):
-    """openpyxl's workbook writer with every worksheet serialised in memory instead of a temporary file."""
-
-    def write_worksheet(self, ws: Any) -> None:  # mirrors ExcelWriter.write_worksheet (openpyxl 3.1)
-        ws._drawing = SpreadsheetDrawing()
-        ws._drawing.charts = ws._charts
-        ws._drawing.images = ws._images
-        writer = WorksheetWriter(ws, out=io.BytesIO())
-        writer.write()
-        ws._rels = writer._rels
-        self._archive.writestr(ws.path[1:], writer.read())
-        self.manifest.append(ws)
+_BASE = {"font_name": "等线", "font_size": 11}
+_STYLES: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"},
+    "note": {"italic": True, "font_color": "#555555"},
+    "note_demo": {"italic": True, "font_color": "#C00000"},
+    "group": {"bold": True, "bg_color": "#BDD7EE", "align": "center", "valign": "vcenter", "text_wrap": True,
+              "border": 1, "border_color": "#999999"},
+    "header": {"bold": True, "bg_color": "#DDEBF7", "align": "center", "valign": "vcenter", "text_wrap": True,
+               "border": 1, "border_color": "#999999"},
+}
 
 
-def _save(wb: Workbook, path: Path) -> None:
-    wb.properties.modified = _dt.datetime.now(tz=_dt.timezone.utc).replace(tzinfo=None)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        _InMemoryWriter(wb, archive).write_data()
+class _Formats:
+    """XlsxWriter formats of one workbook, made once each (a text cell that looks like a formula gets the
+    ``quote_prefix`` variant of its style)."""
+
+    def __init__(self, book: Any) -> None:
+        self._book = book
+        self._made: dict[tuple[str, str | None, bool], Any] = {}
+
+    def get(self, style: str = "", number_format: str | None = None, quote: bool = False) -> Any:
+        key = (style, number_format, quote)
+        if key not in self._made:
+            props = dict(_BASE, **_STYLES.get(style, {}))
+            if number_format:
+                props["num_format"] = number_format
+            if quote:
+                props["quote_prefix"] = True
+            self._made[key] = self._book.add_format(props)
+        return self._made[key]
+
+
+def _text(value: str) -> str:
+    """Cell text: characters the format forbids removed; a carriage return becomes a line feed (both are a line
+    break in a cell, and a CR would be stored as the escape ``_x000D_``, which not every reader decodes)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _put(ws: Any, fmts: _Formats, row: int, col: int, value: Any, style: str = "",
+         number_format: str | None = None) -> Any:
+    """Write one cell (0-based row/column) and return the value written.
+
+    Text is always written as a string cell (never parsed as a formula, a number or a URL); text that a
+    spreadsheet would run as a formula also carries Excel's quote prefix, so a later edit cannot turn it into
+    one either. Characters the xlsx format forbids are removed.
+    """
+    value = cell_value(value)
+    if value is None:
+        if style:
+            ws.write_blank(row, col, None, fmts.get(style))
+        return None
+    if isinstance(value, str):
+        value = _text(value)
+        ws.write_string(row, col, value, fmts.get(style, None, is_dangerous(value)))
+    elif isinstance(value, (_dt.datetime, _dt.date)):
+        ws.write_datetime(row, col, value if isinstance(value, _dt.datetime) else
+                          _dt.datetime.combine(value, _dt.time()), fmts.get(style, number_format or "yyyy-mm-dd"))
+    else:
+        ws.write_number(row, col, value, fmts.get(style, number_format))
+    return value
+
+
+def _write_sheet(book: Any, fmts: _Formats, name: str, spec: Sheet) -> None:
+    ws = book.add_worksheet(name)
+    ncol = max(1, len(spec.headers))
+    r = 0
+    if spec.title:
+        if ncol > 1:
+            title = _text(str(spec.title))
+            ws.merge_range(r, 0, r, ncol - 1, title, fmts.get("title", None, is_dangerous(title)))
+        else:
+            _put(ws, fmts, r, 0, spec.title, "title")
+        ws.set_row(r, 24)
+        r += 1
+    for note in spec.notes:
+        _put(ws, fmts, r, 0, note, "note_demo" if "演示" in str(note) else "note")
+        r += 1
+    if spec.header_groups:
+        col = 0
+        for label, span in spec.header_groups:
+            if span > 1:
+                text = _text(str(label))
+                ws.merge_range(r, col, r, col + span - 1, text, fmts.get("group", None, is_dangerous(text)))
+            else:
+                _put(ws, fmts, r, col, label, "group")
+            col += span
+        r += 1
+    header_row = r
+    for j, h in enumerate(spec.headers):
+        _put(ws, fmts, r, j, h, "header")
+    widths = [_display_width(h) for h in spec.headers] or [8.0]
+    r += 1
+    formats = dict(spec.number_formats)
+    nw = len(widths)
+    for row in spec.rows:
+        for j, v in enumerate(row):
+            written = _put(ws, fmts, r, j, v, "", formats.get(j))
+            if j < nw:
+                w = _display_width(written)
+                if w > widths[j]:
+                    widths[j] = w
+        r += 1
+    ws.freeze_panes(header_row + 1, 0)
+    final = list(spec.widths) if spec.widths is not None else [min(50.0, max(6.0, w + 2)) for w in widths]
+    for j, w in enumerate(final):
+        ws.set_column(j, j, w)
+
+
+def _save(sheets: Sequence[Sheet], stream: Any) -> None:
+    """Serialise the workbook into ``stream`` entirely in memory (no temporary file or folder)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(stream, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "nan_inf_to_errors": False})
+    book.set_properties({"created": _dt.datetime.now(tz=_dt.timezone.utc).replace(tzinfo=None)})
+    fmts = _Formats(book)
+    used: set[str] = set()
+    for spec in sheets:
+        _write_sheet(book, fmts, _sheet_name(spec.name, used), spec)
+    if not sheets:
+        book.add_worksheet("空")
+    book.close()
 
 
 def write_workbook(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> Path:
-    """Write ``sheets`` to an .xlsx file at ``path`` and return the path."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    used: set[str] = set()
-    for spec in sheets:
-        ws = wb.create_sheet(_sheet_name(spec.name, used))
-        ncol = max(1, len(spec.headers))
-        r = 1
-        if spec.title:
-            c = _put(ws, r, 1, spec.title)
-            c.font = Font(bold=True, size=14)
-            c.alignment = Alignment(horizontal="center", vertical="center")
-            if ncol > 1:
-                ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncol)
-            ws.row_dimensions[r].height = 24
-            r += 1
-        for note in spec.notes:
-            c = _put(ws, r, 1, note)
-            c.font = Font(italic=True, color="C00000" if "演示" in str(note) else "555555")
-            c.alignment = Alignment(wrap_text=False)
-            r += 1
-        if spec.header_groups:
-            col = 1
-            for label, span in spec.header_groups:
-                c = _put(ws, r, col, label)
-                c.font = Font(bold=True)
-                c.fill = _GROUP_FILL
-                c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-                c.border = _BORDER
-                if span > 1:
-                    ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + span - 1)
-                col += span
-            r += 1
-        header_row = r
-        for j, h in enumerate(spec.headers, start=1):
-            c = _put(ws, r, j, h)
-            c.font = Font(bold=True)
-            c.fill = _HEADER_FILL
-            c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            c.border = _BORDER
-        widths = [_display_width(h) for h in spec.headers] or [8.0]
-        r += 1
-        for row in spec.rows:
-            for j, v in enumerate(row, start=1):
-                c = _put(ws, r, j, v)
-                fmt = spec.number_formats.get(j - 1)
-                if fmt and isinstance(c.value, (int, float)):
-                    c.number_format = fmt
-                if j <= len(widths):
-                    widths[j - 1] = max(widths[j - 1], _display_width(c.value))
-            r += 1
-        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-        final = list(spec.widths) if spec.widths is not None else [min(50.0, max(6.0, w + 2)) for w in widths]
-        for j, w in enumerate(final, start=1):
-            ws.column_dimensions[get_column_letter(j)].width = w
-    if not wb.worksheets:
-        wb.create_sheet("空")
+    """Write ``sheets`` to an .xlsx file at ``path`` and return the path.
+
+    The workbook is built in memory with XlsxWriter (fast, streaming rows) and written under a temporary
+    name, then renamed: an interrupted export never leaves a truncated file under ``path``.
+    """
     out = Path(path)
     with atomic_path(out) as tmp:
-        _save(wb, tmp)
+        with open(tmp, "wb") as fh:
+            _save(list(sheets), fh)
     return out
