@@ -25,7 +25,9 @@ from lianxin_geo.assessment import Assessment
 from lianxin_geo.core.files import atomic_path
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
+from lianxin_geo.present import charts as _charts
 from lianxin_geo.present.plans import Plans, PlansLike, as_plans
+from lianxin_geo.present.staticmap import figure_bytes
 from lianxin_geo.workspace import Workspace
 
 __all__ = ["DeckStyle", "build_deck", "set_run_font", "town_rows", "names_of"]
@@ -240,6 +242,8 @@ def build_deck(
     extra = _plan_figures(p)
     if extra:
         _box(s, 0.5, 1.4 + 0.35 * (len(rows) + 1), 12.3, 2.0, extra, style, size=16)
+    if assessment is not None:
+        _assessment_charts(prs, workspace, assessment, notes, style)
     # 3 map
     if map_png is not None:
         s = _slide(prs, "全区地图", notes, style)
@@ -256,8 +260,11 @@ def build_deck(
                 s.shapes.add_picture(_picture(png), Inches(5.6), Inches(1.0), height=Inches(5.8))
     if p.joint is not None and len(p.joint.units):
         _joint_slide(prs, workspace, p.joint, notes, style, max_rows)
+        _chart_slide(prs, "联建单元规模", _charts.unit_sizes_figure(p.joint), notes, style)
     if p.routes is not None and len(p.routes.towns):
         _routes_slide(prs, p.routes, notes, style, max_rows)
+        day = p.routes.stats.get("working_day_minutes") if hasattr(p.routes, "stats") else None
+        _chart_slide(prs, "指导员路线时长", _charts.route_minutes_figure(p.routes, working_day=day), notes, style)
     # venues
     if assessment is not None and len(assessment.venues):
         v = assessment.venues
@@ -324,6 +331,28 @@ def _routes_slide(prs: Any, routes: InstructorPlan, notes: Sequence[str], style:
              f"{float(t.km_total) if pd.notna(t.km_total) else 0:.1f}"] for t in towns]
     _table(s, 0.4, 1.1, 12.5, ["镇街", "需指导单位", "需指导员", "现有指导员", "缺口", "总里程（公里）"], rows, style,
            size=11)
+
+
+def _chart_slide(prs: Any, title: str, fig: Any, notes: Sequence[str], style: DeckStyle) -> None:
+    """A slide holding one chart (drawn at 110 dpi, fitted to the slide's width)."""
+    from pptx.util import Inches
+
+    s = _slide(prs, title, notes, style)
+    png = figure_bytes(fig, dpi=110)
+    w, h = fig.get_size_inches()
+    width = min(12.3, 5.9 * w / h)
+    s.shapes.add_picture(_picture(png), Inches((13.333 - width) / 2), Inches(1.0), width=Inches(width))
+
+
+def _assessment_charts(prs: Any, workspace: Workspace, assessment: Assessment, notes: Sequence[str],
+                       style: DeckStyle) -> None:
+    """全区三率, each town's rate against the target, the status mix per town."""
+    prof = workspace.profile
+    targets = {"非公企业": float(prof.get("targets.enterprise")), "社会组织": float(prof.get("targets.social"))}
+    _chart_slide(prs, "全区三率", _charts.district_rates_figure(assessment, targets=targets), notes, style)
+    _chart_slide(prs, "各乡镇/街道组织覆盖率（对照目标）",
+                 _charts.town_rates_figure(assessment, target=targets["非公企业"]), notes, style)
+    _chart_slide(prs, "各乡镇/街道覆盖状态构成", _charts.status_mix_figure(assessment), notes, style)
 
 
 def names_of(workspace: Workspace, code: Any) -> str:
