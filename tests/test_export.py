@@ -261,14 +261,17 @@ def test_pptx_slides_and_east_asian_fonts(run):
     prs = Presentation(run["files"]["pptx"])
     slides = list(prs.slides)
     titles = [next(s.shapes.__iter__()).text_frame.text for s in slides]
-    # title, key figures, map, 1 town, joint units, routes, then the venue table over as many slides as it needs
+    # title, key figures, 3 assessment charts, map, 1 town, joint units + its chart, routes + its chart, then the
+    # venue table over as many slides as it needs
     from lianxin_geo.present.deck import _VENUE_ROWS_PER_SLIDE
 
     failing = int((~run["a"].venues["compliant"].astype(bool)).sum())
     venue_pages = max(1, -(-failing // _VENUE_ROWS_PER_SLIDE))
-    assert len(slides) == 6 + venue_pages
+    assert len(slides) == 11 + venue_pages
     assert sum(1 for t in titles if t.startswith("党群活动服务中心达标情况")) == venue_pages
-    assert titles[1] == "关键数据" and titles[2] == "全区地图" and titles[3].startswith("需关注：")
+    assert titles[1] == "关键数据" and titles[2] == "全区三率" and titles[5] == "全区地图"
+    assert titles[6].startswith("需关注：")
+    assert "联建单元规模" in titles and "指导员路线时长" in titles
     assert any(t == "联建方案摘要" for t in titles) and any("达标" in t for t in titles)
     n_runs = 0
     for s in slides:
@@ -281,7 +284,7 @@ def test_pptx_slides_and_east_asian_fonts(run):
             assert ea is not None and ea.get("typeface")
             n_runs += 1
     assert n_runs > 50
-    pics = [sh for sh in slides[2].shapes if sh.shape_type == 13]
+    pics = [sh for sh in slides[5].shapes if sh.shape_type == 13]
     assert len(pics) == 1
 
 
