@@ -92,3 +92,29 @@ def test_popups_name_the_precision_in_chinese(ws):
     html = maps.map_html(maps.build_map(ws, layers=("orgs",), labels=False))
     assert "台账坐标" in html or json.dumps("台账坐标")[1:-1] in html
     assert '"precision": "coordinates"' not in html
+
+
+def test_thousands_of_points_open_as_density(ws, monkeypatch):
+    """Above the threshold the map opens with the density hexagons (legend included) and the dots listed, off."""
+    from lianxin_geo.present import density
+
+    monkeypatch.setattr(maps, "DENSITY_THRESHOLD", 2)
+    m = maps.build_map(ws, layers=("boundaries", "orgs"))
+    g = _groups(m)
+    assert g[density.DENSITY_LAYER_NAME] is True and g[maps.LAYERS["orgs"]] is False
+    html = maps.map_html(m)
+    assert maps.esc("20–49 家") in html or "20–49 家" in html
+    cells = density.density_cells(ws.orgs, maps.org_status(ws.orgs), origin=(116.6, 40.05))
+    assert int(cells["orgs"].sum()) == 3 and set(cells.columns) >= {"orgs", "uncovered", "covered_rate"}
+    monkeypatch.setattr(maps, "DENSITY_THRESHOLD", 3000)
+    g = _groups(maps.build_map(ws, layers=("boundaries", "orgs")))
+    assert density.DENSITY_LAYER_NAME not in g and g[maps.LAYERS["orgs"]] is True
+
+
+def test_density_classes_are_ordered():
+    from lianxin_geo.present.density import DENSITY_CLASSES, density_color
+
+    lows = [c[0] for c in DENSITY_CLASSES]
+    assert lows == sorted(lows)
+    assert density_color(1) == DENSITY_CLASSES[0][1] and density_color(500) == DENSITY_CLASSES[-1][1]
+    assert density_color(12) == DENSITY_CLASSES[2][1]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from lianxin_geo.core.district import District
+from lianxin_geo.present.density import DENSITY_CLASSES
 from lianxin_geo.present.style import RATE_BANDS, RATE_MISSING, STATUS_COLORS, esc
 
 __all__ = ["LEGEND_TITLES", "legend_rows", "legend_control", "town_labels", "map_chrome", "LABEL_LAYER_NAME",
@@ -34,6 +35,7 @@ LEGEND_TITLES: dict[str, str] = {
     "gaps": "覆盖缺口",
     "sites": "建议新增阵地",
     "change": "组织覆盖率变化（两轮之间）",
+    "density": "两新组织密度（每个六边形约 0.7 平方公里）",
 }
 
 LABEL_LAYER_NAME = "镇街名称"
@@ -82,6 +84,9 @@ def legend_rows(layers: Iterable[str], *, target: float | None = None,
                     continue
                 n = f"（{int(counts[status]):,} 个）" if status in counts else ""
                 rows.append((_DOT.format(c=color, b="#ffffff"), esc(status + n)))
+        elif key == "density":
+            for _, color, label in DENSITY_CLASSES:
+                rows.append((_BOX.format(c=color), esc(label)))
         elif key == "change":
             for _, color, label in CHANGE_BANDS:
                 rows.append((_BOX.format(c=color), esc(label)))
@@ -122,10 +127,11 @@ def legend_control(layers: Iterable[str], *, target: float | None = None,
         f'<div class="lx-legend-group"><b>{head}</b>'
         + "".join(f"<div>{sym}{label}</div>" for sym, label in rows) + "</div>"
         for head, rows in groups)
-    # bottom left, under the popups (Leaflet's popup pane is z-index 700): an open card is never hidden by it
-    tpl = ("{% macro html(this, kwargs) %}<div class=\"lx-legend\" style=\"position:absolute;bottom:24px;left:8px;"
+    # top left under the zoom buttons (the scale bar keeps the bottom left), under the popups (Leaflet's popup
+    # pane is z-index 700): an open card is never hidden by it
+    tpl = ("{% macro html(this, kwargs) %}<div class=\"lx-legend\" style=\"position:absolute;top:80px;left:10px;"
            "z-index:640;background:rgba(255,255,255,.92);padding:4px 8px;font:12px sans-serif;border-radius:4px;"
-           "max-height:55%;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)\">" + body
+           "max-height:calc(100% - 130px);overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)\">" + body
            + "</div>{% endmacro %}")
     el = MacroElement()
     el._template = Template(tpl)

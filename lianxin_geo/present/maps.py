@@ -32,6 +32,7 @@ import pandas as pd
 from lianxin_geo.assessment import Assessment
 from lianxin_geo.present import assets as _assets
 from lianxin_geo.present import layers as _layers
+from lianxin_geo.present.density import DENSITY_THRESHOLD, density_layer
 from lianxin_geo.present.legend import legend_control, map_chrome, town_labels
 from lianxin_geo.present.layers import (
     LAYERS,
@@ -197,11 +198,17 @@ def build_map(
         reach = None if cov is None else dict(zip(cov.centers["id"].astype(str), cov.centers["reach_m"]))
         centers_layer(workspace.centers, reach_m=reach, basemap=basemap, show="centers" in on).add_to(m)
     counts = None
+    dense = False
     if "orgs" in layers and len(orgs):
         visible = filter_orgs(orgs, filters, status=status)
         counts = status.reindex(visible.index).value_counts().to_dict()
+        # thousands of dots read better as density: open with hexagons, the dots listed (off) in the control
+        dense = int(visible["lon"].notna().sum()) > DENSITY_THRESHOLD if "lon" in visible else False
+        if dense:
+            density_layer(visible, status.reindex(visible.index), origin=((minx + maxx) / 2, (miny + maxy) / 2),
+                          shift=shift if basemap == "amap" else None, show="orgs" in on).add_to(m)
         orgs_layer(visible, status=status.reindex(visible.index), basemap=basemap,
-                   popups=len(visible) <= 60_000, show="orgs" in on).add_to(m)
+                   popups=len(visible) <= 60_000, show="orgs" in on and not dense).add_to(m)
     if "units" in layers and p.joint is not None:
         units_layer(p.joint, orgs, basemap=basemap, selected=selected_unit, show="units" in on).add_to(m)
     if "routes" in layers and p.routes is not None:
@@ -218,6 +225,8 @@ def build_map(
     drawn = [k for k in layers if k in ("boundaries", "orgs", "buildings", "parks", "centers")
              or (k == "units" and p.joint is not None) or (k == "routes" and p.routes is not None)
              or (k in ("gaps", "sites") and p.coverage is not None)]
+    if dense:
+        drawn.insert(drawn.index("orgs"), "density")
     legend = legend_control(drawn, target=target, status_counts=counts)
     if legend is not None:
         m.add_child(legend)
@@ -228,8 +237,13 @@ def build_map(
 
 
 def map_html(fmap: Any, *, title: str = "两新党建地图") -> str:
-    """Stand-alone HTML of a map built with ``asset_base=None``: every asset inlined, no network request."""
+    """Stand-alone HTML of a map built with ``asset_base=None``: every asset inlined, no network request.
+
+    The page carries a Content-Security-Policy (:func:`lianxin_geo.present.assets.add_csp`): only its own
+    inline scripts run, never an inline event handler or a ``javascript:`` URL, and it fetches nothing
+    but the base map's tiles (if the map has any). Add no script to the returned text: it would not run.
+    """
     _assets.localize(fmap, base_url=None)
     html_text = fmap.get_root().render()
     html_text = html_text.replace("<head>", f"<head><title>{esc(title)}</title>", 1)
-    return _assets.inline_html(html_text)
+    return _assets.add_csp(_assets.inline_html(html_text))
