@@ -11,11 +11,13 @@ Demo data never mixes silently into a user's plan.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 import pandas as pd
+import shapely
 
 from lianxin_geo.core.district import District
 from lianxin_geo.core.model import APPROX_NOTE, DEMO_FLAG, DEMO_NOTE, LEDGER_KINDS, SCHEMAS
@@ -103,6 +105,60 @@ class Workspace:
     def demo_layers(self) -> str:
         """The demo layers in Chinese, e.g. ``"楼宇、园区"`` (empty when no demo data is shown)."""
         return "、".join(LAYER_NAMES[k] for k in self.demo_kinds)
+
+    def restricted(self, towns: Iterable[str]) -> "Workspace":
+        """A new workspace holding only the records of the towns ``towns`` (9-digit jurisdiction codes).
+
+        Organizations are kept by ``jurisdiction_code`` (where the locator put them); buildings, parks
+        and centers by their ``jurisdiction_code`` (from their coordinates, else their ``town_code``).
+        The ledgers keep the accepted rows kept, the rejected rows whose declared town is one of
+        ``towns`` and the issues of those rows (file-level issues too). The district keeps its code and
+        name, only those towns (outline: their union) and their communities. The profile is the same;
+        the notes gain ``仅显示：<town names>``. An unknown code keeps nothing of that town.
+        """
+        keep = {str(t) for t in towns}
+        d = self.district
+        jur = d.jurisdictions[d.jurisdictions["code"].astype(str).isin(keep)].copy()
+        geoms = list(jur.geometry.values)
+        outline = shapely.union_all(geoms) if geoms else shapely.GeometryCollection()
+        comm = d.communities
+        if "town_code" in comm:
+            comm = comm[comm["town_code"].astype(str).isin(keep)].reset_index(drop=True)
+        district = District(code=d.code, name=d.name, jurisdictions=jur.reset_index(drop=True), outline=outline,
+                            communities=comm, approximate=d.approximate, source=d.source)
+        layers = {k: _keep_towns(self.orgs if k == "orgs" else getattr(self, k), keep) for k in LEDGER_KINDS}
+        ledgers = {k: _restrict_ledger(led, layers[k], keep, d) for k, led in self.ledgers.items()}
+        names = [d.town_names.get(c, c) for c in sorted(keep)]
+        located = dataclasses.replace(self.located, orgs=layers["orgs"])
+        return Workspace(district=district, profile=self.profile, ledgers=ledgers, orgs=layers["orgs"],
+                         buildings=layers["buildings"], parks=layers["parks"], centers=layers["centers"],
+                         located=located, demo_kinds=self.demo_kinds, missing_kinds=self.missing_kinds,
+                         notes=[*self.notes, "仅显示：" + ("、".join(names) if names else "（无镇街）")])
+
+
+def _keep_towns(frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``jurisdiction_code`` (else ``town_code``) is in ``keep``."""
+    col = "jurisdiction_code" if "jurisdiction_code" in frame else ("town_code" if "town_code" in frame else None)
+    if col is None:
+        return frame.iloc[0:0].copy()
+    codes = frame[col].astype(object).where(frame[col].notna(), None)
+    return frame[codes.map(lambda c: c is not None and str(c) in keep).to_numpy(bool)].reset_index(drop=True)
+
+
+def _restrict_ledger(led: LedgerResult, kept: pd.DataFrame, keep: set[str], district: District) -> LedgerResult:
+    """The ledger with only the rows of ``kept`` (accepted), the rejected rows of those towns and their issues."""
+    rows = set(kept["row"].tolist()) if "row" in kept else set()
+    acc = led.accepted
+    acc = acc[acc["row"].isin(rows)].reset_index(drop=True) if "row" in acc else acc.iloc[0:0].copy()
+    rej = led.rejected
+    if "town_code" in rej and len(rej):
+        codes = rej["town_code"].map(district.resolve_town)
+        rej = rej[codes.map(lambda c: c is not None and str(c) in keep).to_numpy(bool)].reset_index(drop=True)
+    else:
+        rej = rej.iloc[0:0].copy()
+    shown = rows | (set(rej["row"].tolist()) if "row" in rej else set())
+    issues = [i for i in led.issues if not i.row or i.row in shown]
+    return dataclasses.replace(led, accepted=acc, rejected=rej, issues=issues, rows_in=len(acc) + len(rej))
 
 
 def _locate_layer(frame: pd.DataFrame, district: District) -> pd.DataFrame:

@@ -35,15 +35,19 @@ def _at_revision_1(db_url: str) -> sa.Engine:
             "jurisdiction_code": "110113001", "action": "应单独建立党组织", "measure": "组建", "status": "进行中",
             "version": 3, "created_at": NOW, "updated_at": NOW, "owner": "张三"})
         conn.execute(sa.text("INSERT INTO measure_rounds (measure_id, round_id, proposed) VALUES (7, 1, true)"))
+        audit = sa.Table("audit", meta, autoload_with=conn)
+        conn.execute(audit.insert(), {"at": NOW, "who": "旧版本", "what": "round.import", "round_name": "2026-06",
+                                      "target": "round:1", "new": {"round_id": 1}, "outcome": "ok"})
     return engine
 
 
 def test_an_older_database_is_backed_up_then_upgraded(db_url, tmp_path):
     engine = _at_revision_1(db_url)
-    assert E.current_revision(engine) == "0001" and E.revisions() == ["0001", "0002"] and head_revision() == "0002"
+    assert E.current_revision(engine) == "0001" and E.revisions() == ["0001", "0002", "0003"]
+    assert head_revision() == "0003"
     engine.dispose()
     with open_store(db_url, backup_dir=tmp_path) as store:
-        assert store.revision() == "0002"
+        assert store.revision() == "0003"
         backup = store.upgrade_backup
         assert backup is not None and backup.is_file() and backup.stat().st_size > 0
         if store.backend == "sqlite":
@@ -64,7 +68,16 @@ def test_an_older_database_is_backed_up_then_upgraded(db_url, tmp_path):
         assert "seconds" in {c["name"] for c in insp.get_columns("rounds")}
         assert "ix_measures_town_status" in {i["name"] for i in insp.get_indexes("measures")}
         assert "ix_assessments_round_org" in {i["name"] for i in insp.get_indexes("assessments")}
+        # revision 0003: the accounts table, and the account and towns of every audit row
+        assert "users" in insp.get_table_names() and not store.has_accounts()
+        assert {"user", "towns"} <= {c["name"] for c in insp.get_columns("audit")}
         assert store.set_measure(7, status="已完成", expect_version=3)["version"] == 4
+        old_row = store.audit()[0]  # the audit rows of 0001 are kept, with no account and no towns
+        assert (old_row["who"], old_row["what"], old_row["user"], old_row["towns"]) == ("旧版本", "round.import", None,
+                                                                                       [])
+        admin, _ = store.add_user("区管理员", "admin", password="correct horse")
+        assert store.authenticate("区管理员", "correct horse") == admin
+        assert [(r["what"], r["user"]) for r in store.audit()][-2:] == [("user.add", None), ("login", "区管理员")]
     with open_store(db_url) as store:  # already at the head: nothing more to back up
         assert store.upgrade_backup is None
 
@@ -79,7 +92,7 @@ def test_upgrade_refusals_say_what_to_do(db_url, tmp_path, monkeypatch):
             open_store(db_url)
         assert E.current_revision(engine) == "0001"  # refused: untouched
         with open_store(db_url, upgrade=True) as store:  # explicit: upgrade without a backup
-            assert store.revision() == "0002" and store.upgrade_backup is None
+            assert store.revision() == "0003" and store.upgrade_backup is None
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(StoreError, match="比本程序新"):
@@ -112,5 +125,6 @@ def test_postgis_columns_and_spatial_indexes(pg_url):
 def test_migrations_ship_inside_the_package():
     folder = Path(E.MIGRATIONS)
     assert folder.is_relative_to(Path(E.__file__).parent)
-    assert {p.name for p in (folder / "versions").glob("*.py")} >= {"0001_initial.py", "0002_speed_and_timing.py"}
+    assert {p.name for p in (folder / "versions").glob("*.py")} >= {"0001_initial.py", "0002_speed_and_timing.py",
+                                                                    "0003_users_and_audit_scope.py"}
     assert (folder / "env.py").is_file()

@@ -30,6 +30,7 @@ from rich.markup import escape
 
 from lianxin_geo.cli._common import emit_json, err, progress_printer
 from lianxin_geo.cli.store import DbOpt, db_app, measures_app, round_app
+from lianxin_geo.cli.users import UserOpt, audit_event, login_user, reset_sessions, users_app
 from lianxin_geo.core.distance import load_road_graph
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.files import atomic_path, atomic_write_text, write_csv
@@ -67,6 +68,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(round_app, name="round")
 app.add_typer(measures_app, name="measures")
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 
 
 class Kind(str, Enum):
@@ -95,6 +97,7 @@ class Inputs:
     demo: bool = False
     db: Optional[str] = None
     round: Optional[str] = None
+    user: Optional[str] = None
 
     def given(self) -> dict[str, Path]:
         """The ledger files the user named, by kind."""
@@ -112,13 +115,18 @@ class Inputs:
                                    "或 --demo（轮次已保存了它们）")
             _progress(quiet)(f"读取数据库中的轮次 {self.round}")
             with open_store(self.db) as store:
-                return store.load_round(self.round)
+                return store.load_round(self.round, user=login_user(store, self.user))
         if self.db is not None:
             raise LianxinError("给出了 --db 但没有 --round：请用 --round 指定要使用的轮次（lianxin-geo round list 查看）")
         return load_workspace(orgs=self.orgs, buildings=self.buildings, parks=self.parks, centers=self.centers,
                               boundaries=self.boundaries, policy=self.policy, boundaries_crs=self.boundaries_crs,
                               demo_orgs=DEFAULT_DEMO_ORGS, demo=True if self.demo else None,
                               progress=_progress(quiet))
+
+    def audit(self, what: str, ws: Workspace, detail: dict[str, Any]) -> None:
+        """Record a plan run or an export made from a stored round (``--round``) in the database's audit."""
+        if self.round is not None:  # the towns recorded are the user's (none: the whole district)
+            audit_event(self.db, what, detail=detail | {"orgs": len(ws.orgs)}, round_name=self.round)
 
 
 #: Option of every :class:`Inputs` field: (annotation with the typer option, default).
@@ -141,6 +149,7 @@ _INPUT_OPTIONS: dict[str, tuple[Any, Any]] = {
     "db": (DbOpt, None),
     "round": (Annotated[Optional[str], typer.Option(
         "--round", help="使用数据库中已导入的轮次代替台账文件 / use a stored round instead of ledger files")], None),
+    "user": (UserOpt, None),
 }
 ALL_INPUTS = tuple(f.name for f in fields(Inputs))
 
@@ -276,7 +285,7 @@ def validate(
 
 # ----------------------------------------------------------------- locate, assess
 @app.command()
-@with_inputs("orgs", "buildings", "parks", "boundaries", "boundaries_crs", "demo", "db", "round")
+@with_inputs("orgs", "buildings", "parks", "boundaries", "boundaries_crs", "demo", "db", "round", "user")
 def locate(
     inputs: Inputs = Inputs(),
     out: Annotated[Optional[Path], typer.Option("--out", help="输出 .geojson/.gpkg/.csv/.xlsx / output file")] = None,
@@ -314,7 +323,8 @@ def _write_located(ws: Workspace, out: Path) -> None:
 
 
 @app.command()
-@with_inputs("orgs", "centers", "buildings", "parks", "boundaries", "boundaries_crs", "policy", "demo", "db", "round")
+@with_inputs("orgs", "centers", "buildings", "parks", "boundaries", "boundaries_crs", "policy", "demo", "db", "round",
+             "user")
 def assess(
     inputs: Inputs = Inputs(),
     per_org: Annotated[bool, typer.Option("--per-org", help="xlsx 中加入一企一表/一社一表 / add per-org cards")] = False,
@@ -399,6 +409,7 @@ def _plan_command(inputs: Inputs, kind: str, *, json_: bool, out: Optional[Path]
     plan = make(ws)
     if out is not None:
         _write_plan(ws, out, kind, plan, lambda: table(plan))
+    inputs.audit(f"plan.{kind}", ws, {"out": str(out) if out is not None else None})
     _finish(ws, plan.to_json(), json_, [out] if out is not None else [], summary)
 
 
@@ -517,6 +528,7 @@ def export(
     files = _EXPORTS[f](ws, out, a, plans, {"what": what, "per_org": per_org, "gcj02": gcj02})
     doc = {"format": f, "files": [str(p) for p in files], "seconds": round(time.perf_counter() - t0, 3),
            "notes": ws.data_notes}
+    inputs.audit("export", ws, {"format": f, "files": doc["files"]})
     _files_done(ws, doc, json_, [f"[green]已写出 {escape(str(p))}[/green]" for p in files])
 
 
@@ -547,6 +559,7 @@ def run_cmd(
                     seed=seed, gcj02=gcj02, extra_json={"validation": validation} if validation else None)
     doc = {"out": str(out), "files": {k: str(v) for k, v in files.items()},
            "seconds": round(time.perf_counter() - t0, 3), "notes": ws.data_notes}
+    inputs.audit("run", ws, {"formats": list(wanted), "files": doc["files"]})
     _files_done(ws, doc, json_, [f"[green]已完成，文件写在 {escape(str(out))}[/green]（{doc['seconds']:.0f} 秒）"]
                 + [f"  {escape(k)}: {escape(str(v))}" for k, v in files.items()])
 
@@ -554,6 +567,7 @@ def run_cmd(
 # ----------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (0 ok, 1 user error, 2 bad usage)."""
+    reset_sessions()
     try:
         app(args=argv, prog_name="lianxin-geo")  # standalone: usage errors exit 2, click errors 1
     except SystemExit as exc:

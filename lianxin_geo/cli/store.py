@@ -1,5 +1,8 @@
 """Database commands of the ``lianxin-geo`` command line: ``round``, ``measures`` and ``db``.
 
+When the database has accounts every command takes ``--user`` (see :mod:`lianxin_geo.cli.users`): the
+rows shown are the user's towns, measures are changed only within them, and ``db`` is for admins.
+
 A thin adapter over :mod:`lianxin_geo.store`: every command opens the database given by
 ``--db`` (else ``$LIANXIN_DB``, else ``./lianxin.db``), does one thing and prints either a
 Chinese summary (stderr) and a table (stdout), or with ``--json`` one JSON document on stdout.
@@ -17,15 +20,17 @@ from rich.console import Console
 from rich.markup import escape
 
 from lianxin_geo.cli._common import emit_json, err, progress_printer
-from lianxin_geo.store import MEASURE_STATUSES, head_revision, import_files, open_store
+from lianxin_geo.cli.users import UserOpt, db_init, login_user
+from lianxin_geo.store import MEASURE_STATUSES, AuthError, Store, User, head_revision, import_files, open_store
 
 __all__ = ["db_app", "measures_app", "round_app", "DbOpt"]
 
 round_app = typer.Typer(help="台账轮次：import 导入 / list 列表 / diff 比较。Ledger rounds in the database.",
                         no_args_is_help=True)
 measures_app = typer.Typer(help="一企一策措施：list 列表 / set 更新。Measures tracked to closure.", no_args_is_help=True)
-db_app = typer.Typer(help="数据库：backup 备份 / restore 恢复 / upgrade 升级。Database backup, restore, upgrade.",
-                     no_args_is_help=True)
+db_app = typer.Typer(help="数据库：init 建库并创建管理员 / backup 备份 / restore 恢复 / upgrade 升级。"
+                     "Database init, backup, restore, upgrade.", no_args_is_help=True)
+db_app.command("init")(db_init)
 
 DbOpt = Annotated[Optional[str], typer.Option(
     "--db", help="数据库：文件路径（SQLite）或 postgresql://用户@主机/库名；缺省 $LIANXIN_DB，否则 ./lianxin.db "
@@ -33,6 +38,15 @@ DbOpt = Annotated[Optional[str], typer.Option(
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON 到标准输出 / print JSON on stdout")]
 _FileOpt = Optional[Path]
 out = Console(highlight=False, soft_wrap=True)
+
+
+def _admin(store: Store, name: str | None, action: str) -> User | None:
+    """Log in (when the database has accounts) and require an admin for ``action``."""
+    user = login_user(store, name)
+    if user is not None and not user.is_admin:
+        store.record(f"db.{action}", user=user, outcome="refused: forbidden")
+        raise AuthError(f"只有区级管理员可以{ {'backup': '备份', 'restore': '恢复', 'upgrade': '升级'}[action] }数据库")
+    return user
 
 
 def _pct(v: Any) -> str:
@@ -57,13 +71,15 @@ def round_import(
     demo: Annotated[bool, typer.Option("--demo", help="未提供的台账用内置演示数据（合成）/ use the demo")] = False,
     db: DbOpt = None,
     replace: Annotated[bool, typer.Option("--replace", help="替换同名轮次（旧轮次保留在历史中）/ replace")] = False,
+    user: UserOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """导入一轮台账：校验、定位、评估并存入数据库（一个事务）/ import a ledger round into the database."""
     with open_store(db) as store:
+        actor = login_user(store, user)
         info = import_files(store, round_, orgs=orgs, buildings=buildings, parks=parks, centers=centers,
                             boundaries=boundaries, policy=policy, boundaries_crs=boundaries_crs, replace=replace,
-                            demo=demo, progress=progress_printer(json_))
+                            demo=demo, progress=progress_printer(json_), user=actor)
     if json_:
         emit_json(info.to_json())
         return
@@ -78,11 +94,12 @@ def round_import(
 def round_list(
     db: DbOpt = None,
     history: Annotated[bool, typer.Option("--history", help="也列出已被替换的轮次 / include replaced")] = False,
+    user: UserOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """列出数据库中的轮次：日期、文件与哈希、数量和覆盖率 / list the rounds."""
     with open_store(db) as store:
-        rounds = store.rounds(history=history)
+        rounds = store.rounds(history=history, user=login_user(store, user))
     if json_:
         emit_json([r.to_json() for r in rounds])
         return
@@ -106,11 +123,12 @@ def round_diff(
     a: Annotated[str, typer.Argument(help="较早的轮次 / from round")],
     b: Annotated[str, typer.Argument(help="较新的轮次 / to round")],
     db: DbOpt = None,
+    user: UserOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """比较两轮台账：新增、注销、变更的组织，覆盖状态变化，覆盖率变化 / compare two rounds."""
     with open_store(db) as store:
-        doc = store.diff(a, b)
+        doc = store.diff(a, b, user=login_user(store, user))
     if json_:
         emit_json(doc)
         return
@@ -135,11 +153,12 @@ def measures_list(
     status: Annotated[Optional[str], typer.Option(
         "--status", help="状态：" + "/".join(MEASURE_STATUSES) + " / status")] = None,
     db: DbOpt = None,
+    user: UserOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """列出一企一策措施（可按轮次、镇街、状态筛选）/ list measures."""
     with open_store(db) as store:
-        rows = store.measures(round=round_, town=town, status=status)
+        rows = store.measures(round=round_, town=town, status=status, user=login_user(store, user))
     if json_:
         emit_json(rows)
         return
@@ -161,12 +180,13 @@ def measures_set(
     expect_version: Annotated[Optional[int], typer.Option(
         "--expect-version", help="您看到的版本号；已被他人修改时拒绝保存 / the version you read")] = None,
     db: DbOpt = None,
+    user: UserOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """更新一条措施的状态、责任人、期限或备注（带版本检查）/ update a measure (optimistic locking)."""
     with open_store(db) as store:
         row = store.set_measure(measure_id, status=status, owner=owner, due=due, note=note,
-                                expect_version=expect_version)
+                                expect_version=expect_version, user=login_user(store, user))
     if json_:
         emit_json(row)
         return
@@ -179,11 +199,14 @@ def measures_set(
 def db_backup(
     out_: Annotated[Path, typer.Option("--out", help="备份文件 / backup file")],
     db: DbOpt = None,
+    user: UserOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """备份数据库（SQLite 在线备份；PostgreSQL 用 pg_dump）/ back the database up."""
     with open_store(db) as store:
+        actor = _admin(store, user, "backup")
         path = store.backup(out_)
+        store.record("db.backup", user=actor, detail={"out": str(path)})
         backend = store.backend
     doc = {"out": str(path), "bytes": path.stat().st_size, "backend": backend}
     if json_:
@@ -196,10 +219,12 @@ def db_backup(
 def db_restore(
     file: Annotated[Path, typer.Argument(help="db backup 写出的备份文件 / backup file")],
     db: DbOpt = None,
+    user: UserOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """用备份文件替换数据库的全部内容 / replace the database with a backup."""
     with open_store(db) as store:
+        _admin(store, user, "restore")
         store.restore(file)
         doc = {"restored": str(file), "rounds": [r.name for r in store.rounds()], "revision": store.revision()}
     if json_:
@@ -209,9 +234,10 @@ def db_restore(
 
 
 @db_app.command("upgrade")
-def db_upgrade(db: DbOpt = None, json_: JsonOpt = False) -> None:
+def db_upgrade(db: DbOpt = None, user: UserOpt = None, json_: JsonOpt = False) -> None:
     """把数据库结构升级到本程序的版本（SQLite 先自动备份）/ upgrade the schema."""
     with open_store(db, upgrade=True) as store:
+        _admin(store, user, "upgrade")
         doc = {"revision": store.revision(), "head": head_revision(),
                "backup": str(store.upgrade_backup) if store.upgrade_backup else None}
     if json_:

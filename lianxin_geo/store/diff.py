@@ -15,7 +15,7 @@ from lianxin_geo.store import schema as S
 from lianxin_geo.store.match import Matching, OrgRef, match_orgs
 from lianxin_geo.store.rounds import RATE_KEYS
 
-__all__ = ["round_diff", "org_records", "matching_between", "COMPARED_FIELDS"]
+__all__ = ["round_diff", "org_records", "matching_between", "town_totals", "COMPARED_FIELDS"]
 
 #: The org columns compared between rounds (every ledger column but the row number, id and source).
 COMPARED_FIELDS: tuple[str, ...] = tuple(k for k in SCHEMAS["orgs"].keys if k not in ("row", "id", "source")) + (
@@ -62,7 +62,21 @@ def _juris(conn: sa.Connection, round_id: int) -> dict[str, dict[str, Any]]:
     return {r["code"]: dict(r) for r in rows}
 
 
-def round_diff(conn: sa.Connection, a: Any, b: Any) -> dict[str, Any]:
+def town_totals(juris: dict[str, dict[str, Any]], towns: tuple[str, ...]) -> dict[str, Any]:
+    """The three rates over the orgs of ``towns`` (sums of their counts, as ``assess`` computes the district's)."""
+    sums = {k: 0 for k in ("orgs", "own", "joint", "work_only")}
+    for code in towns:
+        data = (juris.get(code) or {}).get("data") or {}
+        for k in sums:
+            sums[k] += int(data.get(k) or 0)
+    n = sums["orgs"]
+    if not n:
+        return {k: None for k in RATE_KEYS}
+    return {"org_coverage_rate": (sums["own"] + sums["joint"]) / n, "single_rate": sums["own"] / n,
+            "work_coverage_rate": (sums["own"] + sums["joint"] + sums["work_only"]) / n}
+
+
+def round_diff(conn: sa.Connection, a: Any, b: Any, *, towns: tuple[str, ...] | None = None) -> dict[str, Any]:
     """The JSON document of ``round diff A B`` (``a`` and ``b`` are rows of the rounds table).
 
     Keys: ``from``, ``to``, ``orgs_new``, ``orgs_closed``, ``orgs_changed`` (``{org_id, fields: {column:
@@ -70,36 +84,59 @@ def round_diff(conn: sa.Connection, a: Any, b: Any) -> dict[str, Any]:
     ``district`` (``{rate: {from, to, delta}}``), ``jurisdictions`` (``{code, name, rate: {from, to, delta}}``),
     and the extensions ``suspected_same`` (疑似同一组织: ``{from_id, to_id, name, basis, matched}``) and
     ``matched`` (counts by basis).
+
+    ``towns`` (a user's towns; ``None``: everything) keeps only the orgs of those towns (an org counts where it
+    is in round ``b``, a closed one where it was in ``a``; an org that moved out shows only its town change),
+    their jurisdictions, and gives as ``district`` the rates over those towns (with ``"scope": towns``).
     """
     old, new = org_records(conn, a["id"]), org_records(conn, b["id"])
     m = matching_between(old, new)
     by_old = {str(r.get("id")): r for r in old}
     by_new = {str(r.get("id")): r for r in new}
+
+    def mine(rec: dict[str, Any] | None) -> bool:
+        return towns is None or (rec is not None and str(rec.get("jurisdiction_code")) in towns)
+
     st_old, st_new = _statuses(conn, a["id"]), _statuses(conn, b["id"])
     changed, status_changes = [], []
     counts: dict[str, int] = {}
     for oid, nid, basis in m.pairs:
+        here, was = mine(by_new[nid]), mine(by_old[oid])
+        if not (here or was):
+            continue
         counts[basis] = counts.get(basis, 0) + 1
         fields = _changes(by_old[oid], by_new[nid])
+        if not here:  # moved to another town: only the move is shown
+            fields = {k: v for k, v in fields.items() if k == "jurisdiction_code"}
         if fields:
             rec: dict[str, Any] = {"org_id": nid, "fields": fields}
             if oid != nid:
                 rec["from_id"] = oid
             changed.append(rec)
-        if st_old.get(oid) != st_new.get(nid):
+        if here and st_old.get(oid) != st_new.get(nid):
             status_changes.append({"org_id": nid, "from": st_old.get(oid), "to": st_new.get(nid)})
     ja, jb = _juris(conn, a["id"]), _juris(conn, b["id"])
     juris = []
     for code in list(ja) + [c for c in jb if c not in ja]:
+        if towns is not None and code not in towns:
+            continue
         ra, rb = ja.get(code, {}), jb.get(code, {})
         juris.append({"code": code, "name": rb.get("name") or ra.get("name"),
                       **{k: _delta(ra.get(k), rb.get(k)) for k in RATE_KEYS}})
+    if towns is None:
+        district: dict[str, Any] = {k: _delta(a[k], b[k]) for k in RATE_KEYS}
+    else:
+        ta, tb = town_totals(ja, towns), town_totals(jb, towns)
+        district = {**{k: _delta(ta[k], tb[k]) for k in RATE_KEYS}, "scope": list(towns)}
     return {
         "from": a["name"], "to": b["name"],
-        "orgs_new": m.new_only, "orgs_closed": m.old_only, "orgs_changed": changed,
+        "orgs_new": [i for i in m.new_only if mine(by_new.get(i))],
+        "orgs_closed": [i for i in m.old_only if mine(by_old.get(i))],
+        "orgs_changed": changed,
         "status_changes": status_changes,
-        "district": {k: _delta(a[k], b[k]) for k in RATE_KEYS},
+        "district": district,
         "jurisdictions": juris,
-        "suspected_same": m.suspected,
+        "suspected_same": [s for s in m.suspected if mine(by_new.get(str(s.get("to_id"))))
+                           and mine(by_old.get(str(s.get("from_id"))))],
         "matched": counts,
     }

@@ -179,8 +179,9 @@ def _public(row: Any) -> dict[str, Any]:
 
 
 def list_measures(conn: sa.Connection, *, round_id: int | None = None, town: str | None = None,
-                  status: str | None = None) -> list[dict[str, Any]]:
-    """Measures (dicts of :data:`MEASURE_FIELDS`) of a round (carried into it or made by it), a town, a status."""
+                  status: str | None = None, towns: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Measures (dicts of :data:`MEASURE_FIELDS`) of a round (carried into it or made by it), a town, a status;
+    ``towns`` (a user's towns) keeps only the measures of those towns."""
     m = S.measures
     q = _select()
     if round_id is not None:
@@ -188,6 +189,8 @@ def list_measures(conn: sa.Connection, *, round_id: int | None = None, town: str
                                              S.measure_rounds.c.round_id == round_id))
     if town is not None:
         q = q.where(m.c.jurisdiction_code == town)
+    if towns is not None:
+        q = q.where(m.c.jurisdiction_code.in_(list(towns)))
     if status is not None:
         if status not in S.MEASURE_STATUSES:
             raise StoreError(f"状态 {status!r} 无效：可选 {'、'.join(S.MEASURE_STATUSES)}")
@@ -218,7 +221,7 @@ def _check_changes(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def set_measure(conn: sa.Connection, measure_id: int, *, changes: dict[str, Any], expect_version: int | None,
-                user: str, now: dt.datetime) -> dict[str, Any]:
+                user: str, now: dt.datetime, account: str | None = None) -> dict[str, Any]:
     """Apply ``changes`` when the measure is still at ``expect_version`` (the current one when ``None``).
 
     Raises
@@ -243,5 +246,5 @@ def set_measure(conn: sa.Connection, measure_id: int, *, changes: dict[str, Any]
     after = get_measure(conn, measure_id)
     record(conn, what="measure.set", who=user, at=now, round_name=after["round"], target=f"measure:{measure_id}",
            old={k: current[k] for k in (*values, "version")}, new={k: after[k] for k in (*values, "version")},
-           outcome="ok")
+           outcome="ok", user=account, towns=[after["jurisdiction_code"]] if after["jurisdiction_code"] else [])
     return after

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from lianxin_geo.store.geometry import geometry_type
 
 __all__ = ["metadata", "rounds", "round_rows", "round_rejects", "assessments", "jurisdiction_rates", "towns",
-           "measures", "measure_rounds", "audit", "JSON_TYPE", "MEASURE_STATUSES", "MEASURE_OPEN",
+           "measures", "measure_rounds", "audit", "users", "JSON_TYPE", "MEASURE_STATUSES", "MEASURE_OPEN",
            "STATUS_TODO", "STATUS_DOING", "STATUS_DONE", "STATUS_CLOSED", "STATUS_CLOSABLE"]
 
 STATUS_TODO = "待办"
@@ -176,4 +176,23 @@ audit = sa.Table(
     sa.Column("old", JSON_TYPE, nullable=True),
     sa.Column("new", JSON_TYPE, nullable=True),
     sa.Column("outcome", sa.String(200), nullable=False),
+    sa.Column("user", sa.String(100), nullable=True),  # revision 0003: the logged-in account (None: no accounts)
+    sa.Column("towns", JSON_TYPE, nullable=True),  # revision 0003: the towns the action concerned
+    sa.Index("ix_audit_user", "user"),
+)
+
+users = sa.Table(  # revision 0003
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("towns", JSON_TYPE, nullable=False),
+    sa.Column("password_hash", sa.String(400), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("must_change_password", sa.Boolean, nullable=False),
+    sa.Column("failed_logins", sa.Integer, nullable=False),
+    sa.Column("locked_until", _TS, nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("last_login", _TS, nullable=True),
+    sa.UniqueConstraint("name", name="uq_users_name"),
 )

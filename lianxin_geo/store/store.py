@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 import sqlalchemy as sa
@@ -16,15 +17,17 @@ from lianxin_geo.assessment import Assessment, assess
 from lianxin_geo.core.model import LEDGER_KINDS
 from lianxin_geo.store import schema as S
 from lianxin_geo.store._codec import iso_utc, sha256_file
+from lianxin_geo.store.access import AuthError, Settings, User, scope_workspace
 from lianxin_geo.store.audit import entries, record
 from lianxin_geo.store.backup import backup_database, restore_database
-from lianxin_geo.store.diff import matching_between, org_records, round_diff
+from lianxin_geo.store.diff import matching_between, org_records, round_diff, town_totals
 from lianxin_geo.store.engine import (
     StaleVersionError, StoreError, current_revision, make_engine, prepare, resolve_url, sqlite_path, who,
     writer,
 )
 from lianxin_geo.store.measures import create_and_carry, get_measure, list_measures, set_measure
 from lianxin_geo.store.rounds import RATE_KEYS, active_round, read_workspace, round_row, write_round
+from lianxin_geo.store.users import change_password, create_user, disable, login, user_rows
 from lianxin_geo.workspace import Workspace
 
 __all__ = ["Store", "RoundInfo", "open_store"]
@@ -126,6 +129,8 @@ class Store:
         self.backend = engine.dialect.name
         #: The backup written before an automatic schema upgrade when this store was opened (else ``None``).
         self.upgrade_backup = backup
+        #: The account settings (``None``: :meth:`Settings.from_env` at every login).
+        self.settings: Settings | None = None
 
     def __repr__(self) -> str:
         return f"Store({self.url.render_as_string()!r})"
@@ -151,7 +156,7 @@ class Store:
 
     # ------------------------------------------------------------- rounds
     def import_round(self, name: str, ws: Workspace, *, replace: bool = False, files: dict[str, Any] | None = None,
-                     progress: Progress = None) -> RoundInfo:
+                     progress: Progress = None, user: User | None = None) -> RoundInfo:
         """Assess ``ws`` and store it as round ``name`` in one transaction.
 
         Parameters
@@ -167,7 +172,12 @@ class Store:
             ``kind -> path`` of the files read (their names and SHA-256 are recorded).
         progress
             ``progress(message, fraction=None)``.
+        user
+            The logged-in account (only an admin imports rounds; ``None``: no accounts).
         """
+        if user is not None and not user.is_admin:
+            self.record("round.import", user=user, outcome="refused: forbidden", round_name=str(name))
+            _need_admin(user, "导入轮次")
         name = str(name).strip()
         if not name:
             raise StoreError("轮次名称不能为空：请用 --round 2026-06 这样的名称")
@@ -177,24 +187,26 @@ class Store:
         a = assess(ws.orgs, centers=ws.centers, parks=ws.parks, buildings=ws.buildings, district=ws.district,
                    profile=ws.profile)
         info = files_info(ws, files)
-        user, now = who(), _now()
+        os_user, now = who(), _now()
         with writer(self.engine).begin() as conn:
             old = active_round(conn, name)
             if old is not None and not replace:
                 raise StoreError(f"轮次 {name} 已存在（{old['created_at']:%Y-%m-%d %H:%M} 由 {old['created_by']} 导入）："
                                  "轮次导入后不可修改；如需重新导入请加 --replace（旧轮次保留在历史中）")
             prev = old if old is not None else self._latest(conn)
-            rid = write_round(conn, name, ws, a, files=info, seconds=None, user=user, now=now, progress=progress)
+            rid = write_round(conn, name, ws, a, files=info, seconds=None, user=user.name if user else os_user, now=now,
+                              progress=progress)
             if old is not None:
                 conn.execute(S.rounds.update().where(S.rounds.c.id == old["id"])
                              .values(replaced=True, superseded_by=rid))
             say("结转一企一策措施", 0.8)
-            counts = self._carry(conn, rid, name, prev, ws, a, user, now)
+            counts = self._carry(conn, rid, name, prev, ws, a, user.name if user else os_user, now)
             seconds = round(time.perf_counter() - t0, 3)
             conn.execute(S.rounds.update().where(S.rounds.c.id == rid).values(seconds=seconds))
-            record(conn, what="round.replace" if old is not None else "round.import", who=user, at=now,
+            record(conn, what="round.replace" if old is not None else "round.import", who=os_user, at=now,
                    round_name=name, target=f"round:{rid}", old={"round_id": old["id"]} if old is not None else None,
-                   new={"round_id": rid, "files": info, "orgs": len(ws.orgs), "measures": counts})
+                   new={"round_id": rid, "files": info, "orgs": len(ws.orgs), "measures": counts},
+                   user=user.name if user else None)
             row = conn.execute(sa.select(S.rounds).where(S.rounds.c.id == rid)).mappings().one()
         say("已保存", 1.0)
         return RoundInfo.from_row(row, counts)
@@ -226,81 +238,204 @@ class Store:
         return create_and_carry(conn, round_id=rid, round_name=name, prev_round_id=prev["id"] if prev else None,
                                 assessment_rows=rows, matching=matching, towns=towns, now=now, user=user)
 
-    def rounds(self, *, history: bool = False) -> list[RoundInfo]:
+    def rounds(self, *, history: bool = False, user: User | None = None) -> list[RoundInfo]:
         """The rounds in import order, a replacement in the place of the round it replaced.
 
-        ``history=True`` also lists the replaced rounds (each just before its replacement).
+        ``history=True`` also lists the replaced rounds (each just before its replacement). For a town
+        user or a viewer, ``orgs`` and the rates are the totals of the user's towns.
         """
         with self.engine.connect() as conn:
-            return [RoundInfo.from_row(r) for r in self._ordered(conn, history=history)]
+            out = [RoundInfo.from_row(r) for r in self._ordered(conn, history=history)]
+            if user is None or user.is_admin:
+                return out
+            return [self._scoped_info(conn, r, user) for r in out]
+
+    @staticmethod
+    def _scoped_info(conn: sa.Connection, info: RoundInfo, user: User) -> RoundInfo:
+        j = S.jurisdiction_rates
+        juris = {r["code"]: dict(r) for r in conn.execute(sa.select(j).where(j.c.round_id == info.id)).mappings()}
+        orgs = sum(int((juris.get(c) or {}).get("orgs") or 0) for c in user.towns)
+        return dataclasses.replace(info, orgs=orgs, district=town_totals(juris, user.towns))
 
     def round_info(self, name: str) -> RoundInfo:
         """The current round ``name``."""
         with self.engine.connect() as conn:
             return RoundInfo.from_row(round_row(conn, name))
 
-    def load_round(self, name: str) -> Workspace:
-        """The workspace of round ``name``, rebuilt from the database (frames, district, profile)."""
+    def load_round(self, name: str, *, user: User | None = None) -> Workspace:
+        """The workspace of round ``name``, rebuilt from the database (frames, district, profile), as ``user``
+        may see it (:func:`~lianxin_geo.store.access.scope_workspace`)."""
         with self.engine.connect() as conn:
-            return read_workspace(conn, round_row(conn, name))
+            ws = read_workspace(conn, round_row(conn, name))
+        return scope_workspace(ws, user)
 
-    def town_rates(self) -> pd.DataFrame:
+    def town_rates(self, *, user: User | None = None) -> pd.DataFrame:
         """Every town's rates in every current round, oldest round first: ``round``, ``code``, ``name``, ``orgs``,
-        ``org_coverage_rate``, ``single_rate``, ``work_coverage_rate`` (the numbers ``assess`` gave at import)."""
+        ``org_coverage_rate``, ``single_rate``, ``work_coverage_rate`` (the numbers ``assess`` gave at import);
+        only the user's towns for a town user or viewer."""
         r, j = S.rounds, S.jurisdiction_rates
         q = (sa.select(r.c.name.label("round"), j.c.code, j.c.name, j.c.orgs, j.c.org_coverage_rate, j.c.single_rate,
                        j.c.work_coverage_rate)
              .join(r, r.c.id == j.c.round_id).where(r.c.replaced.is_(False)).order_by(r.c.id, j.c.id))
+        towns = _towns_of(user)
+        if towns is not None:
+            q = q.where(j.c.code.in_(list(towns)))
         with self.engine.connect() as conn:
             rows = [dict(m) for m in conn.execute(q).mappings()]
         return pd.DataFrame(rows, columns=["round", "code", "name", "orgs", "org_coverage_rate", "single_rate",
                                            "work_coverage_rate"])
 
-    def diff(self, a: str, b: str) -> dict[str, Any]:
-        """The comparison of rounds ``a`` → ``b`` (see :func:`lianxin_geo.store.diff.round_diff`)."""
+    def diff(self, a: str, b: str, *, user: User | None = None) -> dict[str, Any]:
+        """The comparison of rounds ``a`` → ``b`` (see :func:`lianxin_geo.store.diff.round_diff`), restricted to
+        the towns of a town user or viewer (district rates: the totals of those towns)."""
         with self.engine.connect() as conn:
-            return round_diff(conn, round_row(conn, a), round_row(conn, b))
+            return round_diff(conn, round_row(conn, a), round_row(conn, b), towns=_towns_of(user))
 
     # ------------------------------------------------------------- measures
     def measures(self, round: str | None = None, town: str | None = None,  # noqa: A002 - the CLI's word
-                 status: str | None = None) -> list[dict[str, Any]]:
-        """Measures of a round (made or carried into it), a town code and/or a status."""
+                 status: str | None = None, *, user: User | None = None) -> list[dict[str, Any]]:
+        """Measures of a round (made or carried into it), a town code and/or a status; only those of the
+        user's towns for a town user or viewer."""
         with self.engine.connect() as conn:
             rid = round_row(conn, round)["id"] if round is not None else None
-            return list_measures(conn, round_id=rid, town=town, status=status)
+            return list_measures(conn, round_id=rid, town=town, status=status, towns=_towns_of(user))
 
-    def measure(self, measure_id: int) -> dict[str, Any]:
-        """One measure by id."""
+    def measure(self, measure_id: int, *, user: User | None = None) -> dict[str, Any]:
+        """One measure by id (refused when it is of a town ``user`` does not see)."""
         with self.engine.connect() as conn:
-            return get_measure(conn, measure_id)
+            m = get_measure(conn, measure_id)
+        if user is not None and not user.sees(m["jurisdiction_code"]):
+            raise AuthError(f"措施 {measure_id} 不属于您负责的镇街：无权查看")
+        return m
 
     def set_measure(self, measure_id: int, *, status: str | None = None, owner: str | None = None,
                     due: str | None = None, note: str | None = None,
-                    expect_version: int | None = None) -> dict[str, Any]:
+                    expect_version: int | None = None, user: User | None = None) -> dict[str, Any]:
         """Change a measure when ``expect_version`` is still current; the change goes to the audit.
 
         Raises
         ------
         StaleVersionError
             Someone else changed the measure since that version (the refusal is audited too).
+        AuthError
+            ``user`` is a viewer, or a town user and the measure is of another town (audited).
         """
         changes = {"status": status, "owner": owner, "due": due, "note": note}
-        user, now = who(), _now()
+        os_user, now = who(), _now()
+        account = user.name if user else None
+        asked = {k: v for k, v in changes.items() if v is not None} | {"expect_version": expect_version}
+        refusal = None
+        with self.engine.connect() as conn:
+            current = get_measure(conn, int(measure_id)) if user is not None else None
+        if user is not None and not user.can_edit:
+            refusal = f"用户 {user.name}（{user.role_name}）只能查看，不能修改措施"
+        elif user is not None and current is not None and not user.sees(current["jurisdiction_code"]):
+            refusal = f"措施 {measure_id} 不属于您负责的镇街（{'、'.join(user.towns)}）：不能修改"
+        if refusal is not None:
+            with writer(self.engine).begin() as conn:
+                record(conn, what="measure.set", who=os_user, at=now, target=f"measure:{measure_id}", new=asked,
+                       outcome="refused: forbidden", user=account, towns=user.towns if user else ())
+            raise AuthError(refusal)
         try:
             with writer(self.engine).begin() as conn:
                 return set_measure(conn, int(measure_id), changes=changes, expect_version=expect_version,
-                                   user=user, now=now)
+                                   user=os_user, now=now, account=account)
         except StaleVersionError:
             with writer(self.engine).begin() as conn:
-                record(conn, what="measure.set", who=user, at=now, target=f"measure:{measure_id}",
-                       new={k: v for k, v in changes.items() if v is not None} | {"expect_version": expect_version},
-                       outcome="refused: stale version")
+                record(conn, what="measure.set", who=os_user, at=now, target=f"measure:{measure_id}", new=asked,
+                       outcome="refused: stale version", user=account, towns=user.towns if user else ())
             raise
 
-    def audit(self, *, target: str | None = None, what: str | None = None) -> list[dict[str, Any]]:
-        """Audit rows, oldest first."""
+    def audit(self, *, target: str | None = None, what: str | None = None, user: str | None = None,
+              limit: int | None = None, by: User | None = None) -> list[dict[str, Any]]:
+        """Audit rows, oldest first (of one target, kind of action or account; the last ``limit``).
+
+        Raises
+        ------
+        AuthError
+            ``by`` is given and is not an admin (only 区级管理员 read the audit).
+        """
+        _need_admin(by, "查看操作日志")
         with self.engine.connect() as conn:
-            return entries(conn, target=target, what=what)
+            return entries(conn, target=target, what=what, user=user, limit=limit)
+
+    def record(self, what: str, *, user: User | None, towns: Iterable[str] = (), outcome: str = "ok",
+               detail: dict[str, Any] | None = None, round_name: str | None = None,
+               target: str | None = None) -> None:
+        """Append one audit entry for an event of the app or the CLI (login, import, plan run, export …).
+
+        Parameters
+        ----------
+        what
+            The event, e.g. ``export``, ``plan.joint``, ``page.view``.
+        user
+            The logged-in account (``None`` in single-user mode).
+        towns
+            The towns the event concerned (default: the user's towns).
+        outcome
+            ``ok`` or ``refused: …`` / ``failed: …``.
+        detail
+            JSON-able details (the format, the files …), stored as ``new``.
+        """
+        codes = tuple(towns) or (user.towns if user else ())
+        with writer(self.engine).begin() as conn:
+            record(conn, what=what, who=who(), at=_now(), round_name=round_name, target=target, new=detail,
+                   outcome=outcome, user=user.name if user else None, towns=codes)
+
+    # ------------------------------------------------------------- accounts
+    def has_accounts(self) -> bool:
+        """True when the database holds at least one account (then every reader must log in)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(S.users)).scalar_one() > 0
+
+    def add_user(self, name: str, role: str, *, towns: Iterable[str] = (), password: str | None = None,
+                 by: User | None = None) -> tuple[User, str | None]:
+        """Create an account; return it and the one-time password made when ``password`` is ``None``
+        (then the user must change it at the first login). ``by``: the admin doing it (audited)."""
+        _need_admin(by, "添加用户")
+        with writer(self.engine).begin() as conn:
+            return create_user(conn, name, role, towns=towns, password=password, actor=by.name if by else None,
+                               who=who(), now=_now())
+
+    def users(self, *, by: User | None = None) -> list[dict[str, Any]]:
+        """Every account: ``name, role, role_name, towns, disabled, locked_until, last_login,
+        must_change_password, created_at`` (admin only when ``by`` is given)."""
+        _need_admin(by, "查看用户列表")
+        with self.engine.connect() as conn:
+            return user_rows(conn)
+
+    def disable_user(self, name: str, *, by: User | None = None) -> None:
+        """Disable an account (never deleted: the audit keeps naming it)."""
+        _need_admin(by, "停用用户")
+        if by is not None and by.name == name:
+            raise AuthError("不能停用自己的账号：请由另一位区级管理员操作")
+        with writer(self.engine).begin() as conn:
+            disable(conn, name, actor=by.name if by else None, who=who(), now=_now())
+
+    def set_password(self, name: str, new_password: str, *, by: User | None = None,
+                     must_change: bool = False) -> None:
+        """Set a password: any user for themselves, an admin for anyone (``must_change``: change at next login)."""
+        if by is not None and by.name != name:
+            _need_admin(by, "重设他人密码")
+        with writer(self.engine).begin() as conn:
+            change_password(conn, name, new_password, must_change=must_change, actor=by.name if by else None,
+                            who=who(), now=_now())
+
+    def authenticate(self, name: str, password: str) -> User:
+        """Log in: the :class:`User` when the password is right; every success and failure is audited.
+
+        Raises
+        ------
+        AuthError
+            Wrong name or password (``用户名或密码错误``), a disabled account, or one locked after
+            :attr:`Settings.lockout_attempts` failures (for :attr:`Settings.lockout_minutes`).
+        """
+        settings = self.settings or Settings.from_env()
+        with writer(self.engine).begin() as conn:
+            user, reason = login(conn, name, password, settings=settings, who=who(), now=_now())
+        if user is None:
+            raise AuthError(reason)
+        return user
 
     # ------------------------------------------------------------- backup
     def backup(self, out: str | os.PathLike[str]) -> Path:
@@ -313,6 +448,17 @@ class Store:
         prepare(self.engine, upgrade=True)
         with writer(self.engine).begin() as conn:
             record(conn, what="db.restore", who=who(), at=_now(), new={"file": str(file)})
+
+
+def _towns_of(user: User | None) -> tuple[str, ...] | None:
+    """The towns a query is restricted to (``None``: everything, for no accounts or an admin)."""
+    return None if user is None or user.is_admin else tuple(user.towns)
+
+
+def _need_admin(user: User | None, action: str) -> None:
+    """Refuse ``action`` when ``user`` is given and is not an admin."""
+    if user is not None and not user.is_admin:
+        raise AuthError(f"只有区级管理员可以{action}：当前用户 {user.name}（{user.role_name}）")
 
 
 def open_store(url: str | os.PathLike[str] | None = None, *, upgrade: bool | None = None,
