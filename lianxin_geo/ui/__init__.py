@@ -1,21 +1,23 @@
 """Streamlit pages of lianxin-geo (thin front end over the workspace, the pipeline and the presenters).
 
 One module per page (``overview``, ``data``, ``joint``, ``routes``, ``coverage``,
-``progress``, ``exports``), each with a ``render()`` function and runnable as a Streamlit page
-file. Every page starts with :func:`~lianxin_geo.ui.widgets.preamble`; session
-inputs (:class:`~lianxin_geo.ui.state.Source`) and cached results live in
-:mod:`~lianxin_geo.ui.state`; host, folder and upload safety in :mod:`~lianxin_geo.ui.serving`.
+``progress``, ``exports``; for admins ``users`` and ``audit``), each with a ``render()``
+function and runnable as a Streamlit page file. Every page starts with
+:func:`~lianxin_geo.ui.widgets.preamble`; session inputs (:class:`~lianxin_geo.ui.state.Source`)
+and cached results live in :mod:`~lianxin_geo.ui.state`; host, folder and upload safety in
+:mod:`~lianxin_geo.ui.serving`; login, roles and single-user mode in :mod:`~lianxin_geo.ui.auth`.
 Importing :mod:`lianxin_geo` never imports Streamlit: only this package does.
 """
 
 from __future__ import annotations
 
+from lianxin_geo.store.access import User
 from lianxin_geo.ui.serving import PrivateFolder, allowed_hosts, host_allowed
 from lianxin_geo.ui.state import PlanRun, Source
 from lianxin_geo.ui.widgets import MapChoice, Page, preamble
 
-__all__ = ["PAGES", "MapChoice", "Page", "PlanRun", "PrivateFolder", "Source", "allowed_hosts", "host_allowed",
-           "preamble"]
+__all__ = ["ADMIN_PAGES", "PAGES", "MapChoice", "Page", "PlanRun", "PrivateFolder", "Source", "allowed_hosts",
+           "host_allowed", "pages_for", "preamble"]
 
 #: (file, title, icon, url path) of every page, in navigation order.
 PAGES: tuple[tuple[str, str, str, str], ...] = (
@@ -27,3 +29,13 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("progress.py", "进展", ":material/timeline:", "progress"),
     ("exports.py", "导出", ":material/download:", "exports"),
 )
+#: The pages of a 区级管理员 only (in the navigation of admins; each page refuses anyone else itself).
+ADMIN_PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("users.py", "用户管理", ":material/manage_accounts:", "users"),
+    ("audit.py", "操作日志", ":material/history:", "audit"),
+)
+
+
+def pages_for(user: User | None) -> tuple[tuple[str, str, str, str], ...]:
+    """The navigation of ``user``: every page, and the admin pages for a 区级管理员 only (none without accounts)."""
+    return PAGES + ADMIN_PAGES if user is not None and user.is_admin else PAGES

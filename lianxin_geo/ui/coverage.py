@@ -6,7 +6,7 @@ import streamlit as st
 
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.present.style import num
-from lianxin_geo.ui import state, widgets
+from lianxin_geo.ui import auth, state, widgets
 
 __all__ = ["render"]
 
@@ -31,6 +31,8 @@ def render() -> None:
                                          "k": int(k), "res": int(res)}
     p = st.session_state["cv_params"]
     plan: CoveragePlan = state.coverage_plan(p["changes"], k=p["k"], hex_resolution=p["res"])
+    if go:  # a plan run asked for by the user (not a rerun of the page) goes to the audit
+        auth.record("plan_coverage", detail={"params": {k: v for k, v in p["changes"].items()}})
     m = st.columns(4)
     share, after = num(plan.district.get("orgs_share")), num(plan.district.get("orgs_share_after"))
     m[0].metric("阵地覆盖组织比例", "—" if share is None else f"{share:.1%}",

@@ -3,6 +3,8 @@
 Uploads go to this session's private folder (see :mod:`lianxin_geo.ui.state`). The
 "本机文件夹路径" box is shown only when the server names a data folder in
 ``LIANXIN_DATA_DIR``, and reads nothing outside it (see :mod:`lianxin_geo.ui.serving`).
+"查找单位" searches the workspace the logged-in user may see (:func:`search_orgs`), so another
+town's organizations are never found; "保存为台账轮次" is for a 区级管理员 (or single-user mode) only.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import streamlit as st
 
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.policy import list_profiles
-from lianxin_geo.ui import state, widgets
+from lianxin_geo.ui import auth, state, widgets
 from lianxin_geo.ui.serving import data_dir, resolve_inside, scan_folder
 
-__all__ = ["render"]
+__all__ = ["SEARCH_COLUMNS", "render", "search_orgs"]
 
 
 def _issues_frame(res) -> pd.DataFrame:
@@ -85,6 +87,45 @@ def _inputs_form() -> None:
         state.set_policy_source(None)
 
 
+#: Organization columns the search looks in (name, credit code, the ledger's id).
+SEARCH_COLUMNS: tuple[str, ...] = ("name", "credit_code", "id")
+
+
+def search_orgs(orgs: pd.DataFrame, text: str, *, limit: int = 200) -> pd.DataFrame:
+    """The organizations whose name contains ``text`` or whose credit code / id contains it (case ignored).
+
+    ``orgs`` is the workspace the user may see, so another town's organizations are never found.
+    """
+    text = str(text or "").strip().upper()
+    if not text or orgs.empty:
+        return orgs.iloc[0:0]
+    hit = pd.Series(False, index=orgs.index)
+    for col in SEARCH_COLUMNS:
+        if col in orgs:
+            hit |= orgs[col].astype("string").str.upper().str.contains(text, regex=False, na=False)
+    return orgs[hit].head(limit)
+
+
+def _search(ws) -> None:
+    """Search the organizations of the workspace (the user's towns) by name or credit code."""
+    st.subheader("查找单位")
+    text = st.text_input("按单位名称或统一社会信用代码查找", key="org_search",
+                         placeholder="例如：科技有限公司 或 91110113…")
+    if not text.strip():
+        return
+    found = search_orgs(ws.orgs, text)
+    if found.empty:
+        st.info(f"没有找到与“{widgets.markdown_text(text.strip())}”匹配的单位（只在您有权查看的镇街中查找）。")
+        return
+    cols = [c for c in ("name", "credit_code", "id", "jurisdiction_name", "party_status", "members") if c in found]
+    st.caption(f"找到 {len(found):,} 个单位" + ("（只显示前 200 个）" if len(found) >= 200 else ""))
+    st.dataframe(found[cols].rename(columns=_SEARCH_HEADERS), hide_index=True, width="stretch")
+
+
+_SEARCH_HEADERS = {"name": "单位名称", "credit_code": "统一社会信用代码", "id": "编号", "jurisdiction_name": "乡镇/街道",
+                   "party_status": "党组织状态", "members": "党员数"}
+
+
 def _default_round_name(today: _dt.date) -> str:
     """``YYYY-MM`` of the ledger refresh this import most likely belongs to (the month itself)."""
     return f"{today.year}-{today.month:02d}"
@@ -95,7 +136,7 @@ def _rounds_form() -> None:
     st.subheader("台账轮次（数据库）")
     try:
         store = state.store()
-        rounds = store.rounds()
+        rounds = store.rounds(user=state.current_user())
     except LianxinError as exc:
         st.error(f"无法打开数据库：{exc}")
         return
@@ -112,8 +153,15 @@ def _rounds_form() -> None:
 
 
 def _save_round(ws) -> None:
-    """Store the loaded files as a round (one transaction; refused when the name exists unless replaced)."""
+    """Store the loaded files as a round (one transaction; refused when the name exists unless replaced).
+
+    Only a 区级管理员 (or single-user mode) stores rounds: a round holds the whole district.
+    """
     if state.chosen_round() is not None:
+        return
+    user = state.current_user()
+    if user is not None and not user.is_admin:
+        st.caption("保存台账轮次仅限区级管理员。")
         return
     with st.form("save_round"):
         st.markdown("**保存为台账轮次**：把当前载入并校验过的台账、定位结果、评估结果和政策配置存入数据库，"
@@ -135,8 +183,10 @@ def _save_round(ws) -> None:
     except LianxinError as exc:
         bar.empty()
         st.error(str(exc))
+        auth.record("import", outcome="error", detail={"round": name, "error": str(exc)[:200]})
         return
     bar.empty()
+    auth.record("import", detail={"round": info.name, "orgs": int(info.orgs)})
     made = info.measures or {}
     st.success(f"已保存轮次 {info.name}：{info.orgs:,} 个组织；新建措施 {made.get('created', 0):,} 条，"
                f"结转 {made.get('carried', 0):,} 条，可销号 {made.get('closable', 0):,} 条。")
@@ -147,6 +197,7 @@ def render() -> None:
     ws = widgets.preamble("数据", inputs_form=_inputs_form).ws
     _rounds_form()
     _save_round(ws)
+    _search(ws)
     given = state.sources()
     st.subheader("已载入")
     rows = []

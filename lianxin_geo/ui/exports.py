@@ -1,4 +1,8 @@
-"""导出: every export of :mod:`lianxin_geo.present.export`, with the plans generated on the other pages."""
+"""导出: every export of :mod:`lianxin_geo.present.export`, with the plans generated on the other pages.
+
+The workspace is the logged-in user's (:func:`lianxin_geo.ui.state.workspace`): a town user's files hold only
+its towns. Every export made is written to the audit (:func:`lianxin_geo.ui.auth.record`).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import streamlit as st
 from lianxin_geo.assessment import Assessment
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.present import export
-from lianxin_geo.ui import state, widgets
+from lianxin_geo.ui import auth, state, widgets
 from lianxin_geo.workspace import Workspace
 
 __all__ = ["render"]
@@ -71,6 +75,9 @@ def render() -> None:
                 st.session_state[slot] = (plan_keys, _export(key, plan_keys, fmt, ws, a, plans))
             except (LianxinError, OSError, ValueError) as exc:  # say plainly what failed; other formats still work
                 st.error(f"生成{label}失败：{exc}")
+                auth.record("export", outcome="error", detail={"format": fmt, "error": str(exc)[:200]})
+            else:
+                auth.record("export", detail={"format": fmt, "plans": sorted(plans), "orgs": len(ws.orgs)})
         got = st.session_state.get(slot)
         if got and got[0] == plan_keys:
             c2.download_button("下载", got[1], filename, mime=mime, key=f"ex_dl_{fmt}")

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lianxin_geo.plan.joint import JointPlan
-from lianxin_geo.ui import state, widgets
+from lianxin_geo.ui import auth, state, widgets
 
 __all__ = ["render", "size_tables", "units_table", "unit_details", "kept_table"]
 
@@ -91,6 +91,8 @@ def render() -> None:
         st.info("设置参数后点击“生成联建方案”。")
         return
     plan: JointPlan = state.joint_plan(params["changes"], reoptimize=params["reopt"], cross_town=params["cross"])
+    if go:  # a plan run asked for by the user (not a rerun of the page) goes to the audit
+        auth.record("plan_joint", detail={"params": {k: v for k, v in params["changes"].items()}})
     s, units = plan.stats, plan.units
     names = dict(ws.district.town_names)
     m = st.columns(4)

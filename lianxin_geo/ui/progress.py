@@ -23,7 +23,8 @@ from lianxin_geo.present.assets import streamlit_asset_base
 from lianxin_geo.present.legend import change_layer, legend_control
 from lianxin_geo.present.xlsx import Sheet, frame_rows, write_workbook
 from lianxin_geo.store import MEASURE_STATUSES, Store
-from lianxin_geo.ui import state, widgets
+from lianxin_geo.store.access import User
+from lianxin_geo.ui import auth, state, widgets
 
 __all__ = ["render", "MEASURE_HEADERS", "RATE_LABELS", "apply_edits", "measures_frame", "measures_xlsx"]
 
@@ -43,7 +44,7 @@ def _pct(v: Any) -> str:
 
 def _rounds_frame(store: Store) -> pd.DataFrame:
     rows = []
-    for r in store.rounds():
+    for r in store.rounds(user=state.current_user()):
         row = {"轮次": r.name, "导入时间": r.created_at[:16].replace("T", " "), "导入人": r.created_by,
                "政策配置": r.profile, "组织数": r.orgs, "接受行": r.accepted, "拒绝行": r.rejected}
         for k, label in RATE_LABELS.items():
@@ -65,7 +66,12 @@ def _timeline(store: Store, frame: pd.DataFrame) -> None:
 
 
 def _town_rates(store: Store) -> pd.DataFrame:
-    return store.town_rates()
+    """Each town's rates per round: only the user's towns (every town for an admin or without accounts)."""
+    tr = store.town_rates()
+    user = state.current_user()
+    if user is None or user.is_admin or tr.empty:
+        return tr
+    return tr[tr["code"].astype(str).map(user.sees)].reset_index(drop=True)
 
 
 def _towns_section(store: Store, names: list[str]) -> None:
@@ -99,7 +105,7 @@ def _diff_section(store: Store, names: list[str]) -> None:
     if a == b:
         st.info("请选择两个不同的轮次。")
         return
-    d = store.diff(a, b)
+    d = store.diff(a, b, user=state.current_user())
     m = st.columns(6)
     m[0].metric("新增组织", f"{len(d['orgs_new']):,}")
     m[1].metric("注销/未再报送", f"{len(d['orgs_closed']):,}")
@@ -153,8 +159,12 @@ def measures_frame(rows: list[dict[str, Any]], towns: dict[str, str], *, today: 
     return df
 
 
-def apply_edits(store: Store, before: pd.DataFrame, after: pd.DataFrame) -> tuple[int, list[str]]:
-    """Write the rows the user changed, each with the version it was read at; ``(saved, Chinese errors)``."""
+def apply_edits(store: Store, before: pd.DataFrame, after: pd.DataFrame, *,
+                user: User | None = None) -> tuple[int, list[str]]:
+    """Write the rows the user changed, each with the version it was read at; ``(saved, Chinese errors)``.
+
+    ``user`` is the logged-in user (the store refuses viewers and measures of other towns, and audits who).
+    """
     saved, errors = 0, []
     b = before.set_index("id")
     for rec in after.to_dict("records"):
@@ -170,7 +180,7 @@ def apply_edits(store: Store, before: pd.DataFrame, after: pd.DataFrame) -> tupl
         if not changes:
             continue
         try:
-            store.set_measure(int(mid), expect_version=int(old["version"]), **changes)
+            store.set_measure(int(mid), expect_version=int(old["version"]), user=user, **changes)
             saved += 1
         except LianxinError as exc:
             errors.append(f"措施 {mid}：{exc}")
@@ -211,11 +221,11 @@ def _snapshot(store: Store, names: list[str]) -> tuple[str, pd.DataFrame, pd.Dat
         rnd = names[-1]
     tr = _town_rates(store)
     towns = dict(zip(tr["code"].astype(str), tr["name"]))
-    df = measures_frame(store.measures(round=rnd), towns, today=_dt.date.today())
+    df = measures_frame(store.measures(round=rnd, user=state.current_user()), towns, today=_dt.date.today())
     return rnd, df, tr
 
 
-def _editor(view: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _editor(view: pd.DataFrame, key: str, *, editable: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     ss = st.session_state
     snap_key = "pg_m_editor_snapshot"
     cols = [c for c in ("id", "town", "org_name", "action", "measure", "owner", "due", "status", "note",
@@ -225,7 +235,7 @@ def _editor(view: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     shown = ss[snap_key]
     edited = st.data_editor(
         shown, hide_index=True, width="stretch", key=key,
-        disabled=[c for c in cols if c not in _EDITABLE],
+        disabled=[c for c in cols if c not in _EDITABLE] if editable else True,
         column_config={**{c: st.column_config.Column(MEASURE_HEADERS.get(c, c)) for c in cols},
                        "status": st.column_config.SelectboxColumn("状态", options=list(MEASURE_STATUSES),
                                                                   required=True),
@@ -245,14 +255,21 @@ def _say(kind: str, text: str) -> None:
     st.session_state.setdefault("pg_msgs", []).append((kind, text))
 
 
+def _can_edit() -> bool:
+    """True unless the logged-in user is a viewer (只读); the store refuses a viewer's edit anyway."""
+    user = state.current_user()
+    return user is None or user.can_edit
+
+
 def _one_measure_form(store: Store, view: pd.DataFrame) -> None:
     """Edit one measure with plain widgets; the version is the one read when that measure was first shown."""
     if view.empty:
         return
+    editable = _can_edit()
     ss = st.session_state
     labels = {int(r.id): f"{int(r.id)} · {r.org_name} · {r.action}" for r in view.itertuples(index=False)}
     mid = st.selectbox("修改单条措施", list(labels), format_func=labels.get, key="pg_one_id")
-    cur = store.measure(int(mid))
+    cur = store.measure(int(mid), user=state.current_user())
     base_key = f"pg_one_base_{mid}"
     ss.setdefault(base_key, int(cur["version"]))
     with st.form("pg_one"):
@@ -264,14 +281,15 @@ def _one_measure_form(store: Store, view: pd.DataFrame) -> None:
         due = c[2].text_input("期限（YYYY-MM-DD）", value=cur.get("due") or "", key=f"pg_one_due_{mid}")
         note = c[3].text_input("备注", value=cur.get("note") or "", key=f"pg_one_note_{mid}")
         st.caption(f"任务措施：{widgets.markdown_text(cur.get('measure') or '')}；读取时的版本：{ss[base_key]}")
-        go = st.form_submit_button("保存这条措施", type="primary")
+        go = st.form_submit_button("保存这条措施", type="primary", disabled=not editable)
     if go:
         try:
             row = store.set_measure(int(mid), status=status, owner=owner, due=due or None, note=note,
-                                    expect_version=int(ss[base_key]))
+                                    expect_version=int(ss[base_key]), user=state.current_user())
         except LianxinError as exc:
             st.error(str(exc))
-            ss[base_key] = int(store.measure(int(mid))["version"])  # the next save starts from what is stored now
+            # the next save starts from what is stored now
+            ss[base_key] = int(store.measure(int(mid), user=state.current_user())["version"])
             return
         ss[base_key] = int(row["version"])
         _forget("pg_m_editor")
@@ -289,10 +307,13 @@ def _measures_section(store: Store, names: list[str]) -> None:
                "若他人已先修改同一条措施，保存会被拒绝并提示（不会覆盖他人的修改）。")
     for kind, text in st.session_state.pop("pg_msgs", []):
         getattr(st, kind)(text)
-    shown, edited = _editor(view, f"pg_m_editor_{st.session_state.get('pg_m_editor_gen', 0)}")
+    editable = _can_edit()
+    if not editable:
+        st.info("只读账号：可以查看和导出措施，不能修改。")
+    shown, edited = _editor(view, f"pg_m_editor_{st.session_state.get('pg_m_editor_gen', 0)}", editable=editable)
     c = st.columns(3)
-    if c[0].button("保存修改", type="primary", key="pg_m_save"):
-        saved, errors = apply_edits(store, shown, edited)
+    if c[0].button("保存修改", type="primary", key="pg_m_save", disabled=not editable):
+        saved, errors = apply_edits(store, shown, edited, user=state.current_user())
         for e in errors:
             _say("error", e)
         if saved:
@@ -307,6 +328,8 @@ def _measures_section(store: Store, names: list[str]) -> None:
     notes = list(state.round_workspace(rnd).data_notes)
     c[2].download_button("导出措施表（xlsx）", data=measures_xlsx(view, notes=notes),
                          file_name=f"一企一策措施_{rnd}.xlsx", key="pg_m_xlsx",
+                         on_click=auth.record, args=("export",),
+                         kwargs={"detail": {"format": "xlsx", "what": "measures", "round": rnd, "rows": len(view)}},
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     _one_measure_form(store, view)
 
@@ -314,6 +337,7 @@ def _measures_section(store: Store, names: list[str]) -> None:
 def render() -> None:
     """Draw the page."""
     widgets.guard_host()
+    auth.require_login()
     state.init_state()
     st.title("进展")
     try:

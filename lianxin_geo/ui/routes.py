@@ -7,7 +7,7 @@ import streamlit as st
 
 from lianxin_geo.core.files import neutralise_frame
 from lianxin_geo.plan.routes import InstructorPlan
-from lianxin_geo.ui import state, widgets
+from lianxin_geo.ui import auth, state, widgets
 
 __all__ = ["render", "route_csv", "routes_table", "town_table"]
 
@@ -63,6 +63,8 @@ def render() -> None:
         st.info("设置参数后点击“生成路线”。")
         return
     plan: InstructorPlan = state.route_plan(params["changes"], cross_town=params["cross"])
+    if go:  # a plan run asked for by the user (not a rerun of the page) goes to the audit
+        auth.record("plan_routes", detail={"params": {k: v for k, v in params["changes"].items()}})
     s, routes = plan.stats, plan.routes
     m = st.columns(5)
     m[0].metric("指导员", f"{s.get('instructors', 0)}", help=f"现有 {s.get('instructors_named', 0)} 名（每人只计一次）"

@@ -15,6 +15,14 @@ Caching and privacy
 * Plans are cached on the workspace key and their parameters; each plan kept in
   the session carries that key as a digest (:class:`PlanRun`), which is what the
   export page caches its files on.
+
+Accounts
+--------
+When the database has accounts, the logged-in user (:data:`USER_KEY`, set by
+:mod:`lianxin_geo.ui.auth`) decides what data the pages get: :func:`workspace` and
+:func:`round_workspace` return :func:`lianxin_geo.store.scope_workspace` of the unscoped
+(cached) workspace, and :func:`workspace_key` ends with the user's scope, so an
+assessment, a plan or an export cached for one scope is never served to another.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.policy import Profile
 from lianxin_geo.pipeline import run_assessment, run_coverage, run_joint, run_routes
 from lianxin_geo.store import RoundInfo, Store, open_store, resolve_url
+from lianxin_geo.store.access import User, scope_workspace
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
@@ -41,6 +50,7 @@ from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, Workspace, load_workspace
 __all__ = [
     "ENV",
     "INPUT_KINDS",
+    "USER_KEY",
     "KINDS",
     "PlanRun",
     "Source",
@@ -48,6 +58,7 @@ __all__ = [
     "choose_round",
     "chosen_round",
     "coverage_plan",
+    "current_user",
     "db_url",
     "db_url_display",
     "init_state",
@@ -58,6 +69,7 @@ __all__ = [
     "round_workspace",
     "route_plan",
     "save_upload",
+    "scope",
     "set_demo",
     "set_policy_source",
     "set_sources",
@@ -78,6 +90,8 @@ ENV: dict[str, str] = {"orgs": "LIANXIN_GEO_ORGS", "buildings": "LIANXIN_GEO_BUI
                        "parks": "LIANXIN_GEO_PARKS", "centers": "LIANXIN_GEO_CENTERS",
                        "boundaries": "LIANXIN_GEO_BOUNDARIES"}
 _DEMO_ORGS_ENV = "LIANXIN_GEO_DEMO_ORGS"
+#: Session key of the logged-in :class:`~lianxin_geo.store.User` (set only by :mod:`lianxin_geo.ui.auth`).
+USER_KEY = "auth_user"
 
 
 @dataclass(frozen=True)
@@ -265,10 +279,37 @@ def db_url_display() -> str:
     return str(url.database) if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
 
 
+def current_user() -> User | None:
+    """The logged-in user of this session (``None``: not logged in, or single-user mode)."""
+    user = st.session_state.get(USER_KEY)
+    return user if isinstance(user, User) else None
+
+
+def scope() -> tuple:
+    """What the current user may see, as a cache key part: ``("all",)`` or ``(role, name, towns)``."""
+    user = current_user()
+    if user is None or user.is_admin:
+        return ("all",)
+    return (user.role, user.name, tuple(sorted(user.towns)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _scoped(key: tuple, scope_key: tuple, _ws: Workspace, _user: User | None) -> Workspace:
+    return scope_workspace(_ws, _user)
+
+
+def _for_user(key: tuple, ws: Workspace) -> Workspace:
+    """``ws`` as the current user may see it (cached per workspace and scope)."""
+    sc = scope()
+    return ws if sc == ("all",) else _scoped(key, sc, ws, current_user())
+
+
 def round_workspace(name: str) -> Workspace:
-    """The workspace of the stored round ``name`` (cached on the database, the name and the round's id)."""
+    """The stored round ``name`` as the current user may see it (cached on the database, the name, the round's
+    id and the user's scope)."""
     info = store().round_info(name)
-    return _load_round(("round", db_url(), info.name, int(info.id), 0))
+    key = ("round", db_url(), info.name, int(info.id), 0)
+    return _for_user(key, _load_round(key))
 
 
 def chosen_round() -> tuple[str, str, int] | None:
@@ -285,6 +326,11 @@ def choose_round(info: RoundInfo | None) -> None:
 
 
 def workspace_key() -> tuple:
+    """What identifies the workspace the pages see: :func:`_load_key` and the user's :func:`scope` (last)."""
+    return (*_load_key(), scope())
+
+
+def _load_key() -> tuple:
     """What identifies the loaded workspace: content hashes of every input, the profile, datum, demo fill-in and
     demo size (last); for a stored round, the database, the round and its id (a replaced round has a new id)."""
     init_state()
@@ -315,22 +361,24 @@ def _load_round(key: tuple) -> Workspace:
 
 
 def workspace() -> Workspace:
-    """The session's workspace (cached on content hashes and the profile), or the chosen stored round.
+    """The session's workspace (cached on content hashes and the profile), or the chosen stored round, as the
+    logged-in user may see it (:func:`lianxin_geo.store.scope_workspace`: a town user or a viewer gets its towns).
 
     An input whose file is gone is dropped with a warning (its layer is empty, or the demo when no ledger is
     left or the user asked for the demo).
     """
     init_state()
     if st.session_state["round"] is not None:
-        return _load_round(workspace_key())
+        key = _load_key()
+        return _for_user(key, _load_round(key))
     gone = _drop_missing()
     if gone:
         st.warning("以下文件已随上一次会话结束被删除，请在“数据”页重新上传：" + "、".join(gone))
-    key = workspace_key()
+    key = _load_key()
     ss = st.session_state
     paths = {k: (s.path if s is not None else None) for k, s in ss["sources"].items()}
     pol = ss["policy_file"].path if ss["policy_file"] is not None else ss["policy"]
-    return _load(key, paths, pol, ss["boundaries_crs"], key[-1], bool(ss["demo"]))
+    return _for_user(key, _load(key, paths, pol, ss["boundaries_crs"], key[-1], bool(ss["demo"])))
 
 
 @st.cache_resource(show_spinner="正在评估覆盖情况…", max_entries=8)

@@ -18,7 +18,7 @@ from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.industry import section_label, section_of
 from lianxin_geo.present import maps
 from lianxin_geo.present.assets import streamlit_asset_base
-from lianxin_geo.ui import state
+from lianxin_geo.ui import auth, state
 from lianxin_geo.ui.serving import allowed_hosts, host_allowed
 from lianxin_geo.workspace import Workspace
 
@@ -66,7 +66,7 @@ def guard_host() -> None:
 
 
 def preamble(title: str, *, map_key: str | None = None, inputs_form: Callable[[], None] | None = None) -> Page:
-    """Start a page: host check, state, title, ``inputs_form`` (the data page), workspace, banner, sidebar.
+    """Start a page: host check, login (:func:`lianxin_geo.ui.auth.require_login`), state, title, ``inputs_form`` (the data page), workspace, banner, sidebar.
 
     Parameters
     ----------
@@ -78,6 +78,7 @@ def preamble(title: str, *, map_key: str | None = None, inputs_form: Callable[[]
         Drawn before the workspace is loaded, so the inputs it changes take effect in this run.
     """
     guard_host()
+    auth.require_login()
     state.init_state()
     st.title(title)
     if inputs_form is not None:
@@ -89,6 +90,7 @@ def preamble(title: str, *, map_key: str | None = None, inputs_form: Callable[[]
         st.info("请在“数据”页检查或更换文件，或点击“恢复为演示数据”。")
         st.stop()
     banner(ws)
+    st.session_state["town_names"] = dict(ws.district.town_names)  # the sidebar names the user's towns
     chosen = state.chosen_round()
     if chosen is not None:
         st.info(f"当前使用数据库中的台账轮次 **{markdown_text(chosen[1])}**（在“数据”页可改回当前载入的文件）。",
