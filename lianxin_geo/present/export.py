@@ -6,7 +6,9 @@ missing is :func:`lianxin_geo.pipeline.run_all`'s job. Every export carries the
 workspace's data notes (synthetic demo ledgers, approximate boundaries).
 
 * :func:`export_html` — one self-contained HTML file (Leaflet and every style
-  inlined, no external address at all), every layer of the app, legend, data notes.
+  inlined, no external address at all), every layer of the app, legend, data notes;
+  with a Content-Security-Policy that runs only its own scripts (by hash) and no
+  inline event handler or ``javascript:`` URL (none is written: checked before saving).
 * :func:`export_png` / :func:`export_pdf` — static maps drawn with matplotlib and
   the bundled CJK font (no browser, no tiles).
 * :func:`export_xlsx` — the assessment's statistics tables (BJ2016N 附件1–4) and
@@ -40,7 +42,7 @@ from lianxin_geo.core.files import atomic_path, atomic_write_text, remove_stale_
 from lianxin_geo.present import deck as _deck
 from lianxin_geo.present import gpkg as _gpkg
 from lianxin_geo.present import staticmap as _staticmap
-from lianxin_geo.present.assets import external_urls
+from lianxin_geo.present.assets import external_urls, unsafe_markup
 from lianxin_geo.present.maps import LAYERS, build_map, esc, map_html
 from lianxin_geo.present.outdir import MANIFEST_NAME, staged_folder
 from lianxin_geo.present.plans import Plans, PlansLike, as_plans
@@ -172,7 +174,8 @@ def export_html(
     Raises
     ------
     RuntimeError
-        If the page would still load anything from another host (never expected).
+        If the page would still load anything from another host, or carries an inline event handler
+        (``on…=``) or a ``javascript:`` URL (never expected: every value from the data is escaped).
     """
     p = as_plans(plans)
     if layers is None:
@@ -194,6 +197,9 @@ def export_html(
     bad = external_urls(html)
     if bad:
         raise RuntimeError("HTML 地图仍引用外部地址（不能离线打开）：" + "、".join(bad[:5]))
+    unsafe = unsafe_markup(html)
+    if unsafe:
+        raise RuntimeError("HTML 地图含有内联事件处理或 javascript: 链接（不符合内容安全策略）：" + "、".join(unsafe[:3]))
     return _tidied(atomic_write_text(path, html))
 
 
