@@ -15,7 +15,7 @@ What it does, on loopback only (the server listens on 127.0.0.1 and the browser 
    ``--ramp`` seconds (default: 20, at most a quarter of the run), all running at once: each logs in
    on the login page (用户名 / 密码 / 登录), then loops until the time is up over every page of the navigation
    (clicking the sidebar links: one Streamlit session per user), generates a joint-unit plan (联建方案 →
-   生成联建方案) and an export (导出 → 生成, alternately the HTML map and the Excel tables);
+   生成联建方案) and an export (导出 → 生成 → 下载, alternately the HTML map and the Excel tables; the file must arrive);
 4. meanwhile the server's resident memory (RSS of the process and its children, psutil) every ``--sample``
    seconds; the warm-up ends when every user has finished one full round of the pages (not before the first
    third of the run).
@@ -230,10 +230,18 @@ async def _plan(page, tally: Tally, timeout_ms: float) -> None:
 
 
 async def _export(page, fmt: str, tally: Tally, timeout_ms: float) -> None:
+    """Generate the file, then download it as a planner would (the file must arrive, non-empty)."""
     t = time.perf_counter()
     await page.locator(f".st-key-ex_make_{fmt} button").click()
-    await page.locator(f".st-key-ex_dl_{fmt} button").wait_for(timeout=timeout_ms)
+    button = page.locator(f".st-key-ex_dl_{fmt} button")
+    await button.wait_for(timeout=timeout_ms)
     await _idle(page, timeout_ms)
+    async with page.expect_download(timeout=timeout_ms) as info:
+        await button.click()
+    download = await info.value
+    path = await download.path()
+    if path is None or os.path.getsize(path) == 0:
+        raise RuntimeError(f"导出 {fmt}：下载的文件为空")
     tally.time(f"导出 {fmt}", time.perf_counter() - t)
 
 
@@ -242,7 +250,7 @@ async def one_user(browser, acc: Account, base: str, until: float, tally: Tally,
     """After ``delay`` seconds (the ramp-up), log in, then browse / plan / export until ``until`` (each failure
     is counted and the user goes on)."""
     await asyncio.sleep(delay)
-    ctx = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    ctx = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True)
     ctx.set_default_timeout(timeout_ms)
     ctx.set_default_navigation_timeout(timeout_ms)
     page = await ctx.new_page()

@@ -80,7 +80,9 @@ def render() -> None:
                 auth.record("export", detail={"format": fmt, "plans": sorted(plans), "orgs": len(ws.orgs)})
         got = st.session_state.get(slot)
         if got and got[0] == plan_keys:
-            c2.download_button("下载", got[1], filename, mime=mime, key=f"ex_dl_{fmt}")
+            # on_click="ignore": a download does not rerun the page, so the file it serves is never dropped by the
+            # rerun before the browser fetches it (a 404 under load otherwise)
+            c2.download_button("下载", got[1], filename, mime=mime, key=f"ex_dl_{fmt}", on_click="ignore")
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ def render() -> None:
     st.dataframe(routes_table(plan), hide_index=True, width="stretch",
                  column_config={"高德导航": st.column_config.LinkColumn(display_text="打开"),
                                 "百度导航": st.column_config.LinkColumn(display_text="打开")})
-    st.download_button("下载路线单（CSV）", route_csv(sheet), "指导员路线.csv", mime="text/csv")
+    st.download_button("下载路线单（CSV）", route_csv(sheet), "指导员路线.csv", mime="text/csv", on_click="ignore")
     if len(plan.unassigned):
         st.subheader("未分配的组织及原因")
         st.dataframe(plan.unassigned, hide_index=True, width="stretch")
