@@ -22,8 +22,6 @@ import contextlib
 import os
 import select
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -36,7 +34,7 @@ import pytest
 
 pytest.importorskip("streamlit")
 websockets_client = pytest.importorskip("websockets.sync.client")
-from test_serve_hosts import free_port  # noqa: E402  (the same free-port helper as the host tests)
+from test_serve_hosts import serve_app  # noqa: E402  (the host tests' server launcher)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -56,36 +54,10 @@ st.write("探针完成")
 '''
 
 
-@contextlib.contextmanager
-def serve(script: Path, log: Path, *flags: str) -> Iterator[int]:
-    """``streamlit run script`` from the checkout (so ``.streamlit/config.toml`` is read) on 127.0.0.1 and a free
-    port, with only the port/address and ``flags`` on the command line; yield the port."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIANXIN_GEO_", "LIANXIN_DATA_DIR", "STREAMLIT_"))}
-    env["LIANXIN_GEO_DEMO_ORGS"] = "300"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", *flags],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    time.sleep(0.3)
-            else:
-                pytest.fail("streamlit 未能在 60 秒内启动：" + log.read_text()[-2000:])
-            yield port
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+def serve(script: Path, log: Path, *flags: str):
+    """``streamlit run script`` from the checkout (so ``.streamlit/config.toml`` is read) with only the port, the
+    address and ``flags`` on the command line (``serve_app`` of the host tests); yield the port."""
+    return serve_app(script, ROOT, log, flags=flags)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import pytest
 
@@ -44,20 +44,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: Command-line settings of a test server besides port and address (``serve_app(flags=...)`` replaces them).
+HEADLESS_FLAGS = ("--server.headless", "true", "--browser.gatherUsageStats", "false")
+
+
 @contextlib.contextmanager
-def serve_app(script: Path, cwd: Path, log: Path, **env: str) -> Iterator[int]:
+def serve_app(script: Path, cwd: Path, log: Path, *, flags: Sequence[str] = HEADLESS_FLAGS, **env: str) -> Iterator[int]:
     """Run ``streamlit run script`` on 127.0.0.1 and a free port until the block ends; yield the port.
 
-    The app's input variables are cleared, then ``env`` is applied (the demo has 300 orgs unless set).
+    The app's input variables and any ``STREAMLIT_*`` setting are cleared, then ``env`` is applied (the demo has
+    300 orgs unless set). ``flags`` are the command-line settings besides port, address and file watcher (pass
+    ``()`` to let ``.streamlit/config.toml`` in ``cwd`` decide everything).
     """
     port = free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("LIANXIN_GEO_", "LIANXIN_DATA_DIR"))}
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("LIANXIN_GEO_", "LIANXIN_DATA_DIR", "STREAMLIT_"))}
     environ.update({"LIANXIN_GEO_DEMO_ORGS": "300", **env})
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
+             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", *flags],
             cwd=cwd, env=environ, stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.time() + 60
