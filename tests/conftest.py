@@ -8,9 +8,11 @@ what you change). Tests that load the full 5,000-org demo are marked ``slow``.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Sequence
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -80,3 +82,30 @@ def _private_database(tmp_path_factory):
     if "LIANXIN_DB" not in os.environ:
         os.environ["LIANXIN_DB"] = str(tmp_path_factory.mktemp("default_db") / "lianxin.db")
     yield
+
+
+def shunyi_box_district() -> District:
+    """The 25 real Shunyi towns (codes, names, kinds), each a 0.02° box around its seat: towns with known edges."""
+    towns = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "boundaries" / "shunyi_towns.csv",
+                        dtype={"code": str})
+    return make_box_district(
+        [(t.code, t.name, t.kind, (t.seat_lon - 0.01, t.seat_lat - 0.01, t.seat_lon + 0.01, t.seat_lat + 0.01))
+         for t in towns.itertuples(index=False)],
+        name="顺义区", mca_names=towns["mca_name"].tolist())
+
+
+def ledger_org(**kw) -> dict:
+    """One org row of a hand-built ledger: an uncovered enterprise of 胜利街道 with 10 staff, changed by ``kw``."""
+    base = dict(id="x", name="单位", kind="非公企业", employees=10, members=0, probationary=0, party_status="未建立",
+                jurisdiction_code="110113001")
+    base.update(kw)
+    return base
+
+
+def app_env(monkeypatch, db, n_orgs: int) -> None:
+    """The app's environment for AppTest: database ``db``, a demo of ``n_orgs``, no ledger files from the shell."""
+    monkeypatch.setenv("LIANXIN_DB", str(db))
+    monkeypatch.setenv("LIANXIN_GEO_DEMO_ORGS", str(n_orgs))
+    for var in ("LIANXIN_GEO_ORGS", "LIANXIN_GEO_BUILDINGS", "LIANXIN_GEO_PARKS", "LIANXIN_GEO_CENTERS",
+                "LIANXIN_GEO_BOUNDARIES"):
+        monkeypatch.delenv(var, raising=False)

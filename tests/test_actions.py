@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import make_box_district
+from conftest import ledger_org, shunyi_box_district
 
 from lianxin_geo.assessment.assessor import ACTIONS, assess
 from lianxin_geo.assessment.measures import MEASURES, NO_TOWN_OWNER, due_date
@@ -27,7 +26,6 @@ from lianxin_geo.core.district import District
 from lianxin_geo.core.policy import ValueSpec, load_profile
 from lianxin_geo.present.sheets import write_assessment_xlsx
 
-ROOT = Path(__file__).resolve().parents[1]
 SHENGLI, GAOLIYING, RENHE = "110113001", "110113101", "110113003"
 FORM_OWN, JOIN, DEVELOP = "应单独建立党组织", "应纳入联合党组织或联合组建", "应选派党员、发展党员，具备条件后单独组建"
 DAY = dt.date(2026, 3, 10)
@@ -35,18 +33,11 @@ DAY = dt.date(2026, 3, 10)
 
 @pytest.fixture(scope="module")
 def district() -> District:
-    towns = pd.read_csv(ROOT / "data" / "boundaries" / "shunyi_towns.csv", dtype={"code": str})
-    return make_box_district(
-        [(t.code, t.name, t.kind, (t.seat_lon - 0.01, t.seat_lat - 0.01, t.seat_lon + 0.01, t.seat_lat + 0.01))
-         for t in towns.itertuples(index=False)],
-        name="顺义区", mca_names=towns["mca_name"].tolist())
+    """The 25 Shunyi towns, each a 0.02° box around its seat."""
+    return shunyi_box_district()
 
 
-def org(**kw):
-    base = dict(id="x", name="单位", kind="非公企业", employees=10, members=0, probationary=0, party_status="未建立",
-                jurisdiction_code=SHENGLI)
-    base.update(kw)
-    return base
+org = ledger_org
 
 
 def by_org(a) -> dict[str, set[str]]:

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import make_box_district
+from conftest import ledger_org, shunyi_box_district
 
 from lianxin_geo.assessment.assessor import (
     STATUS_JOINT, STATUS_NONE, STATUS_OWN, STATUS_WORK, assess,
@@ -25,18 +25,10 @@ SHENGLI, SHIYUAN, GAOLIYING, RENHE = "110113001", "110113010", "110113101", "110
 @pytest.fixture(scope="module")
 def district() -> District:
     """The 25 Shunyi towns, each a 0.02° box around its seat."""
-    towns = pd.read_csv(ROOT / "data" / "boundaries" / "shunyi_towns.csv", dtype={"code": str})
-    return make_box_district(
-        [(t.code, t.name, t.kind, (t.seat_lon - 0.01, t.seat_lat - 0.01, t.seat_lon + 0.01, t.seat_lat + 0.01))
-         for t in towns.itertuples(index=False)],
-        name="顺义区", mca_names=towns["mca_name"].tolist())
+    return shunyi_box_district()
 
 
-def org(**kw):
-    base = dict(id="x", name="单位", kind="非公企业", employees=10, members=0, probationary=0, party_status="未建立",
-                jurisdiction_code=SHENGLI)
-    base.update(kw)
-    return base
+org = ledger_org
 
 
 def actions_of(rows, profile=None, **kw):

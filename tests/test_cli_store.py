@@ -62,7 +62,7 @@ def test_measures_commands_and_the_version_check(capsys, db_url, two_rounds):
     assert (done["status"], done["owner"], done["due"], done["version"]) == ("进行中", "王五", "2027-03-31", 2)
     code, out, err = run(capsys, "measures", "set", mid, "--status", "已完成", "--expect-version", "1",
                          "--db", db_url, "--json")
-    assert code == 1 and out == "" and "已被他人修改" in err and "没有保存" in err
+    assert code == 1 and out == "" and "已被他人修改" in err and "没有保存" in err and "--expect-version" in err
     assert run_json(capsys, "measures", "list", "--status", "进行中", "--db", db_url)[0]["owner"] == "王五"
     assert run_json(capsys, "measures", "list", "--status", "已完成", "--db", db_url) == []
     code, _, err = run(capsys, "measures", "list", "--status", "完成", "--db", db_url)

@@ -50,3 +50,11 @@ def test_legend_bands_name_the_colours_they_show():
     for share, (color, label) in zip((1.0, 0.8, 0.6, 0.3, 0.1), RATE_BANDS):
         assert rate_color(share * target, target) == color, label
     assert [c for c, _ in RATE_BANDS] == [RATE_TARGET_MET, *reversed(RATE_RAMP)]
+
+
+def test_pct_and_pp_format_every_value_the_same_way():
+    from lianxin_geo.present.style import pct, pp
+
+    assert pct(1.0) == "100.0%" and pct(0) == "0.0%" and pct(0.4567) == "45.7%"
+    assert pct(None) == "—" and pct(float("nan")) == "—" and pct("x") == "—" and pct(None, missing="") == ""
+    assert pp(0.024) == "+2.4 个百分点" and pp(-0.1) == "-10.0 个百分点" and pp(None) == "—"

@@ -305,3 +305,17 @@ def test_a_round_with_its_own_boundaries_and_policy_rebuilds_exactly(db_url, tmp
     assert [res.district_summary.iloc[0][k] for k in ("org_coverage_rate", "single_rate", "work_coverage_rate")] == [
         info.district[k] for k in ("org_coverage_rate", "single_rate", "work_coverage_rate")]
     assert ws.district.outline.equals(shapely.union_all([shapely.box(*b) for b in towns.values()]))
+
+
+def test_overdue_means_open_and_past_due():
+    import datetime as dt
+
+    from lianxin_geo.store import is_overdue
+
+    day = dt.date(2026, 12, 1)
+    assert is_overdue({"status": "待办", "due": "2026-11-30"}, day)
+    assert is_overdue({"status": "可销号", "due": "2026-06-30"}, day)
+    assert not is_overdue({"status": "待办", "due": "2026-12-01"}, day)
+    assert not is_overdue({"status": "已完成", "due": "2026-01-01"}, day)
+    assert not is_overdue({"status": "已销号", "due": "2026-01-01"}, day)
+    assert not is_overdue({"status": "待办", "due": None}, day) and not is_overdue({"status": "待办", "due": "未定"}, day)

@@ -17,7 +17,7 @@ pytest.importorskip("streamlit")
 pytest.importorskip("streamlit_folium")
 from streamlit import config as st_config  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
-
+from conftest import app_env  # noqa: E402
 from lianxin_geo.ingest.demo import write_demo  # noqa: E402
 from lianxin_geo.store import import_files, open_store  # noqa: E402
 from lianxin_geo.store.access import User  # noqa: E402
@@ -58,11 +58,7 @@ def db(tmp_path_factory, demo) -> Path:
 
 @pytest.fixture()
 def env(db, monkeypatch):
-    monkeypatch.setenv("LIANXIN_DB", str(db))
-    monkeypatch.setenv("LIANXIN_GEO_DEMO_ORGS", str(N_ORGS))
-    for var in ("LIANXIN_GEO_ORGS", "LIANXIN_GEO_BUILDINGS", "LIANXIN_GEO_PARKS", "LIANXIN_GEO_CENTERS",
-                "LIANXIN_GEO_BOUNDARIES"):
-        monkeypatch.delenv(var, raising=False)
+    app_env(monkeypatch, db, N_ORGS)
     return db
 
 

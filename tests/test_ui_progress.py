@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("streamlit")
 pytest.importorskip("streamlit_folium")
 from streamlit.testing.v1 import AppTest  # noqa: E402
-
+from conftest import app_env  # noqa: E402
 from lianxin_geo.ingest.demo import write_demo  # noqa: E402
 from lianxin_geo.store import import_files, open_store  # noqa: E402
 from lianxin_geo.ui.progress import apply_edits, measures_frame, measures_xlsx  # noqa: E402
@@ -41,11 +41,7 @@ def db(tmp_path_factory) -> Path:
 
 @pytest.fixture()
 def env(db, monkeypatch):
-    monkeypatch.setenv("LIANXIN_DB", str(db))
-    monkeypatch.setenv("LIANXIN_GEO_DEMO_ORGS", str(N_ORGS))
-    for var in ("LIANXIN_GEO_ORGS", "LIANXIN_GEO_BUILDINGS", "LIANXIN_GEO_PARKS", "LIANXIN_GEO_CENTERS",
-                "LIANXIN_GEO_BOUNDARIES"):
-        monkeypatch.delenv(var, raising=False)
+    app_env(monkeypatch, db, N_ORGS)
     return db
 
 
@@ -100,7 +96,7 @@ def test_a_stale_edit_is_refused_and_loses_nothing(env):
     at.text_input(key=f"pg_one_owner_{mid}").set_value("李四")
     at.button(key="FormSubmitter:pg_one-保存这条措施").click().run(timeout=TIMEOUT)
     assert not at.exception
-    assert at.error and "版本" in at.error[0].value
+    assert at.error and "已被他人修改" in at.error[0].value and "--expect-version" not in at.error[0].value
     with open_store(env) as store:
         now = store.measure(int(mid))
     assert now["note"] == "他人先改的备注" and now["owner"] != "李四" and now["version"] == v + 1

@@ -70,3 +70,15 @@ def test_prefixes_listed():
     for p in ("=", "+", "-", "@", "\t", "\r"):
         assert p in DANGEROUS_PREFIXES
     assert not is_dangerous("正常文本") and is_dangerous("=A1")
+
+
+def test_workbook_bytes_is_the_same_workbook_in_memory(tmp_path):
+    import io
+
+    from lianxin_geo.present.xlsx import workbook_bytes
+
+    data = workbook_bytes([Sheet("表", ["名称"], [["=1+1"], ["甲"]], title="标题")])
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert [c.value for c in ws["A"]] == ["标题", "名称", "=1+1", "甲"]
+    assert ws["A3"].data_type == "s" and ws["A3"].quotePrefix
+    assert list(tmp_path.iterdir()) == []

@@ -19,7 +19,6 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from lianxin_geo.core.jsonable import jsonable

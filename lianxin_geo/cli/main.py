@@ -42,6 +42,7 @@ from lianxin_geo.pipeline import run_all, run_assessment, run_coverage, run_join
 from lianxin_geo.present import export as ex
 from lianxin_geo.present.export import FORMATS
 from lianxin_geo.present.sheets import write_assessment_xlsx
+from lianxin_geo.present.style import pct
 from lianxin_geo.present.xlsx import Sheet, frame_rows, write_workbook
 from lianxin_geo.store import open_store
 from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, Workspace, load_workspace
@@ -218,10 +219,6 @@ def _finish(ws: Workspace, doc: dict, json_: bool, written: list[Path], summary:
         err.print(f"[green]已写出 {escape(str(p))}[/green]")
 
 
-def _pct(v: Any) -> str:
-    return "—" if v is None else f"{100 * float(v):.1f}%"
-
-
 # ----------------------------------------------------------------- demo, template, validate
 @app.command()
 def demo(
@@ -343,8 +340,8 @@ def assess(
     def summary(d: dict) -> str:
         dd = d["district"]
         return (f"[bold]{escape(ws.district.name)}[/bold]（政策配置 {escape(ws.profile.name)}）：组织 {dd.get('orgs')} 个；"
-                f"组织覆盖率 {_pct(dd.get('org_coverage_rate'))}，单独组建率 {_pct(dd.get('single_rate'))}，"
-                f"工作覆盖率 {_pct(dd.get('work_coverage_rate'))}\n应办事项 {len(d.get('actions', []))} 条；"
+                f"组织覆盖率 {pct(dd.get('org_coverage_rate'))}，单独组建率 {pct(dd.get('single_rate'))}，"
+                f"工作覆盖率 {pct(dd.get('work_coverage_rate'))}\n应办事项 {len(d.get('actions', []))} 条；"
                 f"阵地未达标镇街 {sum(1 for v in d.get('venues', []) if not v.get('compliant'))} 个")
 
     _finish(ws, doc, json_, [out] if out is not None else [], summary)
@@ -388,8 +385,8 @@ def _routes_summary(d: dict) -> str:
 
 def _coverage_summary(d: dict) -> str:
     share = d["coverage"]["district"]
-    return (f"阵地覆盖：组织覆盖 {_pct(share['orgs_share'])}，党员覆盖 {_pct(share['members_share'])}，"
-            f"从业人员覆盖 {_pct(share['employees_share'])}；建议新址 {len(d['proposed_sites'])} 处"
+    return (f"阵地覆盖：组织覆盖 {pct(share['orgs_share'])}，党员覆盖 {pct(share['members_share'])}，"
+            f"从业人员覆盖 {pct(share['employees_share'])}；建议新址 {len(d['proposed_sites'])} 处"
             f"（方法 {d['stats']['method']}）")
 
 

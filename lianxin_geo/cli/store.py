@@ -13,7 +13,7 @@ The JSON shapes are in ``docs/cli.md``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -21,7 +21,10 @@ from rich.markup import escape
 
 from lianxin_geo.cli._common import emit_json, err, progress_printer
 from lianxin_geo.cli.users import UserOpt, db_init, login_user
-from lianxin_geo.store import MEASURE_STATUSES, AuthError, Store, User, head_revision, import_files, open_store
+from lianxin_geo.present.style import pct, pp
+from lianxin_geo.store import (
+    MEASURE_STATUSES, AuthError, StaleVersionError, Store, User, head_revision, import_files, open_store,
+)
 
 __all__ = ["db_app", "measures_app", "round_app", "DbOpt"]
 
@@ -47,14 +50,6 @@ def _admin(store: Store, name: str | None, action: str) -> User | None:
         store.record(f"db.{action}", user=user, outcome="refused: forbidden")
         raise AuthError(f"只有区级管理员可以{ {'backup': '备份', 'restore': '恢复', 'upgrade': '升级'}[action] }数据库")
     return user
-
-
-def _pct(v: Any) -> str:
-    return "—" if v is None else f"{100 * float(v):.1f}%"
-
-
-def _pp(v: Any) -> str:
-    return "—" if v is None else f"{100 * float(v):+.1f} 个百分点"
 
 
 # ----------------------------------------------------------------- round
@@ -85,8 +80,8 @@ def round_import(
         return
     d, m = info.district, info.measures
     err.print(f"[green]已导入轮次 {escape(info.name)}[/green]：共 {info.rows_in} 行，接受 {info.accepted}，拒绝 "
-              f"{info.rejected}；组织 {info.orgs} 个；组织覆盖率 {_pct(d['org_coverage_rate'])}，单独组建率 "
-              f"{_pct(d['single_rate'])}，工作覆盖率 {_pct(d['work_coverage_rate'])}\n一企一策措施：新建 "
+              f"{info.rejected}；组织 {info.orgs} 个；组织覆盖率 {pct(d['org_coverage_rate'])}，单独组建率 "
+              f"{pct(d['single_rate'])}，工作覆盖率 {pct(d['work_coverage_rate'])}\n一企一策措施：新建 "
               f"{m.get('created', 0)}，结转 {m.get('carried', 0)}，可销号 {m.get('closable', 0)}（{info.seconds} 秒）")
 
 
@@ -113,8 +108,8 @@ def round_list(
         flag = f"〔已被替换 → {r.superseded_by}〕" if r.replaced else ""
         when = r.created_at[:16].replace("T", " ")
         out.print(f"{escape(r.name)}{flag}  {when} UTC  {escape(r.created_by)}  组织 {r.orgs}（接受 "
-                  f"{r.accepted}/拒绝 {r.rejected}）  组织覆盖率 {_pct(r.district['org_coverage_rate'])}  单独组建率 "
-                  f"{_pct(r.district['single_rate'])}  工作覆盖率 {_pct(r.district['work_coverage_rate'])}\n    "
+                  f"{r.accepted}/拒绝 {r.rejected}）  组织覆盖率 {pct(r.district['org_coverage_rate'])}  单独组建率 "
+                  f"{pct(r.district['single_rate'])}  工作覆盖率 {pct(r.district['work_coverage_rate'])}\n    "
                   f"{escape(files)}", markup=False)
 
 
@@ -138,10 +133,10 @@ def round_diff(
               f"{len(doc['status_changes'])}；疑似同一组织 {len(doc['suspected_same'])} 对（请人工核实）")
     for key, label in (("org_coverage_rate", "组织覆盖率"), ("single_rate", "单独组建率"),
                        ("work_coverage_rate", "工作覆盖率")):
-        out.print(f"全区{label}：{_pct(d[key]['from'])} → {_pct(d[key]['to'])}（{_pp(d[key]['delta'])}）", markup=False)
+        out.print(f"全区{label}：{pct(d[key]['from'])} → {pct(d[key]['to'])}（{pp(d[key]['delta'])}）", markup=False)
     for j in doc["jurisdictions"]:
         r = j["org_coverage_rate"]
-        out.print(f"  {j['name']}（{j['code']}）组织覆盖率 {_pct(r['from'])} → {_pct(r['to'])}（{_pp(r['delta'])}）",
+        out.print(f"  {j['name']}（{j['code']}）组织覆盖率 {pct(r['from'])} → {pct(r['to'])}（{pp(r['delta'])}）",
                   markup=False)
 
 
@@ -185,8 +180,11 @@ def measures_set(
 ) -> None:
     """更新一条措施的状态、责任人、期限或备注（带版本检查）/ update a measure (optimistic locking)."""
     with open_store(db) as store:
-        row = store.set_measure(measure_id, status=status, owner=owner, due=due, note=note,
-                                expect_version=expect_version, user=login_user(store, user))
+        try:
+            row = store.set_measure(measure_id, status=status, owner=owner, due=due, note=note,
+                                    expect_version=expect_version, user=login_user(store, user))
+        except StaleVersionError as exc:  # the same refusal, with how to do it from the command line
+            raise StaleVersionError(f"{exc}（命令行：measures list 查看最新内容，--expect-version 填最新版本号）") from exc
     if json_:
         emit_json(row)
         return

@@ -28,6 +28,7 @@ from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.present import charts as _charts
 from lianxin_geo.present.plans import Plans, PlansLike, as_plans
 from lianxin_geo.present.staticmap import figure_bytes
+from lianxin_geo.present.style import pct
 from lianxin_geo.workspace import Workspace
 
 __all__ = ["DeckStyle", "build_deck", "set_run_font", "town_rows", "names_of"]
@@ -107,16 +108,6 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def _pct(v: Any) -> str:
-    """A rate as a percentage, whatever its value: 1.0 is "100.0%", 0.0 is "0.0%" (never "1" or "0")."""
-    if v is None or v is pd.NA or (isinstance(v, float) and not math.isfinite(v)):
-        return ""
-    try:
-        return f"{float(v):.1%}"
-    except (TypeError, ValueError):
-        return str(v)
-
-
 _VENUE_ROWS_PER_SLIDE = 8
 
 
@@ -165,12 +156,12 @@ def town_rows(assessment: Assessment, codes: Sequence[str]) -> dict[str, list[li
             ["两新组织（个）", r.get("orgs")],
             ["单独建立 / 联合建立", f"{_fmt(r.get('own'))} / {_fmt(r.get('joint'))}"],
             ["仅工作覆盖 / 未覆盖", f"{_fmt(r.get('work_only'))} / {_fmt(r.get('uncovered'))}"],
-            ["组织覆盖率", _pct(r.get("org_coverage_rate"))],
+            ["组织覆盖率", pct(r.get("org_coverage_rate"))],
             ["非公企业组织覆盖率（目标）",
-             f"{_pct(r.get('enterprise_org_coverage_rate'))}（{_pct(r.get('enterprise_target'))}）"],
+             f"{pct(r.get('enterprise_org_coverage_rate'))}（{pct(r.get('enterprise_target'))}）"],
             ["非公企业差距", r.get("enterprise_gap_text")],
             ["社会组织组织覆盖率（目标）",
-             f"{_pct(r.get('social_org_coverage_rate'))}（{_pct(r.get('social_target'))}）"],
+             f"{pct(r.get('social_org_coverage_rate'))}（{pct(r.get('social_target'))}）"],
             ["社会组织差距", r.get("social_gap_text")],
             ["应单独组建 / 联合组建候选", f"{_fmt(r.get('to_form_own'))} / {_fmt(r.get('joint_candidates'))}"],
         ]

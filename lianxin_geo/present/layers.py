@@ -320,7 +320,7 @@ def centers_layer(centers: pd.DataFrame, *, reach_m: Mapping[str, float] | pd.Se
     if not ok.any():
         return group
     recs = centers.to_dict("records")
-    reach_feats, feats = [], []
+    feats = []
     for i in np.flatnonzero(ok):
         r = recs[i]
         if isinstance(reach_m, pd.Series):

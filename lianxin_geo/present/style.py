@@ -28,6 +28,8 @@ __all__ = [
     "RATE_BANDS",
     "esc",
     "num",
+    "pct",
+    "pp",
     "rate_color",
     "org_status",
 ]
@@ -92,6 +94,19 @@ def num(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return v if math.isfinite(v) else None
+
+
+def pct(value: object, *, missing: str = "—") -> str:
+    """A share (0–1) as a percentage with one decimal, whatever its value (1.0 is "100.0%", never "1");
+    ``missing`` for None/NaN/text that is not a number."""
+    v = num(value)
+    return missing if v is None else f"{v:.1%}"
+
+
+def pp(delta: object, *, missing: str = "—") -> str:
+    """A change of a share in percentage points with its sign ("+2.4 个百分点")."""
+    v = num(delta)
+    return missing if v is None else f"{100 * v:+.1f} 个百分点"
 
 
 def rate_color(rate: float | None, target: float | None) -> str:

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 import os
 import re
@@ -30,7 +31,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from lianxin_geo.core.files import DANGEROUS_PREFIXES, atomic_path, is_dangerous
 
-__all__ = ["Sheet", "write_workbook", "cell_value", "is_dangerous", "frame_rows", "DANGEROUS_PREFIXES"]
+__all__ = ["Sheet", "write_workbook", "workbook_bytes", "cell_value", "is_dangerous", "frame_rows", "DANGEROUS_PREFIXES"]
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -244,6 +245,13 @@ def _save(sheets: Sequence[Sheet], stream: Any) -> None:
     if not sheets:
         book.add_worksheet("空")
     book.close()
+
+
+def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """``sheets`` as the bytes of an .xlsx file, built in memory (for a download button)."""
+    buf = io.BytesIO()
+    _save(list(sheets), buf)
+    return buf.getvalue()
 
 
 def write_workbook(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> Path:

@@ -12,10 +12,10 @@ programmatically (:mod:`~lianxin_geo.store.engine`). See ``docs/store.md``.
 from lianxin_geo.store.access import ROLES, AuthError, Settings, User, scope_workspace
 from lianxin_geo.store.engine import DEFAULT_DB, StaleVersionError, StoreError, head_revision, resolve_url
 from lianxin_geo.store.importer import import_files
-from lianxin_geo.store.measures import DEFAULT_MEASURES, MEASURE_FIELDS
+from lianxin_geo.store.measures import DEFAULT_MEASURES, MEASURE_FIELDS, is_overdue
 from lianxin_geo.store.schema import MEASURE_STATUSES
 from lianxin_geo.store.store import RoundInfo, Store, open_store
 
 __all__ = ["open_store", "Store", "RoundInfo", "import_files", "StoreError", "StaleVersionError", "DEFAULT_DB",
-           "MEASURE_STATUSES", "MEASURE_FIELDS", "DEFAULT_MEASURES", "head_revision", "resolve_url",
+           "MEASURE_STATUSES", "MEASURE_FIELDS", "DEFAULT_MEASURES", "is_overdue", "head_revision", "resolve_url",
            "ROLES", "User", "AuthError", "Settings", "scope_workspace"]

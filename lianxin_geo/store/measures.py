@@ -29,7 +29,7 @@ from lianxin_geo.store.engine import StaleVersionError, StoreError
 from lianxin_geo.store.match import Matching
 
 __all__ = ["DEFAULT_MEASURES", "MEASURE_FIELDS", "default_measure", "default_owner", "create_and_carry",
-           "list_measures", "set_measure"]
+           "list_measures", "set_measure", "is_overdue"]
 
 #: Action → the default 任务措施 when the actions frame gives none.
 DEFAULT_MEASURES: dict[str, str] = {
@@ -49,6 +49,16 @@ DEFAULT_MEASURES: dict[str, str] = {
 MEASURE_FIELDS = ("id", "org_id", "org_name", "jurisdiction_code", "action", "rule", "clause", "measure", "owner",
                   "due", "status", "note", "version", "round", "origin_round", "updated_at")
 _EDITABLE = ("status", "owner", "due", "note")
+
+
+def is_overdue(measure: dict[str, Any], today: dt.date) -> bool:
+    """A measure still to be carried out (not 已完成 nor 已销号) whose 期限 ``due`` (YYYY-MM-DD) is before ``today``."""
+    if measure.get("status") in (S.STATUS_DONE, S.STATUS_CLOSED):
+        return False
+    try:
+        return dt.date.fromisoformat(str(measure.get("due") or "")[:10]) < today
+    except ValueError:
+        return False
 
 
 def default_measure(action: str, reason: str | None) -> str:
@@ -233,8 +243,8 @@ def set_measure(conn: sa.Connection, measure_id: int, *, changes: dict[str, Any]
     current = get_measure(conn, measure_id)
     version = current["version"] if expect_version is None else int(expect_version)
     if version > current["version"] or version < 1:
-        raise StoreError(f"措施 {measure_id} 没有第 {version} 版：当前是第 {current['version']} 版"
-                         "（measures list 查看，--expect-version 填您看到的版本号）")
+        raise StoreError(f"措施 {measure_id} 没有第 {version} 版：当前是第 {current['version']} 版，"
+                         "请按您看到的版本号修改")
     m = S.measures
     res = conn.execute(m.update().where(m.c.id == measure_id, m.c.version == version)
                        .values(**values, version=m.c.version + 1, updated_at=now))
@@ -242,7 +252,7 @@ def set_measure(conn: sa.Connection, measure_id: int, *, changes: dict[str, Any]
         raise StaleVersionError(
             f"措施 {measure_id} 已被他人修改：您看到的是第 {version} 版，数据库中已是第 {current['version']} 版"
             f"（状态“{current['status']}”，责任人“{current['owner'] or ''}”）。您的修改没有保存，"
-            "请重新查看后再改（measures list 查看最新内容，--expect-version 填最新版本号）")
+            "请重新读取最新内容后再改")
     after = get_measure(conn, measure_id)
     record(conn, what="measure.set", who=user, at=now, round_name=after["round"], target=f"measure:{measure_id}",
            old={k: current[k] for k in (*values, "version")}, new={k: after[k] for k in (*values, "version")},

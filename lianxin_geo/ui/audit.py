@@ -7,14 +7,13 @@ filtered on the page and exported as xlsx (:mod:`lianxin_geo.present.xlsx`). Not
 from __future__ import annotations
 
 import datetime as _dt
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from lianxin_geo.present.xlsx import Sheet, frame_rows, write_workbook
+from lianxin_geo.present.sheets import frame_sheet
+from lianxin_geo.present.xlsx import workbook_bytes
 from lianxin_geo.ui import auth, state, widgets
 from lianxin_geo.ui.users import time_text
 
@@ -59,11 +58,8 @@ def filter_audit(df: pd.DataFrame, *, users: list[str] = (), whats: list[str] = 
 
 def audit_xlsx(df: pd.DataFrame) -> bytes:
     """The (filtered) audit as an xlsx with Chinese headers."""
-    cols = [c for c in AUDIT_HEADERS if c in df.columns]
-    sheet = Sheet(name="操作日志", title="操作日志", notes=[f"导出时间（UTC）：{_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M}"],
-                  headers=[AUDIT_HEADERS[c] for c in cols], rows=frame_rows(df, cols))
-    with tempfile.TemporaryDirectory(prefix="lianxin_audit_") as tmp:
-        return write_workbook(Path(tmp) / "audit.xlsx", [sheet]).read_bytes()
+    note = f"导出时间（UTC）：{_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M}"
+    return workbook_bytes([frame_sheet("操作日志", "操作日志", df, AUDIT_HEADERS, [note])])
 
 
 def render() -> None:

@@ -10,8 +10,6 @@ in place with the version check; export to xlsx).
 from __future__ import annotations
 
 import datetime as _dt
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,8 +19,10 @@ from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.present import maps
 from lianxin_geo.present.assets import streamlit_asset_base
 from lianxin_geo.present.legend import change_layer, legend_control
-from lianxin_geo.present.xlsx import Sheet, frame_rows, write_workbook
-from lianxin_geo.store import MEASURE_STATUSES, Store
+from lianxin_geo.present.sheets import frame_sheet
+from lianxin_geo.present.style import pct, pp
+from lianxin_geo.present.xlsx import workbook_bytes
+from lianxin_geo.store import MEASURE_STATUSES, Store, is_overdue
 from lianxin_geo.store.access import User
 from lianxin_geo.ui import auth, state, widgets
 
@@ -36,10 +36,6 @@ MEASURE_HEADERS = {"id": "编号", "org_name": "单位名称", "org_id": "统一
                    "owner": "责任人", "due": "期限", "status": "状态", "note": "备注", "version": "版本",
                    "origin_round": "提出轮次", "round": "所在轮次", "overdue": "已逾期"}
 _EDITABLE = ("status", "owner", "due", "note")
-
-
-def _pct(v: Any) -> str:
-    return "—" if v is None or pd.isna(v) else f"{float(v):.1%}"
 
 
 def _rounds_frame(store: Store) -> pd.DataFrame:
@@ -57,7 +53,7 @@ def _timeline(store: Store, frame: pd.DataFrame) -> None:
     st.subheader("台账轮次")
     show = frame.copy()
     for label in RATE_LABELS.values():
-        show[label] = show[label].map(_pct)
+        show[label] = show[label].map(pct)
     st.dataframe(show, hide_index=True, width="stretch")
     if len(frame) >= 2:
         chart = frame.set_index("轮次")[list(RATE_LABELS.values())].astype(float) * 100
@@ -114,10 +110,10 @@ def _diff_section(store: Store, names: list[str]) -> None:
     for i, (k, label) in enumerate(list(RATE_LABELS.items())[:2]):
         r = d["district"][k]
         delta = r.get("delta")
-        m[4 + i].metric(label, _pct(r.get("to")), None if delta is None else f"{delta * 100:+.1f} 个百分点")
+        m[4 + i].metric(label, pct(r.get("to")), None if delta is None else pp(delta))
     jur = pd.DataFrame([{"镇街": j.get("name"), "代码": j.get("code"),
-                         "上轮组织覆盖率": _pct(j["org_coverage_rate"].get("from")),
-                         "本轮组织覆盖率": _pct(j["org_coverage_rate"].get("to")),
+                         "上轮组织覆盖率": pct(j["org_coverage_rate"].get("from")),
+                         "本轮组织覆盖率": pct(j["org_coverage_rate"].get("to")),
                          "变化（百分点）": None if j["org_coverage_rate"].get("delta") is None
                          else round(j["org_coverage_rate"]["delta"] * 100, 1)}
                         for j in d.get("jurisdictions", [])])
@@ -154,8 +150,7 @@ def measures_frame(rows: list[dict[str, Any]], towns: dict[str, str], *, today: 
     if df.empty:
         return pd.DataFrame(columns=list(MEASURE_HEADERS))
     df["town"] = df["jurisdiction_code"].map(lambda c: towns.get(str(c), str(c)))
-    due = pd.to_datetime(df["due"], errors="coerce").dt.date
-    df["overdue"] = due.notna() & (due < today) & ~df["status"].isin(["已完成", "已销号"])
+    df["overdue"] = [is_overdue(m, today) for m in rows]
     return df
 
 
@@ -188,12 +183,8 @@ def apply_edits(store: Store, before: pd.DataFrame, after: pd.DataFrame, *,
 
 
 def measures_xlsx(df: pd.DataFrame, *, notes: list[str]) -> bytes:
-    """The board as an xlsx (Chinese headers; the formula guard of :mod:`lianxin_geo.present.xlsx`)."""
-    cols = [c for c in MEASURE_HEADERS if c in df.columns]
-    sheet = Sheet(name="一企一策措施", title="一企一策措施跟踪", notes=notes, headers=[MEASURE_HEADERS[c] for c in cols],
-                  rows=frame_rows(df, cols))
-    with tempfile.TemporaryDirectory(prefix="lianxin_measures_") as tmp:
-        return write_workbook(Path(tmp) / "measures.xlsx", [sheet]).read_bytes()
+    """The board as an xlsx (Chinese headers; the formula guard of :mod:`lianxin_geo.present.xlsx`), in memory."""
+    return workbook_bytes([frame_sheet("一企一策措施", "一企一策措施跟踪", df, MEASURE_HEADERS, notes)])
 
 
 def _filters(df: pd.DataFrame, names: list[str]) -> tuple[str, pd.DataFrame, tuple]:
