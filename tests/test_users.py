@@ -63,9 +63,13 @@ def test_login_lockout_then_unlock_after_the_time(db_url, monkeypatch):
         for _ in range(2):
             with pytest.raises(AuthError, match="^用户名或密码错误$"):
                 store.authenticate("李", "wrong-password")
-        with pytest.raises(AuthError, match="连续 3 次错误，账号已锁定 10 分钟"):
+        with pytest.raises(AuthError, match="^用户名或密码错误$"):  # the lock is not announced to a guesser
             store.authenticate("李", "wrong-password")
         clock[0] += dt.timedelta(minutes=9)
+        with pytest.raises(AuthError, match="^用户名或密码错误$"):  # a locked account answers a wrong password
+            store.authenticate("李", "wrong-password")               # exactly like an unknown name
+        with pytest.raises(AuthError, match="^用户名或密码错误$"):
+            store.authenticate("没有这个人", "wrong-password")
         with pytest.raises(AuthError, match="已锁定"):  # even the right password is refused while locked
             store.authenticate("李", "right-password")
         assert store.users()[0]["locked_until"].startswith("2026-11-30T08:10")
@@ -77,6 +81,7 @@ def test_login_lockout_then_unlock_after_the_time(db_url, monkeypatch):
         outcomes = [(r["what"], r["user"], r["towns"], r["outcome"]) for r in store.audit(what="login")]
         assert outcomes == [("login", "李", [A], "refused: wrong password")] * 2 + [
             ("login", "李", [A], "refused: locked after failures"), ("login", "李", [A], "refused: locked"),
+            ("login", "没有这个人", [], "refused: unknown user"), ("login", "李", [A], "refused: locked"),
             ("login", "李", [A], "ok")]
 
 
@@ -87,7 +92,9 @@ def test_unknown_and_disabled_users_are_refused_and_audited(db_url):
         with pytest.raises(AuthError, match="^用户名或密码错误$"):
             store.authenticate("没有这个人", "whatever-pass")
         store.disable_user("王", by=admin)
-        with pytest.raises(AuthError, match="已停用"):
+        with pytest.raises(AuthError, match="^用户名或密码错误$"):  # a guesser learns nothing about the account
+            store.authenticate("王", "wrong-password")
+        with pytest.raises(AuthError, match="已停用"):  # its owner, with the right password, learns why
             store.authenticate("王", "wang-password")
         with pytest.raises(AuthError, match="不能停用自己"):
             store.disable_user("admin", by=admin)
@@ -95,7 +102,7 @@ def test_unknown_and_disabled_users_are_refused_and_audited(db_url):
         log = store.audit(by=admin)
         assert [(r["what"], r["user"], r["outcome"]) for r in log] == [
             ("user.add", None, "ok"), ("user.add", "admin", "ok"), ("login", "没有这个人", "refused: unknown user"),
-            ("user.disable", "admin", "ok"), ("login", "王", "refused: disabled")]
+            ("user.disable", "admin", "ok"), ("login", "王", "refused: disabled"), ("login", "王", "refused: disabled")]
         assert log[1]["towns"] == [B] and log[3]["target"] == "user:王"
         with pytest.raises(AuthError, match="只有区级管理员可以查看操作日志"):
             store.audit(by=User("王", "town", (B,)))

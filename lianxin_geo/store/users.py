@@ -166,18 +166,23 @@ def login(conn: sa.Connection, name: str, password: str, *, settings: Settings, 
         audit("refused: unknown user")
         return None, BAD_LOGIN
     towns = tuple(row["towns"] or ())
-    if row["disabled"]:
-        audit("refused: disabled", towns)
-        return None, f"账号 {name} 已停用：请联系区级管理员"
-    locked = _utc(row["locked_until"])
-    if locked is not None and locked > now:
-        audit("refused: locked", towns)
-        left = max(1, int((locked - now).total_seconds() // 60) + 1)
-        return None, f"账号 {name} 因多次密码错误已锁定，请约 {left} 分钟后再试（或请区级管理员重设密码）"
+    # The password is checked first, whatever the account's state, and a wrong one always gets the same answer
+    # (BAD_LOGIN): the answer never tells whether a name exists or is locked or disabled. Only someone who knows
+    # the password learns that the account is locked or disabled.
     try:
         ok = _HASHER.verify(row["password_hash"], password or "")
     except (VerificationError, InvalidHashError):
         ok = False
+    locked = _utc(row["locked_until"])
+    is_locked = locked is not None and locked > now
+    if row["disabled"]:
+        audit("refused: disabled", towns)
+        return None, f"账号 {name} 已停用：请联系区级管理员" if ok else BAD_LOGIN
+    if is_locked:
+        audit("refused: locked", towns)
+        left = max(1, int((locked - now).total_seconds() // 60) + 1)
+        return None, (f"账号 {name} 因多次密码错误已锁定，请约 {left} 分钟后再试（或请区级管理员重设密码）"
+                      if ok else BAD_LOGIN)
     u = S.users
     if not ok:
         failed = int(row["failed_logins"] or 0) + 1
@@ -186,9 +191,6 @@ def login(conn: sa.Connection, name: str, password: str, *, settings: Settings, 
         conn.execute(u.update().where(u.c.id == row["id"]).values(failed_logins=0 if lock else failed,
                                                                   locked_until=until))
         audit("refused: locked after failures" if lock else "refused: wrong password", towns)
-        if lock:
-            return None, (f"{BAD_LOGIN}：连续 {settings.lockout_attempts} 次错误，账号已锁定 "
-                          f"{settings.lockout_minutes:g} 分钟")
         return None, BAD_LOGIN
     values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login": now}
     if _HASHER.check_needs_rehash(row["password_hash"]):
