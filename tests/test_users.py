@@ -166,3 +166,34 @@ def test_the_audit_has_no_update_or_delete_api():
     hits = [str(p) for p in root.rglob("*.py") if bad.search(p.read_text(encoding="utf-8"))]
     assert hits == []
     assert U.BAD_LOGIN == "用户名或密码错误"
+
+
+def test_the_slow_password_check_runs_outside_the_write_lock(tmp_path, monkeypatch):
+    """A crowd of logins must not queue on SQLite's write lock for 0.5 s of argon2 each (issue 14 load test)."""
+    import sqlite3
+
+    import lianxin_geo.store.store as store_mod
+
+    db = tmp_path / "lock.db"
+    seen: list[bool] = []
+    real = store_mod.check_password
+
+    def probe(row, password):
+        other = sqlite3.connect(db, timeout=0)  # another writer, no waiting: fails while the lock is held
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append(True)
+        except sqlite3.OperationalError:
+            seen.append(False)
+        finally:
+            other.close()
+        return real(row, password)
+
+    with open_store(str(db)) as store:
+        store.add_user("李", "viewer", towns=[A], password="right-password")
+        monkeypatch.setattr(store_mod, "check_password", probe)
+        assert store.authenticate("李", "right-password").name == "李"
+        with pytest.raises(AuthError, match="^用户名或密码错误$"):
+            store.authenticate("李", "wrong-password")
+    assert seen == [True, True]

@@ -24,7 +24,7 @@ from lianxin_geo.store._codec import iso_utc
 from lianxin_geo.store.access import ROLES, AuthError, Settings, User
 from lianxin_geo.store.audit import record
 
-__all__ = ["create_user", "user_rows", "find_user", "disable", "change_password", "login", "hash_password",
+__all__ = ["create_user", "user_rows", "find_user", "disable", "change_password", "check_password", "login", "hash_password",
            "one_time_password", "MIN_PASSWORD", "BAD_LOGIN"]
 
 #: Shortest password accepted.
@@ -145,11 +145,28 @@ def change_password(conn: sa.Connection, name: str, new_password: str, *, must_c
            towns=tuple(row["towns"] or ()), new={"must_change_password": bool(must_change)})
 
 
+def check_password(row: Any, password: str) -> bool:
+    """Whether ``password`` matches the users row ``row`` (``None``: a dummy hash is checked, so an unknown name
+    costs the same time). Slow on purpose (argon2id): call it outside any write transaction."""
+    if row is None:
+        try:
+            _HASHER.verify(_dummy_hash(), password or "-")
+        except VerificationError:
+            pass
+        return False
+    try:
+        return bool(_HASHER.verify(row["password_hash"], password or ""))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def login(conn: sa.Connection, name: str, password: str, *, settings: Settings, who: str,
-          now: dt.datetime) -> tuple[User | None, str]:
+          now: dt.datetime, checked: tuple[str, bool] | None = None) -> tuple[User | None, str]:
     """Check a login and audit it; return ``(user, "ok")`` or ``(None, the Chinese reason)``.
 
-    The caller commits the transaction before raising, so failures and lockouts are kept.
+    The caller commits the transaction before raising, so failures and lockouts are kept. ``checked`` is
+    ``(password_hash, ok)`` from :func:`check_password` done before the transaction began (so the slow hash is
+    not computed while the database's write lock is held); it is used only while the row still has that hash.
     """
     name = str(name or "").strip()
     row = find_user(conn, name)
@@ -159,20 +176,18 @@ def login(conn: sa.Connection, name: str, password: str, *, settings: Settings, 
                towns=tuple(towns), outcome=outcome)
 
     if row is None:
-        try:
-            _HASHER.verify(_dummy_hash(), password or "-")
-        except VerificationError:
-            pass
+        if checked is None:
+            check_password(None, password)
         audit("refused: unknown user")
         return None, BAD_LOGIN
     towns = tuple(row["towns"] or ())
     # The password is checked first, whatever the account's state, and a wrong one always gets the same answer
     # (BAD_LOGIN): the answer never tells whether a name exists or is locked or disabled. Only someone who knows
     # the password learns that the account is locked or disabled.
-    try:
-        ok = _HASHER.verify(row["password_hash"], password or "")
-    except (VerificationError, InvalidHashError):
-        ok = False
+    if checked is not None and checked[0] == row["password_hash"]:
+        ok = checked[1]
+    else:
+        ok = check_password(row, password)
     locked = _utc(row["locked_until"])
     is_locked = locked is not None and locked > now
     if row["disabled"]:
