@@ -1,6 +1,7 @@
 """Load test (issue 14): concurrent logged-in town users browse, plan and export against one real app server.
 
-Run ``.venv/bin/python benchmarks/load.py [--users 20] [--seconds 600] [--orgs 600] [--sample 3] [--json F]``;
+Run ``.venv/bin/python benchmarks/load.py [--users 20] [--seconds 600] [--orgs 600] [--sample 3] [--churn N]
+[--json F] [--log F]``;
 the short mode of the test suite is ``--users 2 --seconds 30`` (``tests/test_load_short.py``).
 
 What it does, on loopback only (the server listens on 127.0.0.1 and the browser reaches nothing else):
@@ -15,7 +16,10 @@ What it does, on loopback only (the server listens on 127.0.0.1 and the browser 
    ``--ramp`` seconds (default: 20, at most a quarter of the run), all running at once: each logs in
    on the login page (用户名 / 密码 / 登录), then loops until the time is up over every page of the navigation
    (clicking the sidebar links: one Streamlit session per user), generates a joint-unit plan (联建方案 →
-   生成联建方案) and an export (导出 → 生成 → 下载, alternately the HTML map and the Excel tables; the file must arrive);
+   生成联建方案) and an export (导出 → 生成 → 下载, alternately the HTML map and the Excel tables: the user waits
+   for the new file's "生成" time line, then downloads it; a download that fails, is canceled or is empty is an
+   error); with ``--churn N`` every user logs out after every N rounds, closes its browser context and logs in
+   again in a new one (new Streamlit sessions: memory must not grow per session);
 4. meanwhile the server's resident memory (RSS of the process and its children, psutil) every ``--sample``
    seconds; the warm-up ends when every user has finished one full round of the pages (not before the first
    third of the run).
@@ -110,6 +114,22 @@ class MemorySampler(threading.Thread):
         self.samples: list[tuple[float, float]] = []
         self.t0 = time.time()
         self._halt = threading.Event()
+        self.cpu: dict[str, dict[int, float]] = {"server": {}, "browser": {}}  # CPU seconds seen per process
+        self.load: list[float] = []  # the machine's 1-minute load average at every sample
+
+    def _cpu(self) -> None:
+        """CPU seconds of the server's processes and of the rest of this run's process tree (the browser)."""
+        server = {self.proc.pid, *(c.pid for c in self.proc.children(recursive=True))}
+        for p in psutil.Process().children(recursive=True):
+            try:
+                t = p.cpu_times()
+            except psutil.Error:
+                continue
+            self.cpu["server" if p.pid in server else "browser"][p.pid] = t.user + t.system
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used so far by the server and by the browser (every process seen)."""
+        return {k: round(sum(v.values()), 1) for k, v in self.cpu.items()}
 
     def rss_mb(self) -> float:
         procs = [self.proc, *self.proc.children(recursive=True)]
@@ -125,6 +145,8 @@ class MemorySampler(threading.Thread):
         while not self._halt.is_set():
             try:
                 self.samples.append((time.time() - self.t0, self.rss_mb()))
+                self._cpu()
+                self.load.append(os.getloadavg()[0])
             except psutil.Error:
                 return
             self._halt.wait(self.every)
@@ -175,6 +197,8 @@ class Tally:
     http: int = 0
     outside: set[str] = field(default_factory=set)
     logins: int = 0
+    logouts: int = 0
+    sessions: int = 0
     aborted: int = 0
     first_round: dict[str, float] = field(default_factory=dict)  # user -> when it finished its first full round
 
@@ -186,10 +210,15 @@ class Tally:
         self.errors.append(f"{who} {what}: {detail[:300]}")
 
 
+#: The app's script state: ``stApp``'s ``data-test-script-state`` ("running" while a run or fragment run goes on;
+#: the status widget cannot tell, it is hidden by ``client.toolbarMode = "minimal"``).
+_SCRIPT_STATE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+
+
 async def _idle(page, timeout_ms: float) -> None:
+    """Wait until the page's script run has finished (a run requested by the last click has started by then)."""
     await page.wait_for_timeout(300)
-    await page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                                 timeout=timeout_ms)
+    await page.wait_for_function(f"() => {_SCRIPT_STATE} === 'notRunning'", timeout=timeout_ms)
 
 
 async def _exceptions(page) -> int:
@@ -229,31 +258,72 @@ async def _plan(page, tally: Tally, timeout_ms: float) -> None:
     tally.time("生成联建方案", time.perf_counter() - t)
 
 
+async def _made(page, fmt: str) -> str:
+    """The "made at … (count)" line of the format's last file on the 导出 page ("" when there is none)."""
+    box = page.locator(f".st-key-ex_made_{fmt}")
+    return (await box.first.inner_text()) if await box.count() else ""
+
+
 async def _export(page, fmt: str, tally: Tally, timeout_ms: float) -> None:
-    """Generate the file, then download it as a planner would (the file must arrive, non-empty)."""
+    """Generate the file, then download it as a planner would: the file must arrive, non-empty.
+
+    The 下载 button of the previous 生成 may still be on the page; the user waits for the new one (its "made"
+    line changes and the page is idle), as a planner waits for the new time to show. A download that fails or is
+    canceled raises (an error of the run).
+    """
     t = time.perf_counter()
+    before = await _made(page, fmt)
     await page.locator(f".st-key-ex_make_{fmt} button").click()
+    await page.wait_for_function(
+        "([sel, old]) => { const e = document.querySelector(sel); return e && e.innerText !== old; }",
+        arg=[f".st-key-ex_made_{fmt}", before], timeout=timeout_ms)
     button = page.locator(f".st-key-ex_dl_{fmt} button")
     await button.wait_for(timeout=timeout_ms)
     await _idle(page, timeout_ms)
     async with page.expect_download(timeout=timeout_ms) as info:
         await button.click()
     download = await info.value
+    failure = await download.failure()
+    if failure is not None:
+        raise RuntimeError(f"导出 {fmt}：下载失败（{failure}）")
     path = await download.path()
     if path is None or os.path.getsize(path) == 0:
         raise RuntimeError(f"导出 {fmt}：下载的文件为空")
     tally.time(f"导出 {fmt}", time.perf_counter() - t)
 
 
+async def _logout(page, acc: Account, timeout_ms: float) -> None:
+    """Click 退出登录 and wait for the login page (single-user mode: nothing to do)."""
+    if acc.town is None:
+        return
+    await page.get_by_role("button", name="退出登录").click()
+    await page.get_by_role("button", name="登录").wait_for(timeout=timeout_ms)
+
+
 async def one_user(browser, acc: Account, base: str, until: float, tally: Tally, timeout_ms: float,
-                   delay: float = 0.0) -> None:
+                   delay: float = 0.0, churn: int = 0) -> None:
     """After ``delay`` seconds (the ramp-up), log in, then browse / plan / export until ``until`` (each failure
-    is counted and the user goes on)."""
+    is counted and the user goes on). With ``churn`` > 0, after every ``churn`` rounds of the pages the user logs
+    out and closes the browser context, and a new context logs in (a new Streamlit session): sessions come and go.
+    """
     await asyncio.sleep(delay)
+    rounds = 0
+    while time.time() < until:
+        rounds = await _session(browser, acc, base, until, tally, timeout_ms, rounds, churn)
+        if rounds < 0:
+            return
+
+
+async def _session(browser, acc: Account, base: str, until: float, tally: Tally, timeout_ms: float, rounds: int,
+                   churn: int) -> int:
+    """One browser context (one Streamlit session) of ``acc``: log in, run rounds of the pages until ``until``
+    or, with ``churn``, until ``churn`` more rounds are done, then log out. Returns the rounds done so far
+    (-1: the login failed, the user stops)."""
     ctx = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True)
     ctx.set_default_timeout(timeout_ms)
     ctx.set_default_navigation_timeout(timeout_ms)
     page = await ctx.new_page()
+    tally.sessions += 1
 
     def on_response(r) -> None:
         tally.http += 1
@@ -265,36 +335,37 @@ async def one_user(browser, acc: Account, base: str, until: float, tally: Tally,
         if u.scheme in ("http", "https", "ws", "wss") and u.hostname not in LOOPBACK:
             tally.outside.add(r.url)
 
-    page.on("response", on_response)
-    page.on("request", on_request)
     def on_failed(r) -> None:
-        if "ERR_ABORTED" in str(r.failure):  # the browser cancelled it: the page moved on (not a server error)
+        if "ERR_ABORTED" in str(r.failure):  # the browser cancelled it (the page moved on, or a download began)
             tally.aborted += 1
         elif "/_stcore/stream" not in r.url:
             tally.error(acc.name, "请求失败", f"{r.url} {r.failure}")
 
+    page.on("response", on_response)
+    page.on("request", on_request)
     page.on("requestfailed", on_failed)
-    page.on("pageerror", lambda e: tally.error(acc.name, "脚本错误", str(e)))
-    rounds = 0
+    where = {"step": "登录"}  # what the user was doing: named with a script error of the page
+    page.on("pageerror", lambda e: tally.error(acc.name, f"脚本错误（{where['step']}）", str(e)))
+    stop_at = rounds + churn if churn > 0 else None
     try:
         try:
             await _login(page, acc, base, tally, timeout_ms)
         except Exception as exc:  # noqa: BLE001 - counted, the user stops
             tally.error(acc.name, "登录", repr(exc))
-            return
-        while time.time() < until:
+            return -1
+        while time.time() < until and (stop_at is None or rounds < stop_at):
             for title, mark in PAGES:
                 if time.time() >= until:
                     break
-                step = title
+                step = where["step"] = title
                 try:
                     await _visit(page, title, mark, tally, timeout_ms)
                     if title == "联建方案":
-                        step = "生成联建方案"
+                        step = where["step"] = "生成联建方案"
                         await _plan(page, tally, timeout_ms)
                     elif title == "导出":
                         fmt = EXPORTS[rounds % len(EXPORTS)]
-                        step = f"导出 {fmt}"
+                        step = where["step"] = f"导出 {fmt}"
                         await _export(page, fmt, tally, timeout_ms)
                     if await _exceptions(page):
                         tally.error(acc.name, step, "页面出现异常框")
@@ -303,11 +374,19 @@ async def one_user(browser, acc: Account, base: str, until: float, tally: Tally,
             else:  # a full round of the pages
                 tally.first_round.setdefault(acc.name, time.time())
             rounds += 1
+        if stop_at is not None and time.time() < until:
+            try:
+                await _logout(page, acc, timeout_ms)
+                tally.logouts += 1
+            except Exception as exc:  # noqa: BLE001 - counted; the context is closed anyway
+                tally.error(acc.name, "退出登录", repr(exc).splitlines()[0])
     finally:
         await ctx.close()
+    return rounds
 
 
-async def drive(accounts: list[Account], base: str, seconds: float, timeout_ms: float, ramp: float) -> Tally:
+async def drive(accounts: list[Account], base: str, seconds: float, timeout_ms: float, ramp: float,
+                churn: int = 0) -> Tally:
     """Every user in one Chromium (one context each; they start evenly over ``ramp`` seconds) until ``seconds``
     have passed."""
     from playwright.async_api import async_playwright
@@ -318,8 +397,8 @@ async def drive(accounts: list[Account], base: str, seconds: float, timeout_ms: 
         try:
             until = time.time() + seconds
             step = ramp / len(accounts) if accounts else 0.0
-            await asyncio.gather(*(one_user(browser, a, base, until, tally, timeout_ms, delay=i * step)
-                                   for i, a in enumerate(accounts)))
+            await asyncio.gather(*(one_user(browser, a, base, until, tally, timeout_ms, delay=i * step,
+                                            churn=churn) for i, a in enumerate(accounts)))
         finally:
             await browser.close()
     return tally
@@ -359,11 +438,12 @@ def memory_figures(samples: list[tuple[float, float]], seconds: float, warm_end:
 
 
 def report(tally: Tally, mem: dict[str, Any], *, users: int, seconds: float, note: str,
-           after_close_mb: float | None) -> dict[str, Any]:
+           after_close_mb: float | None, churn: int = 0) -> dict[str, Any]:
     pages = {k: {"n": len(v), "p50_s": round(_pct(v, 0.5), 2), "p95_s": round(_pct(v, 0.95), 2),
                  "max_s": round(max(v), 2)} for k, v in tally.timings.items()}
     slowest = max(pages, key=lambda k: pages[k]["p95_s"]) if pages else None
-    return {"users": users, "seconds": seconds, "accounts": note, "logins": tally.logins,
+    return {"users": users, "seconds": seconds, "accounts": note, "logins": tally.logins, "churn_rounds": churn,
+            "sessions": tally.sessions, "logouts": tally.logouts,
             "actions": tally.actions, "http_requests": tally.http, "aborted_by_browser": tally.aborted,
             "errors": len(tally.errors),
             "error_list": tally.errors[:50], "outside_requests": sorted(tally.outside),
@@ -374,6 +454,9 @@ def print_report(r: dict[str, Any]) -> None:
     m = r["memory"]
     print(f"负载测试：{r['users']} 个并发用户，{r['seconds']:.0f} 秒（仅本机 127.0.0.1）")
     print(f"账号：{r['accounts']}；成功登录 {r['logins']} 次")
+    if r.get("churn_rounds"):
+        print(f"会话轮换：每 {r['churn_rounds']} 轮页面退出登录、关闭浏览器上下文并重新登录；共 {r['sessions']} 个会话，"
+              f"退出登录 {r['logouts']} 次")
     print(f"操作 {r['actions']} 次，HTTP 请求 {r['http_requests']} 个（浏览器因翻页取消 {r['aborted_by_browser']} 个），"
           f"错误 {r['errors']} 个（目标 0），访问外部地址 {len(r['outside_requests'])} 个")
     for e in r["error_list"][:10]:
@@ -385,6 +468,12 @@ def print_report(r: dict[str, Any]) -> None:
               f"{warm}斜率 {m['slope_mb_per_min_after_warmup']} MB/分钟，采样 {m['samples']} 次")
     if r["rss_after_sessions_closed_mb"] is not None:
         print(f"全部会话关闭后 RSS：{r['rss_after_sessions_closed_mb']} MB")
+    if r.get("cpu_seconds"):
+        c = r["cpu_seconds"]
+        print(f"CPU 时间：服务器 {c['server']} 秒，浏览器 {c['browser']} 秒（{r['seconds']:.0f} 秒内）")
+    if r.get("load_average_1min"):
+        la = r["load_average_1min"]
+        print(f"机器负载（1 分钟平均，{la['cores']} 核）：最低 {la['min']}，平均 {la['mean']}，最高 {la['max']}")
     print(f"{'页面/操作':<12}{'次数':>6}{'p50 秒':>9}{'p95 秒':>9}{'最长 秒':>9}")
     for k, v in sorted(r["pages"].items(), key=lambda kv: -kv[1]["p95_s"]):
         print(f"{k:<12}{v['n']:>6}{v['p50_s']:>9}{v['p95_s']:>9}{v['max_s']:>9}")
@@ -400,7 +489,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=float, default=3.0, help="内存采样间隔秒数（默认 3）")
     ap.add_argument("--timeout", type=float, default=240.0, help="单个操作的超时秒数（默认 240）")
     ap.add_argument("--ramp", type=float, help="用户在多少秒内陆续开始（默认 min(20, 持续秒数/4)）")
+    ap.add_argument("--churn", type=int, default=0,
+                    help="每个用户每走完几轮页面就退出登录并以新会话重新登录（默认 0：不轮换）")
     ap.add_argument("--json", type=Path, help="把结果另存为 JSON")
+    ap.add_argument("--log", type=Path, help="把服务器日志另存到此文件")
     args = ap.parse_args(argv)
     if not os.path.exists(CHROMIUM):
         print(f"没有可用的浏览器：{CHROMIUM} 不存在", file=sys.stderr)
@@ -419,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             ramp = args.ramp if args.ramp is not None else min(20.0, args.seconds / 4)
             tally = asyncio.run(drive(accounts, f"http://127.0.0.1:{port}/", args.seconds, args.timeout * 1000,
-                                      ramp))
+                                      ramp, churn=max(0, args.churn)))
             time.sleep(max(args.sample, 5))  # the sessions end with their browser contexts
             after_close = round(sampler.rss_mb(), 1)
         finally:
@@ -434,13 +526,20 @@ def main(argv: list[str] | None = None) -> int:
         done = len(tally.first_round) == len(accounts)
         warm_end = max(tally.first_round.values()) - sampler.t0 if done else None
         r = report(tally, memory_figures(sampler.samples, args.seconds, warm_end), users=args.users,
-                   seconds=args.seconds, note=note, after_close_mb=after_close)
+                   seconds=args.seconds, note=note, after_close_mb=after_close, churn=max(0, args.churn))
         if tally.outside:
             tally.errors.append("请求离开了本机：" + "、".join(sorted(tally.outside)[:5]))
         log = (Path(tmp) / "streamlit.log").read_text(encoding="utf-8", errors="replace")
+        if args.log:
+            args.log.write_text(log, encoding="utf-8")
         if "Traceback" in log:
             tally.errors.append("服务器日志有异常：" + log[log.index("Traceback"):][:500])
         r["errors"], r["error_list"] = len(tally.errors), tally.errors[:50]
+        r["cpu_seconds"] = sampler.cpu_seconds()
+        if sampler.load:
+            la = sampler.load
+            r["load_average_1min"] = {"min": round(min(la), 2), "mean": round(statistics.fmean(la), 2),
+                                      "max": round(max(la), 2), "cores": os.cpu_count()}
     print_report(r)
     if args.json:
         args.json.write_text(json.dumps(r, ensure_ascii=False, indent=2), encoding="utf-8")

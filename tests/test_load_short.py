@@ -40,3 +40,7 @@ def test_short_load_run_has_no_error(tmp_path):
     mem = r["memory"]
     assert mem["samples"] >= 10 and 30 < mem["first_mb"] <= mem["max_mb"] < 4000
     assert "最慢" in run.stdout and "服务器内存 RSS" in run.stdout
+    # where the time went: the server's and the browser's CPU seconds, and the machine's load average
+    assert r["cpu_seconds"]["server"] > 0 and r["cpu_seconds"]["browser"] > 0
+    assert 0 <= r["load_average_1min"]["min"] <= r["load_average_1min"]["max"]
+    assert "CPU 时间" in run.stdout and "机器负载" in run.stdout

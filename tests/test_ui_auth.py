@@ -99,6 +99,24 @@ def test_login_page_comes_first_and_wrong_password_is_refused(env):
     assert failed and failed[-1]["outcome"] != "ok"
 
 
+def test_busy_database_at_login_is_a_message_not_a_traceback(env, monkeypatch):
+    """Under load the login's write transaction may wait past SQLite's busy timeout: the user reads what happened
+    (in Chinese) and stays on the login page; before, the page showed an exception."""
+    import sqlalchemy as sa
+
+    from lianxin_geo.store import Store
+    from lianxin_geo.ui.auth import DB_BUSY
+
+    def busy(self, name, password):
+        raise sa.exc.OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(Store, "authenticate", busy)
+    at = _login("town1")
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [DB_BUSY]
+    assert at.title[0].value == "登录" and not any(b.label == "退出登录" for b in at.sidebar.button)
+
+
 def test_town_user_sees_only_its_town(env, demo):
     ws, town, other = demo
     at = _login("town1")
@@ -119,9 +137,10 @@ def test_town_user_sees_only_its_town(env, demo):
     assert any("没有找到" in i.value for i in at.info)
     at.text_input(key="org_search").input(str(mine["credit_code"])).run()
     assert not any("没有找到" in i.value for i in at.info)
-    found = [d.value for d in at.dataframe if "单位名称" in d.value.columns]
-    assert len(found) == 1 and mine["name"] in found[0]["单位名称"].tolist()
-    assert set(found[0]["乡镇/街道"]) == {ws.district.town_names[town]}
+    frames = [d.value for d in at.dataframe if "单位名称" in d.value.columns]  # the search result, then the preview
+    assert frames and frames[0]["单位名称"].tolist() == [mine["name"]]
+    assert set(frames[0]["乡镇/街道"]) == {ws.district.town_names[town]}
+    assert not any(theirs["name"] in f["单位名称"].tolist() for f in frames)  # no table holds the other town
     # the navigation has no admin page, and the admin pages refuse a town user
     for name in ("users", "audit"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):

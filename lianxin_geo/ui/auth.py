@@ -19,13 +19,14 @@ import dataclasses
 import time
 
 import streamlit as st
+from sqlalchemy import exc as sa_exc
 
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.present.style import esc
 from lianxin_geo.store.access import ROLES, AuthError, Settings, User
 from lianxin_geo.ui import state
 
-__all__ = ["LOGIN_TIMEOUT", "SINGLE_USER", "SINGLE_USER_REFUSED", "current_user", "is_loopback", "record",
+__all__ = ["DB_BUSY", "LOGIN_TIMEOUT", "SINGLE_USER", "SINGLE_USER_REFUSED", "current_user", "is_loopback", "record",
            "require_admin", "require_login", "user_sidebar"]
 
 #: The single-user mode banner.
@@ -36,6 +37,8 @@ SINGLE_USER_REFUSED = ("未设置账号时只允许在本机（127.0.0.1）运�
                        "或改为 --server.address 127.0.0.1。")
 #: Shown on the login page after an idle timeout.
 LOGIN_TIMEOUT = "登录已超时，请重新登录"
+#: Shown when the database stays busy past its timeout during a login (nothing was checked; try again).
+DB_BUSY = "数据库正忙（许多用户正在同时登录或保存），未能核对密码：请稍等片刻再点“登录”。"
 #: Shown when a page for admins is reached by another user.
 ADMIN_ONLY = "无权访问：此页面仅限区级管理员。"
 
@@ -102,6 +105,9 @@ def _login_page() -> None:
         text = str(exc)
         st.error(text if "用户名或密码错误" in text or "锁定" in text or "停用" in text
                  else f"用户名或密码错误（{text}）")
+        return
+    except sa_exc.OperationalError:  # the database stayed busy longer than its timeout (many logins at once)
+        st.error(DB_BUSY)
         return
     st.session_state[state.USER_KEY] = user
     st.session_state[_LAST] = time.time()

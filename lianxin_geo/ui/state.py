@@ -52,7 +52,10 @@ __all__ = [
     "INPUT_KINDS",
     "USER_KEY",
     "KINDS",
+    "PLAN_ENTRIES",
     "PlanRun",
+    "SCOPED_ENTRIES",
+    "SCOPED_TTL_S",
     "Source",
     "assessment",
     "choose_round",
@@ -90,6 +93,15 @@ ENV: dict[str, str] = {"orgs": "LIANXIN_GEO_ORGS", "buildings": "LIANXIN_GEO_BUI
                        "parks": "LIANXIN_GEO_PARKS", "centers": "LIANXIN_GEO_CENTERS",
                        "boundaries": "LIANXIN_GEO_BOUNDARIES"}
 _DEMO_ORGS_ENV = "LIANXIN_GEO_DEMO_ORGS"
+#: Entries of the per-scope caches (a user's view of a workspace and its assessment): one per logged-in scope
+#: and workspace, so that 20 town users browsing at once never evict each other (an LRU smaller than the number
+#: of active scopes recomputes on every page view); dropped after :data:`SCOPED_TTL_S` seconds without use.
+SCOPED_ENTRIES = 64
+#: Entries of each plan cache (joint units, routes, coverage): a few parameter sets per active scope.
+PLAN_ENTRIES = 96
+#: Seconds a per-scope cache entry (scoped workspace, assessment, plan) lives: the memory is bounded by
+#: the entries and by time (an idle user's results do not stay for the server's lifetime).
+SCOPED_TTL_S = 3600
 #: Session key of the logged-in :class:`~lianxin_geo.store.User` (set only by :mod:`lianxin_geo.ui.auth`).
 USER_KEY = "auth_user"
 
@@ -286,14 +298,19 @@ def current_user() -> User | None:
 
 
 def scope() -> tuple:
-    """What the current user may see, as a cache key part: ``("all",)`` or ``(role, name, towns)``."""
+    """What the current user may see, as a cache key part: ``("all",)`` or ``("towns", sorted town codes)``.
+
+    The data a user sees depend on its towns only (:func:`lianxin_geo.store.scope_workspace`), so the users of
+    the same towns share the scoped workspace, its assessment, plans and export files: the second user of a
+    town finds them made; a user of other towns has another key and never reaches them.
+    """
     user = current_user()
     if user is None or user.is_admin:
         return ("all",)
-    return (user.role, user.name, tuple(sorted(user.towns)))
+    return ("towns", tuple(sorted(user.towns)))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=SCOPED_ENTRIES, ttl=SCOPED_TTL_S)
 def _scoped(key: tuple, scope_key: tuple, _ws: Workspace, _user: User | None) -> Workspace:
     return scope_workspace(_ws, _user)
 
@@ -381,7 +398,7 @@ def workspace() -> Workspace:
     return _for_user(key, _load(key, paths, pol, ss["boundaries_crs"], key[-1], bool(ss["demo"])))
 
 
-@st.cache_resource(show_spinner="正在评估覆盖情况…", max_entries=8)
+@st.cache_resource(show_spinner="正在评估覆盖情况…", max_entries=SCOPED_ENTRIES, ttl=SCOPED_TTL_S)
 def _assess(key: tuple, _ws: Workspace) -> Assessment:
     return run_assessment(_ws)
 
@@ -414,7 +431,7 @@ def kept_plans() -> dict[str, PlanRun]:
     return {k: r for k, r in st.session_state["plans"].items() if r is not None and r.workspace == current}
 
 
-@st.cache_resource(show_spinner="正在生成联建方案…", max_entries=16)
+@st.cache_resource(show_spinner="正在生成联建方案…", max_entries=PLAN_ENTRIES, ttl=SCOPED_TTL_S)
 def _joint(key: tuple, _ws: Workspace, _a: Assessment | None) -> JointPlan:
     _, changes, reoptimize, cross_town, time_limit_s = key
     return run_joint(_ws, assessment=_a, profile=_changed_profile(_ws, dict(changes)), reoptimize=reoptimize,
@@ -429,7 +446,7 @@ def joint_plan(changes: Mapping[str, Any], *, reoptimize: bool, cross_town: bool
     return _keep("joint", key, _joint(key, ws, assessment()))
 
 
-@st.cache_resource(show_spinner="正在规划指导员路线…", max_entries=16)
+@st.cache_resource(show_spinner="正在规划指导员路线…", max_entries=PLAN_ENTRIES, ttl=SCOPED_TTL_S)
 def _routes(key: tuple, _ws: Workspace, _a: Assessment | None,
             _joint_plan: JointPlan | None) -> InstructorPlan:
     _, changes, cross_town, time_limit_s, _joint_key = key
@@ -451,7 +468,7 @@ def route_plan(changes: Mapping[str, Any], *, cross_town: bool = False, time_lim
     return _keep("routes", key, _routes(key, ws, assessment(), joint.plan if joint is not None else None))
 
 
-@st.cache_resource(show_spinner="正在计算阵地覆盖与选址…", max_entries=16)
+@st.cache_resource(show_spinner="正在计算阵地覆盖与选址…", max_entries=PLAN_ENTRIES, ttl=SCOPED_TTL_S)
 def _coverage(key: tuple, _ws: Workspace) -> CoveragePlan:
     _, changes, k, hex_resolution = key
     return run_coverage(_ws, k=k, profile=_changed_profile(_ws, dict(changes)), hex_resolution=hex_resolution,
