@@ -26,10 +26,11 @@ from lianxin_geo.assessment import Assessment, assess
 from lianxin_geo.assessment.rules import (
     A_DEVELOP_MEMBERS, A_FORM_OWN, A_JOINT_CANDIDATE, A_LEAVE_JOINT, A_WORK_COVERAGE,
 )
+from lianxin_geo.core.engine import Engine, TaskFailure, get_engine
 from lianxin_geo.plan.coverage import CoveragePlan, plan_coverage
 from lianxin_geo.plan.joint import JointPlan, plan_joint_units
 from lianxin_geo.plan.routes import InstructorPlan, default_needs_instructor, plan_instructor_routes
-from lianxin_geo.present.export import DEFAULT_FORMATS, check_formats, write_all
+from lianxin_geo.present.export import DEFAULT_FORMATS, check_formats, export_costs, export_jobs, write_all
 from lianxin_geo.present.plans import PLAN_KINDS, Plans, PlansLike, plan_mapping
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,9 +39,42 @@ if TYPE_CHECKING:  # pragma: no cover
     from lianxin_geo.core.policy import Profile
     from lianxin_geo.workspace import Workspace
 
-__all__ = ["Plans", "run_assessment", "run_joint", "run_routes", "run_coverage", "run_plans", "run_all"]
+__all__ = ["Plans", "run_assessment", "run_joint", "run_routes", "run_coverage", "run_plans", "run_all",
+           "plan_failures", "prepare_engine", "PARTIAL_NOTE"]
 
 Progress = Callable[..., None] | None
+EngineLike = Engine | str | None
+#: What a run folder's ``partial.json`` says when a task of the plans failed.
+PARTIAL_NOTE = "部分结果：以下镇街的计算失败，未纳入本次方案（其余镇街已完成）；请重新运行或用 --scheduler sync 排查"
+
+
+def prepare_engine(ws: Workspace, engine: EngineLike = None, *,
+                   formats: Sequence[str] = DEFAULT_FORMATS) -> Engine:
+    """The engine of a run, its local cluster started in the background when the run's files alone will need it.
+
+    When the files of a run (:func:`lianxin_geo.present.export.export_costs`) are worth worker processes even
+    counting their start-up, the workers start now, while the plans are computed, and the per-town plan work can
+    use them too.
+    """
+    eng = get_engine(engine)
+    costs = export_costs(len(ws.orgs), export_jobs(formats))
+    if not eng.in_process(len(costs), sum(costs), longest=max(costs, default=0.0)):
+        eng.prestart()
+    return eng
+
+
+def plan_failures(plans: PlansLike) -> list[TaskFailure]:
+    """Every failed task of the plans (joint units and routes split their work per town; coverage is one solve).
+
+    A non-empty list means the result is partial (部分结果) and must be labelled so wherever it is shown.
+    """
+    have = plan_mapping(plans)
+    out: list[TaskFailure] = []
+    for kind in ("joint", "routes"):
+        plan = have.get(kind)
+        if plan is not None:
+            out.extend(plan.failures)
+    return out
 
 
 def run_assessment(ws: Workspace, *, assessed_on: _dt.date | None = None) -> Assessment:
@@ -60,8 +94,12 @@ def _orgs_with_action(assessment: Assessment, action: str) -> set[str]:
 def run_joint(ws: Workspace, *, assessment: Assessment | None = None, reoptimize: bool = False,
               cross_town: bool | None = None, include_zero_member_in_building: bool | None = None,
               profile: Profile | None = None, seed: int = 0, time_limit_s: float = 30.0,
-              progress: Progress = None) -> JointPlan:
-    """Propose joint party units for the assessment's joint candidates (R6)."""
+              progress: Progress = None, engine: EngineLike = None) -> JointPlan:
+    """Propose joint party units for the assessment's joint candidates (R6).
+
+    ``engine`` (an :class:`~lianxin_geo.core.engine.Engine`, ``"local"``, ``"sync"``, ``"tcp://…"``; ``None``:
+    ``$LIANXIN_SCHEDULER`` or ``"local"``) runs each group of towns as one task; the plan is the same on every
+    scheduler."""
     assessment = assessment if assessment is not None else run_assessment(ws)
     orgs = ws.orgs.copy()
     cands = _orgs_with_action(assessment, A_JOINT_CANDIDATE)
@@ -70,7 +108,7 @@ def run_joint(ws: Workspace, *, assessment: Assessment | None = None, reoptimize
         orgs, district=ws.district, centers=ws.centers, buildings=ws.buildings, parks=ws.parks,
         profile=profile if profile is not None else ws.profile, reoptimize=reoptimize, cross_town=cross_town,
         include_zero_member_in_building=include_zero_member_in_building, seed=seed, progress=progress,
-        time_limit_s=time_limit_s,
+        time_limit_s=time_limit_s, engine=engine,
     )
 
 
@@ -94,7 +132,8 @@ def _unit_sites(joint: JointPlan | None, orgs: pd.DataFrame) -> pd.DataFrame | N
 def run_routes(ws: Workspace, *, assessment: Assessment | None = None, joint: JointPlan | None = None,
                include_new_units: bool | None = None, graph: Any = None, time_limit_s: float = 30.0,
                cross_town: bool = False, replan: bool = False, seed: int = 0, profile: Profile | None = None,
-               progress: Progress = None, joint_time_limit_s: float = 30.0) -> InstructorPlan:
+               progress: Progress = None, joint_time_limit_s: float = 30.0,
+               engine: EngineLike = None) -> InstructorPlan:
     """Plan instructor workloads and routes (R11, R12).
 
     The one place that decides whether the routes include the new units: with
@@ -121,6 +160,8 @@ def run_routes(ws: Workspace, *, assessment: Assessment | None = None, joint: Jo
         Policy profile (default the workspace's).
     joint_time_limit_s
         Time limit of the joint plan computed when none is given.
+    engine
+        The parallel engine: each town is one task (of the routes and of a joint plan computed here).
     """
     assessment = assessment if assessment is not None else run_assessment(ws)
     profile = profile if profile is not None else ws.profile
@@ -133,7 +174,8 @@ def run_routes(ws: Workspace, *, assessment: Assessment | None = None, joint: Jo
     extra = None
     if include:
         if joint is None:
-            joint = run_joint(ws, assessment=assessment, profile=profile, seed=seed, time_limit_s=joint_time_limit_s)
+            joint = run_joint(ws, assessment=assessment, profile=profile, seed=seed, time_limit_s=joint_time_limit_s,
+                              engine=engine)
         # orgs to form their own party organization now, or to get members first (选派/发展党员) — both need
         # an instructor's guidance (BJ2016N 二.6)
         forming = (_orgs_with_action(assessment, A_FORM_OWN) | _orgs_with_action(assessment, A_LEAVE_JOINT)
@@ -143,13 +185,19 @@ def run_routes(ws: Workspace, *, assessment: Assessment | None = None, joint: Jo
     orgs["needs_instructor"] = np.asarray(need, dtype=bool)
     return plan_instructor_routes(orgs, centers=ws.centers, district=ws.district, profile=profile, graph=graph,
                                   time_limit_s=time_limit_s, cross_town=cross_town, extra_sites=extra,
-                                  replan=replan, seed=seed, progress=progress, include_new_units=bool(include))
+                                  replan=replan, seed=seed, progress=progress, include_new_units=bool(include),
+                                  engine=engine)
 
 
 def run_coverage(ws: Workspace, *, k: int = 0, graph: Any = None, candidates: pd.DataFrame | None = None,
                  time_limit_s: float = 30.0, hex_resolution: int = 8, profile: Profile | None = None,
-                 seed: int = 0) -> CoveragePlan:
-    """Service-center coverage, gaps and (with ``k > 0``) new-site proposals."""
+                 seed: int = 0, engine: EngineLike = None) -> CoveragePlan:
+    """Service-center coverage, gaps and (with ``k > 0``) new-site proposals.
+
+    Coverage and siting are one district-wide optimisation (the sites serve across town lines), so they are not
+    split into tasks; ``engine`` is accepted like every planner's and checked (an unknown scheduler fails here).
+    """
+    get_engine(engine)
     return plan_coverage(ws.orgs, centers=ws.centers, district=ws.district, buildings=ws.buildings, parks=ws.parks,
                          candidates=candidates, k=k, profile=profile if profile is not None else ws.profile,
                          graph=graph, hex_resolution=hex_resolution, time_limit_s=time_limit_s, seed=seed)
@@ -157,15 +205,16 @@ def run_coverage(ws: Workspace, *, k: int = 0, graph: Any = None, candidates: pd
 
 def run_plans(ws: Workspace, *, which: Iterable[str] = PLAN_KINDS, assessment: Assessment | None = None,
               joint: JointPlan | None = None, k: int = 5, time_limit_s: float = 60.0, graph: Any = None,
-              progress: Progress = None, seed: int = 0) -> tuple[Assessment, Plans]:
+              progress: Progress = None, seed: int = 0, engine: EngineLike = None) -> tuple[Assessment, Plans]:
     """Run the chain with the profile's defaults; return ``(assessment, plans)``.
 
     ``time_limit_s`` is the total solver time, shared 40 % joint units, 40 % routes,
     20 % coverage. The routes include the new joint units as :func:`run_routes`
     decides: of the joint plan computed here, else of ``joint`` (a plan computed
     before), else of the default joint plan. ``plans.joint`` holds only a joint
-    plan asked for in ``which``.
+    plan asked for in ``which``. ``engine`` runs the per-town work (see :func:`run_joint`).
     """
+    engine = get_engine(engine)
     which = set(which)
     unknown = which - set(PLAN_KINDS)
     if unknown:
@@ -178,14 +227,16 @@ def run_plans(ws: Workspace, *, which: Iterable[str] = PLAN_KINDS, assessment: A
     share = max(1.0, 0.4 * time_limit_s)
     if "joint" in which:
         say("计算联建方案 / joint units")
-        plans.joint = run_joint(ws, assessment=assessment, seed=seed, time_limit_s=share)
+        plans.joint = run_joint(ws, assessment=assessment, seed=seed, time_limit_s=share, engine=engine)
     if "routes" in which:
         say("计算指导员路线 / instructor routes")
         plans.routes = run_routes(ws, assessment=assessment, joint=plans.joint if plans.joint is not None else joint,
-                                  graph=graph, time_limit_s=share, seed=seed, joint_time_limit_s=share)
+                                  graph=graph, time_limit_s=share, seed=seed, joint_time_limit_s=share,
+                                  engine=engine)
     if "coverage" in which:
         say("计算阵地覆盖与新址 / coverage and siting")
-        plans.coverage = run_coverage(ws, k=k, graph=graph, time_limit_s=max(1.0, 0.2 * time_limit_s), seed=seed)
+        plans.coverage = run_coverage(ws, k=k, graph=graph, time_limit_s=max(1.0, 0.2 * time_limit_s), seed=seed,
+                                      engine=engine)
     return assessment, plans
 
 
@@ -200,6 +251,7 @@ def run_all(
     plans: PlansLike = None,
     new_sites: int = 5,
     seed: int = 0,
+    engine: EngineLike = None,
     **write_options: Any,
 ) -> dict[str, Path]:
     """Assess, compute the plans not given and write every requested file into the run folder ``out_dir``.
@@ -224,6 +276,9 @@ def run_all(
         here include the new units of a joint plan given.
     new_sites, seed
         Passed to :func:`run_plans` (``new_sites`` is its ``k``).
+    engine
+        The parallel engine of the per-town plan work and of the independent files
+        (:func:`lianxin_geo.core.engine.get_engine`); the files are the same on every scheduler.
     **write_options
         The writing options of :func:`lianxin_geo.present.export.write_all` (``gcj02``,
         ``per_org_sheets``, ``max_town_slides``, ``dpi``, ``extra_json``), passed on as given.
@@ -231,12 +286,15 @@ def run_all(
     Returns
     -------
     dict
-        ``key -> path`` of the files written (see :func:`lianxin_geo.present.export.write_all`).
+        ``key -> path`` of the files written (see :func:`lianxin_geo.present.export.write_all`). When a task of
+        the plans failed (:func:`plan_failures`), the folder also holds ``partial.json`` (部分结果: the failed
+        towns and reasons).
     """
     check_formats(formats)
     # a misspelt writing option fails here, before minutes of solving
     inspect.signature(write_all).bind(ws, out_dir, assessment=assessment, **write_options)
     say = progress or (lambda _msg: None)
+    engine = get_engine(engine)  # (front ends call prepare_engine first, to start the workers early)
     t0 = time.perf_counter()
     if assessment is None:
         say("评估组织覆盖")
@@ -245,9 +303,13 @@ def run_all(
     missing = [k for k in PLAN_KINDS if k not in have]
     if missing:
         _, computed = run_plans(ws, which=missing, assessment=assessment, joint=have.get("joint"), k=new_sites,
-                                time_limit_s=time_limit_s, seed=seed, progress=progress)
+                                time_limit_s=time_limit_s, seed=seed, progress=progress, engine=engine)
         have.update(computed.as_mapping())
+    failures = plan_failures(have)
+    if failures:  # 部分结果: the run folder says so in partial.json (and the workbook and deck label it)
+        write_options["extra_json"] = {**(write_options.get("extra_json") or {}), "partial": {
+            "partial": True, "note": PARTIAL_NOTE, "failures": [f.to_json() for f in failures]}}
     files = write_all(ws, out_dir, assessment=assessment, plans=have, formats=formats, progress=progress,
-                      **write_options)
+                      engine=engine, **write_options)
     say(f"完成：{len(files)} 个文件，用时 {time.perf_counter() - t0:.0f} 秒")
     return files

@@ -125,7 +125,9 @@ class Workspace:
         if "town_code" in comm:
             comm = comm[comm["town_code"].astype(str).isin(keep)].reset_index(drop=True)
         district = District(code=d.code, name=d.name, jurisdictions=jur.reset_index(drop=True), outline=outline,
-                            communities=comm, approximate=d.approximate, source=d.source)
+                            communities=comm, approximate=d.approximate, source=d.source,
+                            districts=(d.districts[d.districts["code"].isin(set(jur["district_code"]))]
+                                       if d.is_city and "district_code" in jur else None))
         layers = {k: _keep_towns(self.orgs if k == "orgs" else getattr(self, k), keep) for k in LEDGER_KINDS}
         ledgers = {k: _restrict_ledger(led, layers[k], keep, d) for k, led in self.ledgers.items()}
         names = [d.town_names.get(c, c) for c in sorted(keep)]

@@ -308,3 +308,52 @@ def test_routes_markdown_is_written_atomically(capsys, small_orgs, tmp_path):
     out.write_text("old", encoding="utf-8")
     run_json(capsys, "plan", "routes", "--orgs", str(small_orgs), "--time-limit", "1", "--out", str(out))
     assert out.read_text(encoding="utf-8") != "old" and not list(tmp_path.glob(".lianxin-tmp-*"))
+
+
+# ------------------------------------------------------------------ the parallel engine (--scheduler, 部分结果)
+@pytest.mark.parametrize("command", [("run",), ("export",), ("plan", "joint"), ("plan", "routes"),
+                                     ("plan", "coverage")])
+def test_every_planning_command_takes_a_scheduler(capsys, command):
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0 and "--scheduler" in out and "tcp://" in out
+
+
+def test_a_failed_town_is_labelled_partial(capsys, small_orgs, monkeypatch):
+    from lianxin_geo.plan.joint import plan as joint_plan
+
+    real = joint_plan._solve
+
+    def broken(led, pool, *a, **k):  # the town 李桥镇 (110113104) fails, the others are planned
+        if "110113104" in set(led.town[pool].tolist()):
+            raise ValueError("坐标异常")
+        return real(led, pool, *a, **k)
+
+    monkeypatch.setattr(joint_plan, "_solve", broken)
+    doc = run_json(capsys, "plan", "joint", "--orgs", str(small_orgs), "--scheduler", "sync")
+    assert doc["partial"] is True
+    assert doc["failures"] == [{"key": "110113104", "label": "李桥镇", "reason": "数值不合法（ValueError）：坐标异常"}]
+    assert doc["units"] and all(u["jurisdiction_code"] != "110113104" for u in doc["units"])
+    code, _, err = run(capsys, "plan", "joint", "--orgs", str(small_orgs), "--scheduler", "sync")
+    assert code == 0 and "部分结果" in err and "李桥镇" in err and "坐标异常" in err
+
+
+def test_run_json_says_whether_the_result_is_partial(capsys, small_orgs, tmp_path, monkeypatch):
+    from lianxin_geo.plan.joint import plan as joint_plan
+
+    out = tmp_path / "run"
+    doc = run_json(capsys, "run", "--out", str(out), "--orgs", str(small_orgs), "--formats", "gpkg",
+                   "--time-limit", "6", "--scheduler", "sync")
+    assert doc["partial"] is False and doc["failures"] == [] and not (out / "partial.json").exists()
+    real = joint_plan._solve
+
+    def broken(led, pool, *a, **k):
+        if "110113104" in set(led.town[pool].tolist()):
+            raise ValueError("坐标异常")
+        return real(led, pool, *a, **k)
+
+    monkeypatch.setattr(joint_plan, "_solve", broken)
+    doc = run_json(capsys, "run", "--out", str(out), "--orgs", str(small_orgs), "--formats", "gpkg",
+                   "--time-limit", "6", "--scheduler", "sync")
+    assert doc["partial"] is True and [f["key"] for f in doc["failures"]] == ["110113104"]
+    note = json.loads((out / "partial.json").read_text(encoding="utf-8"))
+    assert note["partial"] is True and note["note"].startswith("部分结果") and note["failures"] == doc["failures"]

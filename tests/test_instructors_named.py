@@ -281,18 +281,18 @@ def test_named_first_invariants(district: District, n: int, people: int, seed: i
 
 
 def test_time_limit_is_shared_without_a_floor(district: District, monkeypatch) -> None:
-    from lianxin_geo.plan.routes import instructors
+    from lianxin_geo.plan.routes import _towns
 
     seen: list[float] = []
-    real = instructors.plan_workloads
+    real = _towns.plan_workloads
 
     def spy(matrix, **kw):
         seen.append(kw["time_limit_s"])
         return real(matrix, **kw)
 
-    monkeypatch.setattr(instructors, "plan_workloads", spy)
+    monkeypatch.setattr(_towns, "plan_workloads", spy)
     orgs = pd.concat([ledger(), cluster("b", 30, 116.65, 40.05, B, seed=9)], ignore_index=True)
     plan = plan_instructor_routes(orgs, centers=None, district=district, params=PARAMS, time_limit_s=0.05,
-                                  max_iterations=100)
+                                  max_iterations=100, engine="sync")
     assert len(seen) == 2 and sum(seen) <= 0.05 + 1e-12 and min(seen) < 0.2  # shared, no 0.2 s floor per town
     assert sorted(o for ids in plan.routes["org_ids"] for o in ids) == sorted(orgs["id"])

@@ -106,7 +106,9 @@ def test_plan_fields_are_typed_tables(district):
 def test_json_and_tables_are_built_from_the_typed_fields(district):
     plan = plan_joint_units(ledger(), district=district, centers=CENTERS, seed=2)
     doc = plan.to_json()
-    assert list(doc) == ["units", "unplaced", "violations", "stats", "funding", "kept_units", "settings"]
+    assert list(doc) == ["units", "unplaced", "violations", "stats", "funding", "kept_units", "settings", "partial",
+                         "failures"]
+    assert doc["partial"] is False and doc["failures"] == [] and doc["stats"]["status"] == "ok"
     assert doc["units"] == plan.unit_records()
     for rec, u in zip(doc["units"], plan.units.itertuples()):
         assert rec["org_ids"] == list(u.org_ids) and rec["radius_m"] == round(u.radius_m, 1)

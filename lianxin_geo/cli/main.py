@@ -24,21 +24,34 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from lianxin_geo.cli._common import emit_json, err, progress_printer
+from lianxin_geo.cli.city import city_app, city_demo
 from lianxin_geo.cli.store import DbOpt, db_app, measures_app, round_app
 from lianxin_geo.cli.users import UserOpt, audit_event, login_user, reset_sessions, users_app
 from lianxin_geo.core.distance import load_road_graph
+from lianxin_geo.core.engine import SCHEDULER_ENV, Engine, get_engine
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.files import atomic_path, atomic_write_text, write_csv
+from lianxin_geo.core.model import ORG_SCHEMA, PRECISION_NAMES
 from lianxin_geo.ingest.boundaries import demo_district, load_boundaries
 from lianxin_geo.ingest.demo import write_demo
 from lianxin_geo.ingest.ledger import read_ledger
 from lianxin_geo.ingest.template import write_template
-from lianxin_geo.pipeline import run_all, run_assessment, run_coverage, run_joint, run_plans, run_routes
+from lianxin_geo.pipeline import (
+    plan_failures,
+    prepare_engine,
+    run_all,
+    run_assessment,
+    run_coverage,
+    run_joint,
+    run_plans,
+    run_routes,
+)
 from lianxin_geo.present import export as ex
 from lianxin_geo.present.export import FORMATS
 from lianxin_geo.present.sheets import write_assessment_xlsx
@@ -70,6 +83,7 @@ app.add_typer(round_app, name="round")
 app.add_typer(measures_app, name="measures")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(city_app, name="city")
 
 
 class Kind(str, Enum):
@@ -196,6 +210,14 @@ PlanTimeOpt = Annotated[
 ]
 NewSitesOpt = Annotated[int, typer.Option("--new-sites", help="建议新增阵地数 / number of new sites", min=0)]
 Gcj02Opt = Annotated[bool, typer.Option("--gcj02", help="另存一份 GCJ-02 坐标的图层 / also write a GCJ-02 copy")]
+SchedulerOpt = Annotated[Optional[str], typer.Option(
+    "--scheduler", help=f"并行计算：local 本机所有核心（缺省，小任务在本进程）、sync 单进程（调试）、tcp://主机:端口 "
+                        f"已有的 Dask 集群；缺省读环境变量 {SCHEDULER_ENV} / local, sync or tcp://HOST:PORT")]
+
+
+def _engine(scheduler: Optional[str]) -> Engine:
+    """The engine of ``--scheduler`` (checked before any work: an unknown name is a Chinese error, exit 1)."""
+    return get_engine(scheduler)
 
 
 _progress = progress_printer
@@ -207,13 +229,26 @@ def _notes(ws: Workspace) -> None:
         err.print(f"[yellow]注意：{escape(n)}[/yellow]")
 
 
+def _partial_lines(doc: dict) -> list[str]:
+    """部分结果: one line saying the result is partial, then one per failed task (town and reason)."""
+    if not doc.get("partial"):
+        return []
+    return ([f"[bold yellow]部分结果：{len(doc['failures'])} 项计算失败，以下镇街未纳入本次结果（其余已完成）[/bold yellow]"]
+            + [f"[yellow]  {escape(f['label'])}（{escape(f['key'])}）：{escape(f['reason'])}[/yellow]"
+               for f in doc["failures"]])
+
+
 def _finish(ws: Workspace, doc: dict, json_: bool, written: list[Path], summary: Callable[[dict], str]) -> None:
     """Print the JSON document, or the honesty notes, a Chinese summary and every file written."""
     doc.setdefault("notes", ws.data_notes)
+    doc.setdefault("partial", False)  # a plan that is one solve (coverage) is never partial
+    doc.setdefault("failures", [])
     if json_:
         _emit_json(doc)
         return
     _notes(ws)
+    for line in _partial_lines(doc):
+        err.print(line)
     err.print(summary(doc))
     for p in written:
         err.print(f"[green]已写出 {escape(str(p))}[/green]")
@@ -228,10 +263,23 @@ def demo(
     round_: Annotated[Optional[str], typer.Option(
         "--round", help="台账轮次，如 2026-11（由第一轮 2026-06 逐轮演化：注销、新成立、组建党组织、人数变化）"
                         " / ledger round, evolved from the first")] = None,
+    city: Annotated[bool, typer.Option(
+        "--city", help="全市合成演示：北京市16个区（区界真实，镇街为示意），按区写出 / a synthetic whole city")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """写出完整的演示数据集（合成台账 + 示意边界）/ write a complete synthetic demo dataset."""
     t0 = time.perf_counter()
+    if city:
+        if round_ is not None:
+            raise LianxinError("--city 与 --round 不能同时使用：全市演示只有一轮台账")
+        doc = city_demo(out, orgs=orgs, seed=seed, progress=_progress(json_))
+        if json_:
+            _emit_json(doc)
+        else:
+            err.print(f"[green]已写出全市演示数据到 {escape(str(out))}[/green]（{orgs:,} 个组织，{len(doc['districts'])} 个区；"
+                      "合成数据，区界真实，镇街边界与位置为示意）。读取与汇总：lianxin-geo city assess "
+                      f"{escape(str(out))}")
+        return
     files = write_demo(out, n_orgs=orgs, seed=seed, round=round_, progress=_progress(json_))
     doc = {"out": str(out), "orgs": orgs, "seed": seed, "round": round_, "files": {k: str(v) for k, v in files.items()},
            "seconds": round(time.perf_counter() - t0, 3), "note": "演示数据（合成）/ 示意边界"}
@@ -297,7 +345,28 @@ def locate(
         _write_located(ws, out)
     _finish(ws, doc, json_, [out] if out is not None else [], lambda d: (
         f"共 {d['rows_in']} 行：定位 {d['located']}，未定位 {d['unlocated']}，拒绝 {d['rejected']}；"
-        f"与所属镇街不一致 {d['mismatches']}\n定位精度：" + "，".join(f"{k} {v}" for k, v in d["by_precision"].items())))
+        f"与所属镇街不一致 {d['mismatches']}\n定位精度："
+        + "，".join(f"{PRECISION_NAMES.get(k, k)} {v}" for k, v in d["by_precision"].items())))
+
+
+#: Headers of the columns ``locate`` adds to the ledger's (whose headers come from the ledger schema).
+_LOCATED_HEADERS: dict[str, str] = {
+    "row": "台账行号", "id": "组织编号", "town_code": "台账镇街代码", "lon_raw": "台账经度（原值）",
+    "lat_raw": "台账纬度（原值）", "precision": "定位精度", "matched_name": "匹配的地名",
+    "jurisdiction_code": "定位所属镇街代码", "jurisdiction_name": "定位所属镇街", "mismatch": "与台账所属镇街不一致",
+    "locate_note": "定位说明", "lon": "经度（WGS-84）", "lat": "纬度（WGS-84）",
+}
+
+
+def _located_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The located organizations with Chinese headers and Chinese 定位精度 / 是否 values (the xlsx of ``locate``)."""
+    headers = {c.key: c.header for c in ORG_SCHEMA.columns} | _LOCATED_HEADERS
+    t = table.copy()
+    if "precision" in t:
+        t["precision"] = t["precision"].map(lambda v: PRECISION_NAMES.get(v, v))
+    if "mismatch" in t:
+        t["mismatch"] = t["mismatch"].map(lambda v: "是" if v is True or v == 1 else ("否" if v is False or v == 0 else v))
+    return t.rename(columns={c: headers.get(c, c) for c in t.columns})
 
 
 def _write_located(ws: Workspace, out: Path) -> None:
@@ -311,8 +380,8 @@ def _write_located(ws: Workspace, out: Path) -> None:
             gdf.to_file(tmp, driver=driver, **extra)
     elif suffix == ".csv":
         write_csv(gdf.drop(columns="geometry"), out)
-    elif suffix == ".xlsx":
-        table = gdf.drop(columns="geometry")
+    elif suffix == ".xlsx":  # for people: Chinese headers and values (CSV and GIS files keep the field names)
+        table = _located_table(gdf.drop(columns="geometry"))
         write_workbook(out, [Sheet("定位结果", list(table.columns), frame_rows(table), title="组织定位结果",
                                    notes=ws.data_notes)])
     else:
@@ -424,11 +493,13 @@ def plan_joint(
     seed: SeedOpt = 0,
     json_: JsonOpt = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="联建方案 .xlsx/.csv / proposal table")] = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """联建方案：按属地、行业相近、单位数与党员数上下限生成联合党组织 / joint party-unit proposals."""
+    engine = _engine(scheduler)
     _plan_command(inputs, "joint", json_=json_, out=out, make=lambda ws: run_joint(
         ws, reoptimize=reoptimize, cross_town=cross_town, include_zero_member_in_building=zero_in_building, seed=seed,
-        progress=_progress(json_)))
+        progress=_progress(json_), engine=engine))
 
 
 @plan_app.command("routes")
@@ -443,11 +514,13 @@ def plan_routes(
     seed: SeedOpt = 0,
     json_: JsonOpt = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="路线单 .xlsx/.csv/.md / route sheets")] = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """指导员联系路线：每人约10个组织，按镇街与行业分组并规划走访路线 / instructor workloads and routes."""
+    engine = _engine(scheduler)
     _plan_command(inputs, "routes", json_=json_, out=out, make=lambda ws: run_routes(
         ws, include_new_units=False if no_new_units else None, graph=_graph(graph), time_limit_s=time_limit,
-        cross_town=cross_town, replan=replan, seed=seed, progress=_progress(json_)))
+        cross_town=cross_town, replan=replan, seed=seed, progress=_progress(json_), engine=engine))
 
 
 @plan_app.command("coverage")
@@ -459,10 +532,12 @@ def plan_coverage(
     time_limit: TimeLimitOpt = 30.0,
     json_: JsonOpt = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="覆盖与选址 .xlsx/.csv / coverage tables")] = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """阵地覆盖：服务范围、覆盖缺口、新址建议与面积达标 / service-center coverage, gaps, siting, venues."""
+    engine = _engine(scheduler)
     _plan_command(inputs, "coverage", json_=json_, out=out, make=lambda ws: run_coverage(
-        ws, k=new_sites, graph=_graph(graph), time_limit_s=time_limit))
+        ws, k=new_sites, graph=_graph(graph), time_limit_s=time_limit, engine=engine))
 
 
 # ----------------------------------------------------------------- export / run
@@ -491,11 +566,12 @@ _EXPORTS: dict[str, Callable[..., list]] = {
 
 
 def _files_done(ws: Workspace, doc: dict, json_: bool, lines: list[str]) -> None:
-    """The end of ``export`` and ``run``: the JSON document, or the notes and one line per file."""
+    """The end of ``export`` and ``run``: the JSON document, or the notes, 部分结果 and one line per file."""
     if json_:
         _emit_json(doc)
         return
     _notes(ws)
+    lines = _partial_lines(doc) + lines
     for line in lines:
         err.print(line)
 
@@ -513,18 +589,22 @@ def export(
     per_org: Annotated[bool, typer.Option("--per-org", help="xlsx 中每个组织一张表 / one sheet per org")] = False,
     seed: SeedOpt = 0,
     json_: JsonOpt = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """导出一种格式：html 地图、png/pdf 静态图、xlsx 表格、pptx 幻灯片、gpkg/geojson 图层 / export one format."""
+    engine = _engine(scheduler)
     ws = inputs.workspace(quiet=json_)
     t0 = time.perf_counter()
     f = format_.value
     if f == "png" and what not in ("overview", "joint", "routes", "coverage"):
         raise LianxinError(f"--what 只能是 overview、joint、routes、coverage，收到 {what!r}")
     which = {"png": (() if what == "overview" else (what,))}.get(f, ("joint", "routes", "coverage"))
-    a, plans = run_plans(ws, which=which, k=new_sites, time_limit_s=time_limit, seed=seed, progress=_progress(json_))
+    a, plans = run_plans(ws, which=which, k=new_sites, time_limit_s=time_limit, seed=seed, progress=_progress(json_),
+                         engine=engine)
     files = _EXPORTS[f](ws, out, a, plans, {"what": what, "per_org": per_org, "gcj02": gcj02})
+    failures = [x.to_json() for x in plan_failures(plans)]
     doc = {"format": f, "files": [str(p) for p in files], "seconds": round(time.perf_counter() - t0, 3),
-           "notes": ws.data_notes}
+           "notes": ws.data_notes, "partial": bool(failures), "failures": failures}
     inputs.audit("export", ws, {"format": f, "files": doc["files"]})
     _files_done(ws, doc, json_, [f"[green]已写出 {escape(str(p))}[/green]" for p in files])
 
@@ -542,8 +622,10 @@ def run_cmd(
     gcj02: Gcj02Opt = False,
     seed: SeedOpt = 0,
     json_: JsonOpt = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """一次完成全部工作：校验、定位、评估、三个方案和全部导出 / everything for a district into one folder."""
+    engine = _engine(scheduler)
     wanted = tuple(x.strip() for x in formats.split(",") if x.strip())
     bad = [x for x in wanted if x not in FORMATS]
     if bad or not wanted:
@@ -552,10 +634,14 @@ def run_cmd(
     ws = inputs.workspace(quiet=json_)
     given = inputs.given()
     validation = {k: r.to_json() for k, r in ws.ledgers.items() if k in given}
-    files = run_all(ws, out, formats=wanted, progress=_progress(json_), time_limit_s=time_limit, new_sites=new_sites,
-                    seed=seed, gcj02=gcj02, extra_json={"validation": validation} if validation else None)
+    engine = prepare_engine(ws, engine, formats=wanted)  # workers start while the plans are computed
+    a, plans = run_plans(ws, k=new_sites, time_limit_s=time_limit, seed=seed, progress=_progress(json_), engine=engine)
+    files = run_all(ws, out, formats=wanted, progress=_progress(json_), assessment=a, plans=plans, seed=seed,
+                    gcj02=gcj02, extra_json={"validation": validation} if validation else None, engine=engine)
+    failures = [x.to_json() for x in plan_failures(plans)]
     doc = {"out": str(out), "files": {k: str(v) for k, v in files.items()},
-           "seconds": round(time.perf_counter() - t0, 3), "notes": ws.data_notes}
+           "seconds": round(time.perf_counter() - t0, 3), "notes": ws.data_notes, "partial": bool(failures),
+           "failures": failures}
     inputs.audit("run", ws, {"formats": list(wanted), "files": doc["files"]})
     _files_done(ws, doc, json_, [f"[green]已完成，文件写在 {escape(str(out))}[/green]（{doc['seconds']:.0f} 秒）"]
                 + [f"  {escape(k)}: {escape(str(v))}" for k, v in files.items()])

@@ -1,8 +1,17 @@
 """The core every stage builds on: ledger schemas, errors, policy profiles, industries, datums, districts,
-distances, column helpers, safe file writing and JSON cleaning. ``core`` imports nothing from the stages."""
+distances, column helpers, safe file writing, JSON cleaning and the parallel engine (Dask). ``core`` imports nothing from the stages."""
 
 from lianxin_geo.core.crs import from_wgs84, gcj02_to_wgs84, to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from lianxin_geo.core.district import District, normalize_text, town_short_name
+from lianxin_geo.core.engine import (
+    SCHEDULER_ENV,
+    SCHEDULERS,
+    Engine,
+    TaskFailure,
+    TaskResults,
+    get_engine,
+    task_seed,
+)
 from lianxin_geo.core.errors import (
     BoundaryError,
     GraphError,
@@ -20,18 +29,24 @@ __all__ = [
     "BoundaryError",
     "DEFAULT_PROFILE",
     "District",
+    "Engine",
     "GraphError",
     "LedgerError",
     "LianxinError",
     "MissingDependencyError",
     "PolicyError",
     "Profile",
+    "SCHEDULERS",
+    "SCHEDULER_ENV",
+    "TaskFailure",
+    "TaskResults",
     "as_profile",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
     "from_wgs84",
     "gcj02_to_wgs84",
+    "get_engine",
     "industry_group",
     "jsonable",
     "list_profiles",
@@ -40,6 +55,7 @@ __all__ = [
     "normalize_industry",
     "normalize_text",
     "similar_groups",
+    "task_seed",
     "to_wgs84",
     "town_short_name",
     "wgs84_to_bd09",

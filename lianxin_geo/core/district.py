@@ -61,6 +61,11 @@ class District:
         True when the jurisdiction polygons are derived, not official.
     source
         A sentence naming where the boundaries come from.
+    districts
+        The level above the towns when this is a whole city (``None`` for one
+        district): a GeoDataFrame in EPSG:4326 with ``code`` (6-digit), ``name``
+        and ``geometry``; ``jurisdictions`` then carries ``district_code`` (the
+        town's district). See :func:`lianxin_geo.ingest.city.load_city`.
     """
 
     code: str
@@ -71,6 +76,7 @@ class District:
         columns=["code", "name", "town_code", "lon", "lat"]))
     approximate: bool = False
     source: str = ""
+    districts: "object | None" = None  # geopandas.GeoDataFrame of the city level (city → district → town)
 
     # ------------------------------------------------------------ names
     @cached_property
@@ -154,6 +160,61 @@ class District:
             first[1:] = pt_idx[1:] != pt_idx[:-1]
             out[ok[pt_idx[first]]] = codes[poly_idx[first]]
         return out
+
+    # ------------------------------------------------------------ city level (city → district → town)
+    @property
+    def is_city(self) -> bool:
+        """True when this object is a whole city with a district level above the towns."""
+        return self.districts is not None and len(self.districts) > 0
+
+    @cached_property
+    def district_names(self) -> dict[str, str]:
+        """Map district code -> name (empty for a single district)."""
+        if not self.is_city:
+            return {}
+        d = self.districts
+        return dict(zip(d["code"].astype(str), d["name"].astype(str)))
+
+    @cached_property
+    def _town_district(self) -> dict[str, str]:
+        jur = self.jurisdictions
+        if "district_code" in jur:
+            return dict(zip(jur["code"].astype(str), jur["district_code"].astype(str)))
+        return {str(c): self.code for c in jur["code"]}
+
+    def district_of(self, town_codes: object) -> np.ndarray:
+        """The district code of every town code (``None`` for unknown towns; ``self.code`` for one district)."""
+        lut = self._town_district
+        values = np.asarray(town_codes, dtype=object).ravel()
+        return np.array([lut.get(str(v)) if v is not None else None for v in values], dtype=object)
+
+    def resolve_district(self, text: object) -> str | None:
+        """The code of a district of this city given by code, name or short name (区 dropped)."""
+        key = normalize_text(text)
+        if not key or not self.is_city:
+            return None
+        for code, name in self.district_names.items():
+            if key in (code, normalize_text(name)) or (len(name) > 2 and key == name[:-1]):
+                return code
+        return None
+
+    def subdistrict(self, code: str) -> "District":
+        """One district of a city as its own :class:`District` (its towns, outline and communities)."""
+        if not self.is_city:
+            raise KeyError(code)
+        d = self.districts
+        rows = d[d["code"].astype(str) == str(code)]
+        if not len(rows):
+            raise KeyError(code)
+        jur = self.jurisdictions
+        towns = jur[jur["district_code"].astype(str) == str(code)].reset_index(drop=True)
+        comm = self.communities
+        if len(comm):
+            comm = comm[comm["town_code"].astype(str).isin(set(towns["code"].astype(str)))].reset_index(drop=True)
+        return District(code=str(code), name=str(rows["name"].iloc[0]), jurisdictions=towns,
+                        outline=rows.geometry.iloc[0], communities=comm,
+                        approximate=bool(towns["approximate"].any()) if "approximate" in towns else self.approximate,
+                        source=self.source)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

@@ -3,6 +3,7 @@ validation, boundaries (GeoJSON/Shapefile/GeoPackage/KML), the blank ledger temp
 demo on the real Shunyi skeleton."""
 
 from lianxin_geo.ingest.boundaries import demo_district, demo_seats, derive_jurisdictions, load_boundaries
+from lianxin_geo.ingest.city import load_city
 from lianxin_geo.ingest.boundary_checks import CHINA_BOUNDS, check_extent, check_points_fit, explain_read_error
 from lianxin_geo.ingest.demo import DemoData, generate_demo, to_ledger_frame, write_demo
 from lianxin_geo.ingest.ledger import LedgerResult, ValidationIssue, detect_kind, read_ledger
@@ -24,6 +25,7 @@ __all__ = [
     "detect_kind",
     "explain_read_error",
     "generate_demo",
+    "load_city",
     "load_boundaries",
     "read_ledger",
     "to_ledger_frame",

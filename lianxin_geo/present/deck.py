@@ -31,10 +31,19 @@ from lianxin_geo.present.staticmap import figure_bytes
 from lianxin_geo.present.style import pct
 from lianxin_geo.workspace import Workspace
 
-__all__ = ["DeckStyle", "build_deck", "set_run_font", "town_rows", "names_of"]
+__all__ = ["PARTIAL", "DeckStyle", "build_deck", "partial_note", "set_run_font", "town_rows", "names_of"]
 
 #: A picture: a file path or the image's bytes.
 Image = str | os.PathLike[str] | bytes
+#: The label of a plan some of whose towns could not be solved (never presented as complete).
+PARTIAL = "部分结果"
+
+
+def partial_note(plan: JointPlan | InstructorPlan) -> str:
+    """``（部分结果：甲镇、乙镇求解失败，未纳入本方案）`` for a partial plan, ``""`` for a complete one."""
+    if not plan.partial:
+        return ""
+    return f"（{PARTIAL}：{'、'.join(f.label for f in plan.failures)}求解失败，未纳入本方案）"
 
 
 class DeckStyle:
@@ -286,11 +295,11 @@ def _plan_figures(p: Plans) -> list[str]:
     if p.joint is not None:
         st = p.joint.stats
         extra.append(f"联建方案：新建联建单元 {st.get('units', 0)} 个，纳入 {st.get('placed', 0)} 家单位，"
-                     f"未纳入 {st.get('unplaced', 0)} 家")
+                     f"未纳入 {st.get('unplaced', 0)} 家" + partial_note(p.joint))
     if p.routes is not None:
         st = p.routes.stats
         extra.append(f"指导员路线：{st.get('instructors', 0)} 名指导员走访 {st.get('orgs', 0)} 家单位，"
-                     f"总里程 {float(st.get('total_km') or 0):.1f} 公里")
+                     f"总里程 {float(st.get('total_km') or 0):.1f} 公里" + partial_note(p.routes))
     if p.coverage is not None:
         d = p.coverage.district
         extra.append(f"阵地覆盖：{_fmt(d.get('orgs_share'))} 的组织在现有阵地服务范围内，"
@@ -301,7 +310,7 @@ def _plan_figures(p: Plans) -> list[str]:
 def _joint_slide(prs: Any, workspace: Workspace, joint: JointPlan, notes: Sequence[str], style: DeckStyle,
                  max_rows: int) -> None:
     """联建方案摘要: the largest units (radius as the CLI's JSON rounds it, 0.1 m)."""
-    s = _slide(prs, "联建方案摘要", notes, style)
+    s = _slide(prs, "联建方案摘要" + (f"（{PARTIAL}）" if joint.partial else ""), notes, style)
     units = sorted(joint.units.itertuples(index=False), key=lambda u: -len(u.org_ids))[:max_rows]
     rows = [[u.unit_id, names_of(workspace, u.jurisdiction_code), getattr(u, "form", ""), len(u.org_ids), u.members,
              u.employees, u.hub_name, f"{round(float(u.radius_m), 1) if pd.notna(u.radius_m) else 0:.0f}"] for u in units]
@@ -310,13 +319,17 @@ def _joint_slide(prs: Any, workspace: Workspace, joint: JointPlan, notes: Sequen
         _box(s, 0.4, 0.75, 12.5, 0.35, [f"共 {st.get('units', len(joint.units))} 个联建单元，纳入 {st.get('placed', '')} 家，"
                                         f"平均每个单元 {float(st['mean_orgs_per_unit']):.1f} 家；可设支委会的单元 "
                                         f"{st.get('units_with_committee', '')} 个"], style, size=11)
+    if joint.partial:
+        _box(s, 0.4, 6.5, 12.5, 0.4, [partial_note(joint)], style, size=11, bold=True, color=style.accent)
     _table(s, 0.4, 1.15, 12.5, ["联建单元", "镇街", "联建形式", "单位数", "正式党员", "从业人员", "牵头单位", "半径（米）"],
            rows, style, size=10)
 
 
 def _routes_slide(prs: Any, routes: InstructorPlan, notes: Sequence[str], style: DeckStyle, max_rows: int) -> None:
     """指导员配置与路线摘要: the towns with the most orgs to visit."""
-    s = _slide(prs, "指导员配置与路线摘要", notes, style)
+    s = _slide(prs, "指导员配置与路线摘要" + (f"（{PARTIAL}）" if routes.partial else ""), notes, style)
+    if routes.partial:
+        _box(s, 0.4, 0.75, 12.5, 0.35, [partial_note(routes)], style, size=11, bold=True, color=style.accent)
     towns = sorted(routes.towns.itertuples(index=False), key=lambda t: -(t.orgs if pd.notna(t.orgs) else 0))[:max_rows]
     rows = [[t.town_name, t.orgs, t.instructors_needed, t.instructors_available, t.instructors_gap,
              f"{float(t.km_total) if pd.notna(t.km_total) else 0:.1f}"] for t in towns]

@@ -44,6 +44,7 @@ from lianxin_geo.store.access import User, scope_workspace
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
+from lianxin_geo.ui.engine import app_engine
 from lianxin_geo.ui.serving import PrivateFolder, sweep_stale_folders
 from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, Workspace, load_workspace
 
@@ -435,7 +436,7 @@ def kept_plans() -> dict[str, PlanRun]:
 def _joint(key: tuple, _ws: Workspace, _a: Assessment | None) -> JointPlan:
     _, changes, reoptimize, cross_town, time_limit_s = key
     return run_joint(_ws, assessment=_a, profile=_changed_profile(_ws, dict(changes)), reoptimize=reoptimize,
-                     cross_town=cross_town, seed=0, time_limit_s=time_limit_s)
+                     cross_town=cross_town, seed=0, time_limit_s=time_limit_s, engine=app_engine())
 
 
 def joint_plan(changes: Mapping[str, Any], *, reoptimize: bool, cross_town: bool,
@@ -452,7 +453,8 @@ def _routes(key: tuple, _ws: Workspace, _a: Assessment | None,
     _, changes, cross_town, time_limit_s, _joint_key = key
     return run_routes(_ws, assessment=_a, joint=_joint_plan, profile=_changed_profile(_ws, dict(changes)),
                       time_limit_s=time_limit_s, cross_town=cross_town, seed=0,
-                      joint_time_limit_s=min(10.0, time_limit_s * 2))  # keep the page responsive
+                      joint_time_limit_s=min(10.0, time_limit_s * 2),  # keep the page responsive
+                      engine=app_engine())
 
 
 def route_plan(changes: Mapping[str, Any], *, cross_town: bool = False, time_limit_s: float = 5.0) -> InstructorPlan:
@@ -472,7 +474,7 @@ def route_plan(changes: Mapping[str, Any], *, cross_town: bool = False, time_lim
 def _coverage(key: tuple, _ws: Workspace) -> CoveragePlan:
     _, changes, k, hex_resolution = key
     return run_coverage(_ws, k=k, profile=_changed_profile(_ws, dict(changes)), hex_resolution=hex_resolution,
-                        time_limit_s=10.0, seed=0)
+                        time_limit_s=10.0, seed=0, engine=app_engine())
 
 
 def coverage_plan(changes: Mapping[str, Any], *, k: int, hex_resolution: int = 8) -> CoveragePlan:

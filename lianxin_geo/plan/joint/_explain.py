@@ -99,7 +99,7 @@ def next_option(code: int, params: JointParams) -> str:
     if code == NEXT_SIMILAR:
         return "可开启相近行业联建（joint.allow_similar_industry），与附近相近行业单位联建"
     if code == NEXT_CROSS_TOWN:
-        return "可开启跨镇街联建（--cross-town），与相邻镇街同行业单位联建"
+        return "可允许跨镇街联建（联建方案页勾选“允许跨镇街联建”），与相邻镇街同行业单位联建"
     return f"选派党建指导员实现工作覆盖（R11），党员达到{params.own_org_min_members}名后单独组建"
 
 

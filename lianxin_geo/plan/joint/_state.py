@@ -31,6 +31,8 @@ class State:
         #: units no later pass may change (building/park and community units keep the rule of their form)
         self.locked: set[int] = set()
         self._next = 0
+        #: set when the safety time cap (not the deterministic limits) stopped a step: the plan says so
+        self.time_capped = False
 
     def d(self, i: int, j: int) -> float:
         return float(np.hypot(self.x[i] - self.x[j], self.y[i] - self.y[j]))

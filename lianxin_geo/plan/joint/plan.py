@@ -24,6 +24,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from lianxin_geo.core.distance import geodesic_m
+from lianxin_geo.core.engine import Engine, TaskFailure, get_engine, task_seed
 from lianxin_geo.core.district import District
 from lianxin_geo.core.frames import numbers, texts
 from lianxin_geo.core.policy import Profile
@@ -48,10 +49,12 @@ from lianxin_geo.plan.joint.solver import (
     KIND_COMMUNITY,
     NEXT_CROSS_TOWN,
     SolverResult,
+    SolverUnit,
+    explain_left,
     solve_joint_units,
 )
 
-__all__ = ["RADIUS_SAFETY", "plan_joint_units"]
+__all__ = ["RADIUS_SAFETY", "SECONDS_PER_ORG", "plan_joint_units"]
 
 #: The solver works on UTM distances, which differ from ellipsoidal ones by < 0.05 % in Shunyi;
 #: it plans against this fraction of each limit so the (exact) checker never sees a boundary case.
@@ -140,9 +143,68 @@ def _kept_units(led: _Ledger, district: District | None, params: JointParams) ->
     return pd.DataFrame(rows, columns=list(KEPT_COLUMNS))
 
 
-def _solve(led: _Ledger, pool: np.ndarray, district: District | None, params: JointParams, *,
-           time_limit_s: float, seed: int) -> SolverResult:
-    """Integer labels for the pool (towns, groups, similar pairs, adjacency, sites), then the array solver."""
+def _town_components(led: _Ledger, pool: np.ndarray, district: District | None,
+                     params: JointParams) -> list[list[str]]:
+    """The towns of the pool in groups no unit can cross: one town each, or adjacent towns when units may cross.
+
+    Groups are sorted (towns within a group, groups by their first town), so the tasks are the same on every run.
+    """
+    towns = sorted(set(led.town[pool].tolist()))
+    root = {t: t for t in towns}
+
+    def find(t: str) -> str:
+        while root[t] != t:
+            root[t] = root[root[t]]
+            t = root[t]
+        return t
+
+    if params.allow_cross_town:
+        for pair in town_adjacency(district):
+            if len(pair) == 2:
+                a, b = sorted(pair)
+                if a in root and b in root:
+                    ra, rb = find(a), find(b)
+                    if ra != rb:
+                        root[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[str]] = {}
+    for t in towns:
+        groups.setdefault(find(t), []).append(t)
+    return sorted(groups.values())
+
+
+def _solve_towns(towns: list[str], *, led: _Ledger, pool: np.ndarray, district: District | None,
+                 params: JointParams, time_limit_s: float, seed: int) -> SolverResult:
+    """One engine task: solve the pool's orgs of these towns (a group no unit crosses), in pool positions.
+
+    The unit member and hub indices of the result are positions in ``pool``. Only the units travel back: why the
+    others are left out is judged on the whole pool afterwards (:func:`_solve_by_towns`).
+    """
+    pos = np.flatnonzero(np.isin(led.town[pool], towns))
+    res = _solve(led, pool[pos], district, params, time_limit_s=time_limit_s,
+                 seed=task_seed(seed, "+".join(towns)))
+    units = [SolverUnit(members=pos[u.members], hub=int(pos[u.hub]), kind=u.kind) for u in res.units]
+    empty = np.zeros(0, dtype=np.int64)
+    return SolverResult(units, empty, empty, empty, res.seconds, res.exact_components, stats=dict(res.stats))
+
+
+def _merge(led: _Ledger, pool: np.ndarray, parts: list[SolverResult]) -> SolverResult:
+    """The tasks' units as one result: ordered by the hub's town, then its rank (as one solve orders them)."""
+    m, emp = led.members[pool], led.employees[pool]
+    rank = np.empty(pool.size, dtype=np.int64)
+    rank[np.lexsort((np.arange(pool.size), -emp, -m))] = np.arange(pool.size)
+    units = sorted((u for r in parts for u in r.units), key=lambda u: (led.town[pool[u.hub]], rank[u.hub]))
+    unit_of = np.full(pool.size, -1, dtype=np.int64)
+    for k, u in enumerate(units):
+        unit_of[u.members] = k
+    none = np.zeros(pool.size, dtype=np.int64)  # the reasons are found on the whole pool afterwards
+    return SolverResult(units, unit_of, none, none.copy(), sum(r.seconds for r in parts),
+                        sum(r.exact_components for r in parts),
+                        stats={"time_capped": any(r.stats.get("time_capped", False) for r in parts)})
+
+
+def _solver_inputs(led: _Ledger, pool: np.ndarray, district: District | None,
+                   params: JointParams) -> tuple[tuple, dict[str, Any]]:
+    """Integer labels for the pool (towns, groups, similar pairs, adjacency, sites): the array solver's arguments."""
     town_labels = sorted(set(led.town[pool].tolist()))
     t_code = {c: k for k, c in enumerate(town_labels)}
     group_labels = sorted(set(led.groups[pool].tolist()))
@@ -156,19 +218,26 @@ def _solve(led: _Ledger, pool: np.ndarray, district: District | None, params: Jo
     c_code = {c: k for k, c in enumerate(sorted({(led.town[i], led.community[i]) for i in pool.tolist()
                                                  if led.community[i]}))}
     x, y = _project(led.lon[pool], led.lat[pool]) if pool.size else (np.zeros(0), np.zeros(0))
-    return solve_joint_units(
-        x, y, led.members[pool], led.employees[pool],
-        np.array([t_code[t] for t in led.town[pool]], dtype=np.int64),
-        np.array([g_code[g] for g in led.groups[pool]], dtype=np.int64),
-        similar_pairs or None,
-        np.array([s_code.get(s, -1) for s in site[pool]], dtype=np.int64),
+    args = (x, y, led.members[pool], led.employees[pool],
+            np.array([t_code[t] for t in led.town[pool]], dtype=np.int64),
+            np.array([g_code[g] for g in led.groups[pool]], dtype=np.int64),
+            similar_pairs or None,
+            np.array([s_code.get(s, -1) for s in site[pool]], dtype=np.int64))
+    kwargs = dict(
         max_units=params.max_units, min_members=params.min_members, max_members=params.max_members,
         max_radius_m=led.radius[pool] * RADIUS_SAFETY, allow_similar=params.allow_similar_industry,
-        allow_cross_town=params.allow_cross_town, adjacency=adjacency or None,
-        time_limit_s=time_limit_s, seed=seed, forms=params.solver_forms(),
+        allow_cross_town=params.allow_cross_town, adjacency=adjacency or None, forms=params.solver_forms(),
         community=np.array([c_code.get((led.town[i], led.community[i]), -1) for i in pool.tolist()], dtype=np.int64),
         area_radius_m=params.max_radius_m_area * RADIUS_SAFETY,
     )
+    return args, kwargs
+
+
+def _solve(led: _Ledger, pool: np.ndarray, district: District | None, params: JointParams, *,
+           time_limit_s: float, seed: int) -> SolverResult:
+    """The array solver on the pool."""
+    args, kwargs = _solver_inputs(led, pool, district, params)
+    return solve_joint_units(*args, time_limit_s=time_limit_s, seed=seed, **kwargs)
 
 
 def _sites(led: _Ledger, params: JointParams) -> np.ndarray:
@@ -236,10 +305,13 @@ def _units(res: SolverResult, led: _Ledger, pool: np.ndarray, params: JointParam
 
 
 def _unplaced(res: SolverResult, led: _Ledger, pool: np.ndarray, params: JointParams,
-              town_kinds: dict[str, str]) -> list[dict[str, Any]]:
-    """The eligible orgs the solver left out, with why and what next."""
+              town_kinds: dict[str, str], *, skip: np.ndarray) -> list[dict[str, Any]]:
+    """The eligible orgs the solver left out, with why and what next (``skip``: pool positions of failed tasks)."""
     out = []
-    for k in np.flatnonzero(res.unit_of < 0).tolist():
+    left = np.zeros(pool.size, dtype=bool)
+    left[np.flatnonzero(res.unit_of < 0)] = True
+    left[skip] = False
+    for k in np.flatnonzero(left).tolist():
         i = int(pool[k])
         why = _explain.unplaced_reason(int(res.reason[k]), kind_word=town_kinds.get(led.town[i], "镇街"),
                                        radius_m=float(led.radius[i]),
@@ -249,6 +321,48 @@ def _unplaced(res: SolverResult, led: _Ledger, pool: np.ndarray, params: JointPa
         out.append({"org_id": led.ids[i], "name": led.names[i], "jurisdiction_code": led.town[i], "reason": why,
                     "next_option": _explain.next_option(int(res.next_option[k]), params)})
     return out
+
+
+#: Estimated seconds of one core per eligible org of a town task (the 5,000-org demo: ~0.5 s for ~800 orgs);
+#: the engine uses it to balance the tasks and to decide whether the job is worth worker processes.
+SECONDS_PER_ORG = 6e-4
+
+
+def _solve_by_towns(led: _Ledger, pool: np.ndarray, district: District | None, params: JointParams, *,
+                    engine: Engine | str | None, town_names: dict[str, str], time_limit_s: float, seed: int,
+                    progress: Callable[..., Any] | None) -> tuple[SolverResult, list[TaskFailure], np.ndarray]:
+    """Solve each group of towns no unit crosses as one engine task; merge the results.
+
+    Returns the merged result, the failed tasks and the pool positions of their orgs.
+    """
+    groups = _town_components(led, pool, district, params)
+    sizes = [int(np.isin(led.town[pool], g).sum()) for g in groups]
+
+    def step(done: int, total: int, label: str) -> None:
+        _report(progress, 0.25 + 0.55 * done / max(total, 1), f"联建方案：{label}（{done}/{total}）")
+
+    out = get_engine(engine).map(
+        _solve_towns, groups, keys=["+".join(g) for g in groups],
+        labels=["、".join(town_names.get(t, t) for t in g) for g in groups],
+        cost=[n * SECONDS_PER_ORG for n in sizes], progress=step,
+        led=led, pool=pool, district=district, params=params, time_limit_s=time_limit_s, seed=seed)
+    failed_towns = [t for f in out.failures for t in f.key.split("+")]
+    failed_pos = np.flatnonzero(np.isin(led.town[pool], failed_towns))
+    merged = _merge(led, pool, list(out.values.values()))
+    # why an org is left out looks at the whole district (e.g. the same industry in an adjacent town)
+    args, kwargs = _solver_inputs(led, pool, district, params)
+    reason, nxt = explain_left(merged.unit_of, *args, **kwargs)
+    merged = SolverResult(merged.units, merged.unit_of, reason, nxt, merged.seconds, merged.exact_components,
+                          stats=merged.stats)
+    return merged, list(out.failures), failed_pos
+
+
+def _failed_unplaced(led: _Ledger, idx: np.ndarray, failures: list[TaskFailure]) -> list[dict[str, Any]]:
+    """The orgs of towns whose task failed: listed as not planned, with the reason (never silently dropped)."""
+    why = {t: f.reason for f in failures for t in f.key.split("+")}
+    return [{"org_id": led.ids[i], "name": led.names[i], "jurisdiction_code": led.town[i],
+             "reason": f"本镇街的联建方案计算失败，未能规划：{why.get(led.town[i], '')}",
+             "next_option": "请重新运行；仍失败时用 --scheduler sync 运行以查看详细错误"} for i in idx.tolist()]
 
 
 def _existing_unplaced(led: _Ledger, params: JointParams, unplaced: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -319,6 +433,7 @@ def _stats(units: pd.DataFrame, res: SolverResult, led: _Ledger, kept: pd.DataFr
         "placed_share": round(placed / n_elig, 4) if n_elig else 0.0,
         **_size_stats(units, params),
         "kept_units_with_violations": int(sum(1 for v in kept.get("violations", []) if len(v))),
+        "status": "time_limit" if res.stats.get("time_capped") else "ok",
     }
 
 
@@ -342,6 +457,7 @@ def plan_joint_units(
     progress: Callable[..., Any] | None = None,
     time_limit_s: float = 30.0,
     params: JointParams | None = None,
+    engine: Engine | str | None = None,
 ) -> JointPlan:
     """Propose joint party units (联建方案) that satisfy every rule of the profile at once.
 
@@ -373,9 +489,15 @@ def plan_joint_units(
     progress
         Optional callback ``progress(message, fraction)`` (the project's progress convention).
     time_limit_s
-        Soft time limit of the solver.
+        Safety cap on the solver time of each group of towns (the solver stops on deterministic limits; when the
+        cap cuts it short, ``stats["status"]`` is ``"time_limit"``).
     params
         The rule values instead of ``profile`` and the two switches (give one or the other).
+    engine
+        The parallel engine (:func:`lianxin_geo.core.engine.get_engine`: an engine, ``"local"``, ``"sync"`` or a
+        ``tcp://`` address; ``None``: ``$LIANXIN_SCHEDULER`` or ``"local"``). Each group of towns no unit can
+        cross (one town, or adjacent towns when units may cross) is one task; the plan is the same on every
+        scheduler. A task that fails leaves its towns' orgs unplaced with the reason and the plan ``partial``.
 
     Returns
     -------
@@ -399,11 +521,13 @@ def plan_joint_units(
 
     _report(progress, 0.15, "投影坐标、准备分组")
     _report(progress, 0.25, f"求解联建方案（{pool.size} 家联建对象）")
-    res = _solve(led, pool, district, params, time_limit_s=time_limit_s, seed=seed)
-    _report(progress, 0.8, "整理结果、推荐活动场所")
     town_names = dict(district.town_names) if district is not None else {}
+    res, failures, failed_pos = _solve_by_towns(led, pool, district, params, engine=engine, town_names=town_names,
+                                                time_limit_s=time_limit_s, seed=seed, progress=progress)
+    _report(progress, 0.8, "整理结果、推荐活动场所")
     units = _units(res, led, pool, params, _venue_table(centers, buildings), town_names)
-    unplaced += _unplaced(res, led, pool, params, _town_kinds(district))
+    unplaced += _unplaced(res, led, pool, params, _town_kinds(district), skip=failed_pos)
+    unplaced += _failed_unplaced(led, pool[failed_pos], failures)
     if reoptimize:
         unplaced += _existing_unplaced(led, params, unplaced)
     unplaced.sort(key=lambda r: (r["jurisdiction_code"], r["org_id"]))
@@ -416,4 +540,4 @@ def plan_joint_units(
     _report(progress, 1.0, "完成")
     return JointPlan(units=units, unplaced=pd.DataFrame(unplaced, columns=list(UNPLACED_COLUMNS)), kept_units=kept,
                      violations=pd.DataFrame(violations, columns=list(VIOLATION_COLUMNS)), stats=stats,
-                     params=params, reoptimize=bool(reoptimize), seed=int(seed))
+                     params=params, reoptimize=bool(reoptimize), seed=int(seed), failures=tuple(failures))

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from lianxin_geo.core.engine import TaskFailure
 from lianxin_geo.core.jsonable import jsonable
 from lianxin_geo.plan.joint.params import JointParams
 
@@ -70,11 +71,16 @@ class JointPlan:
         ``kept_units``, ``mean_radius_m``, ``max_radius_m``, ``total_distance_m``,
         ``exact_components``, ``seconds``, ``placed_share``, ``size_distribution`` (``orgs`` and
         ``members`` per unit), ``mean_orgs_per_unit``, ``mean_members_per_unit``, ``units_by_form``,
-        ``units_with_committee``, ``committee_min_members``, ``kept_units_with_violations``.
+        ``units_with_committee``, ``committee_min_members``, ``kept_units_with_violations``, ``status``
+        (``ok``, or ``time_limit`` when the safety time cap stopped the solver).
     params
         The rule values used.
     reoptimize, seed
         The planner's switches.
+    failures
+        The towns whose task failed (:class:`~lianxin_geo.core.engine.TaskFailure`: key, label, Chinese reason);
+        empty for a complete plan. ``stats["status"]`` is ``"time_limit"`` when the safety time cap, not the
+        solver's own deterministic limits, stopped it.
     """
 
     units: pd.DataFrame
@@ -85,6 +91,12 @@ class JointPlan:
     params: JointParams
     reoptimize: bool = False
     seed: int = 0
+    failures: tuple[TaskFailure, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """True when a town's task failed: its orgs are listed as unplaced with the reason (部分结果)."""
+        return bool(self.failures)
 
     @property
     def funding(self) -> dict[str, Any]:
@@ -100,8 +112,8 @@ class JointPlan:
             "total_yuan": if_applied if p.include_joint_startup else 0.0,
             "total_if_applied_yuan": if_applied,
             "note": ("新建联合党支部按党支部标准计算启动经费" if p.include_joint_startup
-                     else "本策略配置的启动经费标准只适用于单独建立的党组织（funding.include_joint_startup=false）；"
-                          "若按党支部标准计，合计见 total_if_applied_yuan"),
+                     else "本策略配置规定启动经费只用于单独建立的党组织，新建联合党支部不计；"
+                          f"若按党支部标准计，合计 {if_applied:,.0f} 元"),
         }
 
     @property
@@ -151,6 +163,8 @@ class JointPlan:
             "funding": self.funding,
             "kept_units": self.kept_units.to_dict(orient="records"),
             "settings": self.settings,
+            "partial": self.partial,
+            "failures": [f.to_json() for f in self.failures],
         })
 
     def units_frame(self) -> pd.DataFrame:

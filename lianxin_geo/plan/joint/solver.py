@@ -75,6 +75,7 @@ __all__ = [
     "SolverUnit",
     "SolverResult",
     "solve_joint_units",
+    "explain_left",
     "REASON_NONE",
     "REASON_PARTITION_TOTAL",
     "REASON_NEIGHBOURS",
@@ -107,8 +108,6 @@ FORM_BUILDING = "building"
 FORM_INDUSTRY = "industry"
 FORM_COMMUNITY = "community"
 _FORMS = (FORM_BUILDING, FORM_INDUSTRY, FORM_COMMUNITY)
-#: Time limit of one component's MIP (seconds); past it the best solution found so far is kept.
-_MIP_SECONDS = 0.5
 
 NEXT_NONE = 0
 NEXT_SIMILAR = 1
@@ -217,8 +216,8 @@ def _first_pass(st: State, rules: _Rules, deadline: float, exact_max_orgs: int) 
             if int(st.m[free].sum()) < st.min_members:
                 continue
             remaining = deadline - time.perf_counter()
-            if free.size <= exact_max_orgs and remaining > 1.0:
-                if mip_component(st, free, eye_t, eye_g, min(_MIP_SECONDS, remaining / 4)):
+            if free.size <= exact_max_orgs and remaining > 0:
+                if mip_component(st, free, eye_t, eye_g, remaining):
                     exact += 1
                     continue
             greedy_open(st, free, eye_t, eye_g, KIND_AREA, False, deadline)
@@ -311,6 +310,7 @@ def _community_pass(st: State, rules: _Rules, community: np.ndarray, area_radius
     merge_units(view, rules.eye_t, eye_c, late)
     absorb_units(view, rules.eye_t, eye_c, late)
     st._next = view._next
+    st.time_capped |= view.time_capped
     for u, m in st.units.items():
         if not set(m) <= set(before.get(u, ())) or st.kind[u] == KIND_COMMUNITY:  # gained a member here
             st.kind[u] = KIND_COMMUNITY
@@ -362,6 +362,54 @@ def _state(x_m, y_m, members, employees, town, group, building_or_park_key, max_
     rank[np.lexsort((np.arange(n), -emp, -m))] = np.arange(n)
     return State(x, y, m, rank, town, group, key, radius,
                  max_units=int(max_units), min_members=int(min_members), max_members=int(max_members))
+
+
+def _prepare(x_m, y_m, members, employees, town, group, similar, building_or_park_key, *, max_units: int,
+             min_members: int, max_members: int, max_radius_m, allow_similar: bool, allow_cross_town: bool,
+             adjacency, forms, community, area_radius_m) -> tuple[State, _Rules, tuple[str, ...], np.ndarray,
+                                                                  np.ndarray]:
+    """Check the arrays and build the state, the label-level rules, the forms, communities and area radii."""
+    st = _state(x_m, y_m, members, employees, town, group, building_or_park_key, max_radius_m,
+                max_units=max_units, min_members=min_members, max_members=max_members)
+    n = st.x.size
+    n_t = int(st.town.max()) + 1
+    n_g = int(st.group.max()) + 1
+    rules = _Rules(eye_t=np.eye(n_t, dtype=bool), eye_g=np.eye(n_g, dtype=bool),
+                   sim=_as_matrix(similar, n_g, what="similar"), adj=_as_matrix(adjacency, n_t, what="adjacency"),
+                   allow_similar=bool(allow_similar), allow_cross_town=bool(allow_cross_town))
+    forms = tuple(forms)
+    bad = [f for f in forms if f not in _FORMS]
+    if bad:
+        raise ValueError(f"forms 含未知的联建形式 {bad}：可用 {list(_FORMS)}")
+    comm = (np.full(n, -1, dtype=np.int64) if community is None
+            else np.asarray(community, dtype=np.int64).reshape(-1))
+    area_r = (st.radius.copy() if area_radius_m is None
+              else np.broadcast_to(np.asarray(area_radius_m, dtype=float), (n,)).astype(float))
+    if comm.size != n:
+        raise ValueError(f"community 长度 {comm.size} 与 x_m 长度 {n} 不一致")
+    return st, rules, forms, comm, area_r
+
+
+def explain_left(unit_of, x_m, y_m, members, employees, town, group, similar=None, building_or_park_key=None, *,
+                 max_units: int, min_members: int, max_members: int, max_radius_m, allow_similar: bool = True,
+                 allow_cross_town: bool = False, adjacency=None, forms=_FORMS, community=None,
+                 area_radius_m=None) -> tuple[np.ndarray, np.ndarray]:
+    """Reason and next-option codes for the orgs an assignment ``unit_of`` leaves out (-1).
+
+    The arrays and rules are those of :func:`solve_joint_units`. Used when parts of one problem were solved
+    apart (towns no unit crosses, as engine tasks): the reasons look at the whole problem, e.g. whether the
+    same industry in an adjacent town would help.
+    """
+    unit_of = np.asarray(unit_of, dtype=np.int64).reshape(-1)
+    if unit_of.size == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e.copy()
+    st, rules, forms, comm, area_r = _prepare(
+        x_m, y_m, members, employees, town, group, similar, building_or_park_key, max_units=max_units,
+        min_members=min_members, max_members=max_members, max_radius_m=max_radius_m, allow_similar=allow_similar,
+        allow_cross_town=allow_cross_town, adjacency=adjacency, forms=forms, community=community,
+        area_radius_m=area_radius_m)
+    return _explain(st, unit_of, rules, forms, comm, area_r)
 
 
 # ----------------------------------------------------------------------------- public
@@ -416,7 +464,9 @@ def solve_joint_units(
     allow_cross_town
         Allow units over adjacent towns (``adjacency``: pairs of town labels or a bool matrix).
     time_limit_s
-        Soft limit for the whole solve; MIPs and later passes shrink to fit.
+        Safety cap for the whole solve. The passes and the MIPs stop on deterministic limits (a node limit, no
+        more improving move), so the result never depends on the machine's speed; when the cap cuts a step
+        short the result's ``stats["time_capped"]`` is true.
     seed
         Accepted for API stability; the algorithm is deterministic (ties follow input order).
     exact_max_orgs
@@ -437,27 +487,14 @@ def solve_joint_units(
     """
     t0 = time.perf_counter()
     deadline = t0 + float(time_limit_s)
-    st = _state(x_m, y_m, members, employees, town, group, building_or_park_key, max_radius_m,
-                max_units=max_units, min_members=min_members, max_members=max_members)
-    n = st.x.size
-    if n == 0:
+    if np.asarray(x_m).size == 0:
         e = np.zeros(0, dtype=np.int64)
         return SolverResult([], e.copy(), e, e.copy(), 0.0)
-    n_t = int(st.town.max()) + 1
-    n_g = int(st.group.max()) + 1
-    rules = _Rules(eye_t=np.eye(n_t, dtype=bool), eye_g=np.eye(n_g, dtype=bool),
-                   sim=_as_matrix(similar, n_g, what="similar"), adj=_as_matrix(adjacency, n_t, what="adjacency"),
-                   allow_similar=bool(allow_similar), allow_cross_town=bool(allow_cross_town))
-    forms = tuple(forms)
-    bad = [f for f in forms if f not in _FORMS]
-    if bad:
-        raise ValueError(f"forms 含未知的联建形式 {bad}：可用 {list(_FORMS)}")
-    comm = (np.full(n, -1, dtype=np.int64) if community is None
-            else np.asarray(community, dtype=np.int64).reshape(-1))
-    area_r = (st.radius.copy() if area_radius_m is None
-              else np.broadcast_to(np.asarray(area_radius_m, dtype=float), (n,)).astype(float))
-    if comm.size != n:
-        raise ValueError(f"community 长度 {comm.size} 与 x_m 长度 {n} 不一致")
+    st, rules, forms, comm, area_r = _prepare(
+        x_m, y_m, members, employees, town, group, similar, building_or_park_key, max_units=max_units,
+        min_members=min_members, max_members=max_members, max_radius_m=max_radius_m, allow_similar=allow_similar,
+        allow_cross_town=allow_cross_town, adjacency=adjacency, forms=forms, community=community,
+        area_radius_m=area_radius_m)
     exact = 0
     for form in forms:
         if form == FORM_BUILDING:
@@ -466,9 +503,12 @@ def solve_joint_units(
             exact += _industry_pass(st, rules, deadline, float(time_limit_s), exact_max_orgs)
         else:
             exact += _community_pass(st, rules, comm, area_r, deadline, exact_max_orgs)
+    # the passes stop on deterministic limits; the deadline is a safety cap, and reaching it is reported
+    capped = st.time_capped or time.perf_counter() > deadline
     units, unit_of = _final_units(st)
     reason, nxt = _explain(st, unit_of, rules, forms, comm, area_r)
-    return SolverResult(units, unit_of, reason, nxt, time.perf_counter() - t0, exact)
+    return SolverResult(units, unit_of, reason, nxt, time.perf_counter() - t0, exact,
+                        stats={"time_capped": bool(capped)})
 
 
 def _explain(st: State, unit_of: np.ndarray, rules: _Rules, forms: tuple[str, ...], comm: np.ndarray,

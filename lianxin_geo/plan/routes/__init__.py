@@ -3,7 +3,9 @@
 * :func:`plan_instructor_routes` (the ledger adapter) → :class:`InstructorPlan`, with the rule
   values read once into :class:`InstructorParams`;
 * :func:`plan_workloads` (distance matrix in, balanced routes out) and :func:`solve_cvrp`
-  (PyVRP, OR-Tools or VROOM back ends) are the array cores;
+  (PyVRP, OR-Tools or VROOM back ends) are the array cores; :func:`search_limits` scales the deterministic
+  stopping rules to a problem's size, and each town is one task of the parallel engine
+  (:mod:`lianxin_geo.core.engine`), so the plan is the same on every scheduler;
 * :func:`distance_matrix` (road graph or great circle × circuity) and navigation links
   (:func:`amap_route_url`, :func:`baidu_route_url`, one link per leg with ``*_leg_urls``).
 """
@@ -11,6 +13,7 @@
 from lianxin_geo.plan.routes.instructors import (
     MISSING_COORDS,
     NO_TOWN,
+    TOWN_FAILED,
     default_needs_instructor,
     industry_labels,
     plan_instructor_routes,
@@ -26,7 +29,9 @@ from lianxin_geo.plan.routes.routing import (
     distance_matrix,
     fetch_road_graph,
     read_vrplib,
+    SearchLimits,
     route_cost,
+    search_limits,
     solve_cvrp,
 )
 from lianxin_geo.plan.routes.workloads import plan_workloads
@@ -39,6 +44,8 @@ __all__ = [
     "InstructorPlan",
     "MISSING_COORDS",
     "NO_TOWN",
+    "SearchLimits",
+    "TOWN_FAILED",
     "amap_leg_urls",
     "amap_route_url",
     "available_backends",
@@ -52,5 +59,6 @@ __all__ = [
     "plan_workloads",
     "read_vrplib",
     "route_cost",
+    "search_limits",
     "solve_cvrp",
 ]

@@ -12,37 +12,104 @@ Status strings (shared by all back ends):
     a feasible solution, search stopped by the time or iteration limit (no optimality proof);
 ``OPTIMAL``
     proven optimal (only for trivial instances: no customer, or one customer);
+``TIME_CAP``
+    a feasible solution, but the search was stopped by the wall-clock safety cap before its deterministic
+    (iteration / no-improvement) limits: the answer may depend on the machine's speed and load;
 ``INFEASIBLE``
     the solver's best solution breaks a constraint;
 ``NO_SOLUTION``
     the solver returned nothing within the limit.
+
+:func:`search_limits` scales the deterministic limits to an instance's size (the planners use it, so a
+town of a dozen orgs stops after a few hundred idle iterations and a result never depends on the clock).
 """
 
 from __future__ import annotations
 
 import importlib
 import math
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
 
 from lianxin_geo.core.errors import require
 
-__all__ = ["BACKENDS", "solve_pyvrp", "solve_ortools", "solve_vroom", "available_backends"]
+__all__ = [
+    "BACKENDS",
+    "SearchLimits",
+    "available_backends",
+    "search_limits",
+    "solve_ortools",
+    "solve_pyvrp",
+    "solve_vroom",
+]
 
 FEASIBLE = "FEASIBLE"
 OPTIMAL = "OPTIMAL"
 INFEASIBLE = "INFEASIBLE"
 NO_SOLUTION = "NO_SOLUTION"
+TIME_CAP = "TIME_CAP"
+#: Statuses whose routes are a feasible solution.
+FEASIBLE_STATUSES = (OPTIMAL, FEASIBLE, TIME_CAP)
 _MAX_PENALTY = 1e9
 
 
-#: Iterations without a better solution after which PyVRP stops early (see :func:`solve_pyvrp`).
+#: Iterations without a better solution after which PyVRP stops early (see :func:`solve_pyvrp`); also the upper
+#: bound of the size-scaled limit of :func:`search_limits`.
 NO_IMPROVEMENT = 2_000
+#: Idle iterations allowed per customer by :func:`search_limits` (a town of 20 orgs: 200, of 105 orgs: 1,050).
+NO_IMPROVEMENT_PER_STOP = 10
+#: The smallest idle-iteration limit :func:`search_limits` gives.
+MIN_NO_IMPROVEMENT = 200
+#: The iteration bound of :func:`search_limits`, as a multiple of its idle-iteration limit.
+MAX_ITERATIONS_FACTOR = 10
+
+
+@dataclass(frozen=True)
+class SearchLimits:
+    """Deterministic stopping rules of one solve: stop after ``no_improvement`` idle iterations, or after
+    ``max_iterations`` in all (whichever comes first)."""
+
+    no_improvement: int
+    max_iterations: int
+
+
+def search_limits(n_customers: int) -> SearchLimits:
+    """Stopping rules scaled to an instance of ``n_customers``: :data:`NO_IMPROVEMENT_PER_STOP` idle iterations
+    per customer, between :data:`MIN_NO_IMPROVEMENT` and :data:`NO_IMPROVEMENT`, and at most
+    :data:`MAX_ITERATIONS_FACTOR` times that in all.
+
+    On the demo's 22 town instances (1–105 orgs to group, capacity 10) these limits give a total length 0.1 %
+    above the fixed 2,000-idle-iteration rule in a tenth of its time (``benchmarks/run_speed.py``); being
+    counts, not seconds, they give the same routes on any machine, under any load, in any worker.
+    """
+    idle = int(min(NO_IMPROVEMENT, max(MIN_NO_IMPROVEMENT, NO_IMPROVEMENT_PER_STOP * max(int(n_customers), 0))))
+    return SearchLimits(no_improvement=idle, max_iterations=MAX_ITERATIONS_FACTOR * idle)
 
 
 def _customers(n: int, depot: int) -> np.ndarray:
     return np.array([i for i in range(n) if i != depot], dtype=int)
+
+
+class _Stop:
+    """PyVRP's stopping criterion: the counts first, then the wall-clock cap; remembers which one ended the search
+    (a search the counts end exactly when the clock runs out is still a count-ended, reproducible search)."""
+
+    def __init__(self, counts: list, clock: object) -> None:
+        self.counts = counts
+        self.clock = clock
+        self.by_clock = False
+
+    def __call__(self, best_cost: float) -> bool:
+        for crit in self.counts:  # every count criterion sees every iteration (NoImprovement tracks the best)
+            if crit(best_cost):
+                return True
+        if self.clock(best_cost):
+            self.by_clock = True
+            return True
+        return False
 
 
 def solve_pyvrp(
@@ -59,8 +126,9 @@ def solve_pyvrp(
 ) -> tuple[list[list[int]], str]:
     """Solve with PyVRP's iterated local search (HGS lineage).
 
-    The search stops at ``time_limit_s``, after ``max_iterations``, or once ``no_improvement`` iterations in a row
-    found nothing better (``None`` or 0: run to the time limit). On the CVRPLIB instances in
+    The search stops after ``max_iterations``, or once ``no_improvement`` iterations in a row found nothing better
+    (``None`` or 0: no such rule), or at the wall-clock safety cap ``time_limit_s`` (status :data:`TIME_CAP` when
+    the cap, not a count, ended a feasible search). On the CVRPLIB instances in
     ``benchmarks/data/cvrp`` (32–151 customers) stopping after 2,000 idle iterations gives the same costs as
     10-second runs (gaps 0–1.34 %) in 0.5–3 s, and a town of a few dozen orgs stops in a fraction of a second.
     """
@@ -83,15 +151,16 @@ def solve_pyvrp(
         distance_matrices=[m],
         duration_matrices=[np.zeros_like(m)],
     )
-    stops = [stop_mod.MaxRuntime(max(float(time_limit_s), 0.01))]
+    counts = []
     if max_iterations is not None:
-        stops.append(stop_mod.MaxIterations(int(max_iterations)))
+        counts.append(stop_mod.MaxIterations(int(max_iterations)))
     if no_improvement:
-        stops.append(stop_mod.NoImprovement(int(no_improvement)))
-    stop = stops[0] if len(stops) == 1 else stop_mod.MultipleCriteria(stops)
+        counts.append(stop_mod.NoImprovement(int(no_improvement)))
+    stop = _Stop(counts, stop_mod.MaxRuntime(max(float(time_limit_s), 0.01)))
     # arcs may be ~1e6 units: let the load penalty grow well past one arc (default cap 1e5)
     params = pv.SolveParams(penalty=pv.PenaltyParams(max_penalty=_MAX_PENALTY))
     res = pv.solve(data, stop=stop, seed=int(seed), collect_stats=False, display=False, params=params)
+    capped = stop.by_clock
     best = res.best
     routes: list[list[int]] = []
     for route in best.routes():
@@ -100,7 +169,9 @@ def solve_pyvrp(
             routes.append(visits)
     if not best.is_complete():
         return routes, NO_SOLUTION if not routes else INFEASIBLE
-    return routes, FEASIBLE if res.is_feasible() else INFEASIBLE
+    if not res.is_feasible():
+        return routes, INFEASIBLE
+    return routes, TIME_CAP if capped else FEASIBLE
 
 
 def solve_ortools(
@@ -113,10 +184,13 @@ def solve_ortools(
     seed: int = 0,
     max_iterations: int | None = None,
     num_vehicles: int | None = None,
+    no_improvement: int | None = None,
 ) -> tuple[list[list[int]], str]:
     """Solve with OR-Tools routing: PATH_CHEAPEST_ARC then GUIDED_LOCAL_SEARCH.
 
-    OR-Tools' local search is deterministic, so ``seed`` is unused.
+    OR-Tools' local search is deterministic, so ``seed`` is unused; ``max_iterations`` bounds the number of
+    solutions found (``solution_limit``); OR-Tools has no idle-iteration rule, so ``no_improvement`` is unused.
+    Status :data:`TIME_CAP` when the search ran to ``time_limit_s``.
     """
     pywrapcp = require("ortools.constraint_solver.pywrapcp", extra="solvers", purpose="路线求解（OR-Tools）")
     routing_enums_pb2 = require("ortools.constraint_solver.routing_enums_pb2", extra="solvers",
@@ -141,7 +215,9 @@ def solve_ortools(
     params.time_limit.FromMilliseconds(max(10, int(float(time_limit_s) * 1000)))
     if max_iterations is not None:
         params.solution_limit = int(max_iterations)
+    t0 = time.perf_counter()
     sol = routing.SolveWithParameters(params)
+    capped = time.perf_counter() - t0 >= float(time_limit_s)
     if sol is None:
         return [], NO_SOLUTION
     routes: list[list[int]] = []
@@ -154,7 +230,7 @@ def solve_ortools(
             idx = sol.Value(routing.NextVar(idx))
         if r:
             routes.append(r)
-    return routes, FEASIBLE
+    return routes, TIME_CAP if capped else FEASIBLE
 
 
 def solve_vroom(
@@ -167,10 +243,12 @@ def solve_vroom(
     seed: int = 0,
     max_iterations: int | None = None,
     num_vehicles: int | None = None,
+    no_improvement: int | None = None,
 ) -> tuple[list[list[int]], str]:
     """Solve with VROOM through pyvroom (exploration level 5, two threads).
 
-    VROOM is deterministic for a given input, so ``seed`` is unused; its matrix is
+    VROOM is deterministic for a given input and stops by itself, so ``seed``, ``max_iterations`` and
+    ``no_improvement`` are unused; its matrix is
     32-bit unsigned, so costs must stay below 2**32.
     """
     vroom = require("vroom", extra="bench", purpose="路线求解（VROOM）")

@@ -14,14 +14,18 @@ are grouped into new instructor posts (one capacitated VRP per town, solved by
 visited in the shortest order (:mod:`lianxin_geo.plan.routes._tour`), cut into working days
 no longer than the profile's working day. Reported lengths use the real distances (the
 industry surcharge only steers the solver).
+
+Who takes which org is decided here, for the whole district; the solving is then one task per town
+(:mod:`lianxin_geo.plan.routes._towns`) run by the parallel engine (:mod:`lianxin_geo.core.engine`), and the
+tours come back in town order, so the plan is the same on every scheduler. A town whose task fails is reported
+(``InstructorPlan.failures``, the plan ``partial``) and its orgs are listed as unassigned with the reason.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -29,17 +33,19 @@ import pandas as pd
 
 from lianxin_geo.core.distance import RoadGraph, as_road_graph, haversine_m
 from lianxin_geo.core.district import District
+from lianxin_geo.core.engine import Engine, TaskFailure, get_engine
 from lianxin_geo.core.policy import Profile
 from lianxin_geo.plan.routes._bases import choose_bases
 from lianxin_geo.plan.routes._people import assign_nearest
-from lianxin_geo.plan.routes._rows import Tour, assignment_counts, route_rows, town_table
+from lianxin_geo.plan.routes._rows import assignment_counts, route_rows, town_table
 from lianxin_geo.plan.routes._sites import (
     Sites,
     default_needs_instructor,
     industry_labels,
     visiting_sites,
 )
-from lianxin_geo.plan.routes._tour import best_tour
+from lianxin_geo.plan.routes._towns import Solve, TownRun, TownTask, search_work, solve_town, task_cost
+from lianxin_geo.plan.routes.cvrp import TIME_CAP
 from lianxin_geo.plan.routes.params import InstructorParams
 from lianxin_geo.plan.routes.result import (
     ROUTE_COLUMNS,
@@ -47,28 +53,17 @@ from lianxin_geo.plan.routes.result import (
     UNASSIGNED_COLUMNS,
     InstructorPlan,
 )
-from lianxin_geo.plan.routes.routing import distance_matrix
-from lianxin_geo.plan.routes.workloads import plan_workloads
 
-__all__ = ["MISSING_COORDS", "NO_TOWN", "default_needs_instructor", "industry_labels", "plan_instructor_routes"]
+__all__ = ["MISSING_COORDS", "NO_TOWN", "TOWN_FAILED", "default_needs_instructor", "industry_labels",
+           "plan_instructor_routes"]
 
 MISSING_COORDS = "缺少坐标"
 NO_TOWN = "无法确定所属镇街（不在辖区内且未填写所属镇街）"
+#: ``unassigned.reason`` of the orgs of a town whose solving task failed.
+TOWN_FAILED = "{town}路线求解失败，本镇街未排路线：{reason}"
 
 
 # ============================================================== who takes which org
-def _sectors(lon: np.ndarray, lat: np.ndarray, base: Mapping[str, Any], block_size: int, target: int) -> list[np.ndarray]:
-    """Split a large town into angular sectors around the base, each a multiple of ``target`` in size."""
-    n = lon.size
-    if n <= block_size:
-        return [np.arange(n)]
-    ang = np.arctan2(lat - base["lat"], (lon - base["lon"]) * math.cos(math.radians(base["lat"])))
-    order = np.argsort(ang, kind="stable")
-    n_blocks = math.ceil(n / block_size)
-    size = math.ceil(n / n_blocks / target) * target
-    return [order[i:i + size] for i in range(0, n, size)]
-
-
 def _place_with_named(s: Sites, free: np.ndarray, group: np.ndarray, prm: InstructorParams, *,
                       cross_town: bool) -> np.ndarray:
     """Owner of every site after giving the free ones to the nearest named instructor with room.
@@ -100,73 +95,54 @@ def _place_with_named(s: Sites, free: np.ndarray, group: np.ndarray, prm: Instru
     return owner
 
 
-# ============================================================== tours
-@dataclass
-class _Run:
-    """What the per-instructor and per-town solves add up to."""
-
-    tours: list[Tour] = field(default_factory=list)
-    sources: set[str] = field(default_factory=set)
-    statuses: dict[str, int] = field(default_factory=dict)
-
-    def count(self, status: str) -> None:
-        self.statuses[status] = self.statuses.get(status, 0) + 1
-
-
-@dataclass(frozen=True)
-class _Solve:
-    """Solver settings shared by every tour."""
-
-    road: RoadGraph | None
-    time_limit_s: float
-    total_n: int
-    industry_penalty: float
-    block_size: int
-    seed: int
-    solver: str
-    max_iterations: int | None
-
-    def budget(self, n: int) -> float:
-        """Seconds for a problem of ``n`` sites: the total limit shared in proportion to size among all the
-        sites visited (exact tours take their share without using it, so the whole run stays well inside it)."""
-        return float(self.time_limit_s) * n / max(self.total_n, 1)
+# ============================================================== towns, one task each
+def _town_tasks(work: list[str], s: Sites, ok: np.ndarray, owner: np.ndarray, group: np.ndarray,
+                homes: list[str], base_of: Mapping[str, Mapping[str, Any]]) -> list[TownTask]:
+    """One :class:`TownTask` per town of ``work``: its named people's orgs, then its orgs for new posts."""
+    tasks = []
+    for code in work:
+        parts: list[np.ndarray] = []
+        named = []
+        at = 0
+        for p in [p for p in range(len(s.people)) if homes[p] == code]:
+            idx = np.flatnonzero(ok & (owner == p))
+            if not idx.size:
+                continue
+            base = base_of.get(code) or {"name": "组织分布中心（无服务中心与驻地）", "lon": float(np.mean(s.lon[idx])),
+                                         "lat": float(np.mean(s.lat[idx])), "kind": "质心"}
+            named.append((p, s.people.names[p], at, at + idx.size, dict(base)))
+            parts.append(idx)
+            at += idx.size
+        rest = np.flatnonzero(ok & (owner < 0) & (group == code))
+        parts.append(rest)
+        idx = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+        base = base_of.get(code) if rest.size else None
+        tasks.append(TownTask(code=code, idx=idx, lon=s.lon[idx], lat=s.lat[idx], groups=s.groups[idx],
+                              named=tuple(named), rest=(at, at + rest.size),
+                              base=None if base is None else dict(base)))
+    return tasks
 
 
-def _matrix(idx: np.ndarray, base: Mapping[str, Any], s: Sites, prm: InstructorParams, sv: _Solve,
-            run: _Run) -> np.ndarray:
-    plon = np.concatenate([[base["lon"]], s.lon[idx]])
-    plat = np.concatenate([[base["lat"]], s.lat[idx]])
-    dm = distance_matrix(plon, plat, graph=sv.road, circuity=prm.circuity)
-    run.sources.add(dm.source)
-    return dm.matrix
+def _solve_towns(tasks: list[TownTask], sv: Solve, prm: InstructorParams, *, engine: Engine | str | None,
+                 names: Mapping[str, str], progress: Callable[..., None] | None) -> tuple[TownRun, list[TaskFailure]]:
+    """Every town through the engine; the tours merged in the towns' order whatever the finishing order."""
+    keys = [t.code for t in tasks]
+    labels = [names.get(t.code, t.code) for t in tasks]
+
+    def tick(done: int, total: int, label: str) -> None:
+        if progress is not None:
+            progress(f"{label}：完成", done / max(total, 1))
+
+    res = get_engine(engine).map(solve_town, tasks, keys=keys, labels=labels,
+                                 cost=[task_cost(t, sv.block_size, prm.orgs_per_instructor) for t in tasks],
+                                 progress=tick, solve=sv, prm=prm)
+    run = TownRun()
+    for town in res.ordered(keys):
+        run.merge(town)
+    return run, list(res.failures)
 
 
-def _named_tour(p: int, idx: np.ndarray, code: str, base: Mapping[str, Any], s: Sites, prm: InstructorParams,
-                sv: _Solve, run: _Run) -> None:
-    m = _matrix(idx, base, s, prm, sv, run)
-    order, status = best_tour(m, time_limit_s=sv.budget(idx.size), seed=sv.seed, solver=sv.solver,
-                              max_iterations=sv.max_iterations)
-    run.count(status)
-    run.tours.append(Tour(code=code, person=p, name=s.people.names[p], nodes=order, idx=idx, matrix=m,
-                          base=dict(base), status=status))
-
-
-def _new_posts(code: str, members: np.ndarray, base: Mapping[str, Any], s: Sites, prm: InstructorParams,
-               sv: _Solve, run: _Run) -> None:
-    for blk in _sectors(s.lon[members], s.lat[members], base, sv.block_size, prm.orgs_per_instructor):
-        idx = members[blk]
-        m = _matrix(idx, base, s, prm, sv, run)
-        rts, status = plan_workloads(m, orgs_per_instructor=prm.orgs_per_instructor, max_orgs=prm.max_orgs,
-                                     industry=np.concatenate([[""], s.groups[idx]]),
-                                     industry_penalty=sv.industry_penalty, time_limit_s=sv.budget(idx.size),
-                                     seed=sv.seed, solver=sv.solver, max_iterations=sv.max_iterations)
-        run.count(status)
-        for r in rts:
-            run.tours.append(Tour(code=code, person=-1, name="", nodes=list(r), idx=idx, matrix=m, base=dict(base),
-                                  status=status))
-
-
-def _stats(routes: pd.DataFrame, stops: pd.DataFrame, s: Sites, prm: InstructorParams, *, run: _Run,
+def _stats(routes: pd.DataFrame, stops: pd.DataFrame, s: Sites, prm: InstructorParams, *, run: TownRun,
            road: RoadGraph | None, solver: str, cross_town: bool, t0: float) -> dict[str, Any]:
     """The plan's statistics (see :class:`~lianxin_geo.plan.routes.result.InstructorPlan`)."""
     source = " + ".join(sorted(run.sources)) if run.sources else ("road" if road is not None else "great_circle")
@@ -180,6 +156,7 @@ def _stats(routes: pd.DataFrame, stops: pd.DataFrame, s: Sites, prm: InstructorP
         "circuity": prm.circuity,
         "solver": solver,
         "solver_status": ", ".join(f"{k}×{v}" for k, v in sorted(run.statuses.items())),
+        "time_capped": int(run.statuses.get(TIME_CAP, 0)),
         "speed_kmh": prm.speed_kmh,
         "visit_minutes": prm.visit_minutes,
         "orgs_per_instructor": prm.orgs_per_instructor,
@@ -220,6 +197,7 @@ def plan_instructor_routes(
     max_iterations: int | None = None,
     params: InstructorParams | None = None,
     include_new_units: bool | None = None,
+    engine: Engine | str | None = None,
 ) -> InstructorPlan:
     """Plan instructor workloads and visiting routes: named instructors first, then new posts.
 
@@ -241,7 +219,11 @@ def plan_instructor_routes(
         Road graph (networkx/osmnx graph, :class:`~lianxin_geo.core.distance.RoadGraph` or
         a ``.graphml``/``.osm`` path); None = great circle × ``distance.circuity``.
     time_limit_s
-        Total solver budget, shared among the problems in proportion to their size.
+        Wall-clock safety cap of all the searches, shared among them in proportion to their expected work
+        (stops², see :meth:`~lianxin_geo.plan.routes._towns.Solve.budget`; exact tours take none). The
+        searches normally stop long before, after a number of iterations without improvement scaled to each
+        problem's size (:func:`~lianxin_geo.plan.routes.cvrp.search_limits`); a search the cap stops has the
+        status ``TIME_CAP`` (counted in ``stats["solver_status"]`` and ``stats["time_capped"]``).
     cross_town
         Let an organization go to the nearest named instructor or base of another town.
     extra_sites
@@ -257,7 +239,8 @@ def plan_instructor_routes(
     seed
         Solver seed.
     progress
-        Called as ``progress(message, fraction)`` after each town (the project's progress convention).
+        Called as ``progress(message, fraction)`` after each town, in this process, as towns finish (the
+        project's progress convention).
     industry_penalty
         Relative surcharge on arcs between different industry groups ("行业相近").
     block_size
@@ -271,6 +254,12 @@ def plan_instructor_routes(
         Plan ``extra_sites`` too; ``None`` follows ``instructors.include_new_units``. The
         pipeline (:func:`lianxin_geo.pipeline.run_routes`) always passes its decision here, so the
         two never disagree.
+    engine
+        Where the towns are solved, one task per town (:class:`~lianxin_geo.core.engine.Engine` or a
+        scheduler name; ``None``: :func:`~lianxin_geo.core.engine.get_engine`). The plan is the same on every
+        scheduler: each town's seed comes from ``seed`` and its code, and the solver stops by counts scaled to
+        the town's size. A town whose task fails is listed in ``failures`` (the plan is then ``partial``) and its
+        orgs in ``unassigned``; the other towns are planned.
 
     Returns
     -------
@@ -309,25 +298,19 @@ def plan_instructor_routes(
         group[free] = [codes_b[j] for j in np.argmin(d, axis=1)]
     owner = _place_with_named(s, free, group, prm, cross_town=cross_town)
 
-    sv = _Solve(road=road, time_limit_s=time_limit_s, total_n=int(ok.sum()), industry_penalty=industry_penalty,
-                block_size=block_size, seed=seed, solver=solver, max_iterations=max_iterations)
-    run = _Run()
     homes = [h or next((towns[i] for i in np.flatnonzero(ok & (owner == p))), "")
              for p, h in enumerate(s.people.homes)]
     work = sorted({homes[p] for p in set(owner[ok & (owner >= 0)].tolist())} |
                   set(group[ok & (owner < 0)].tolist()))
-    for gi, code in enumerate(work):
-        for p in [p for p in range(len(s.people)) if homes[p] == code]:
-            idx = np.flatnonzero(ok & (owner == p))
-            if idx.size:
-                base = base_of.get(code) or {"name": "组织分布中心（无服务中心与驻地）", "lon": float(np.mean(s.lon[idx])),
-                                             "lat": float(np.mean(s.lat[idx])), "kind": "质心"}
-                _named_tour(p, idx, code, base, s, prm, sv, run)
-        rest = np.flatnonzero(ok & (owner < 0) & (group == code))
-        if rest.size:
-            _new_posts(code, rest, base_of[code], s, prm, sv, run)
-        if progress is not None:
-            progress(f"{district.town_names.get(code, code)}：完成", (gi + 1) / len(work))
+    tasks = _town_tasks(work, s, ok, owner, group, homes, base_of)
+    sv = Solve(road=road, time_limit_s=time_limit_s,
+               total_work=sum(search_work(t, block_size, prm.orgs_per_instructor) for t in tasks),
+               industry_penalty=industry_penalty, block_size=block_size, seed=seed, solver=solver,
+               max_iterations=max_iterations)
+    run, failures = _solve_towns(tasks, sv, prm, engine=engine, names=district.town_names, progress=progress)
+    by_code = {t.code: t for t in tasks}
+    for f in failures:  # never present a failed town's orgs as planned
+        unassigned += [(s.ids[i], TOWN_FAILED.format(town=f.label, reason=f.reason)) for i in by_code[f.key].idx]
 
     routes_rows, stop_rows = route_rows(run.tours, s, prm, district)
     routes = pd.DataFrame(routes_rows, columns=list(ROUTE_COLUMNS))
@@ -336,4 +319,4 @@ def plan_instructor_routes(
     stats = _stats(routes, stops, s, prm, run=run, road=road, solver=solver, cross_town=cross_town, t0=t0)
     return InstructorPlan(routes=routes, stops=stops,
                           unassigned=pd.DataFrame(unassigned, columns=list(UNASSIGNED_COLUMNS)),
-                          towns=towns_tbl, stats=stats, params=prm)
+                          towns=towns_tbl, stats=stats, params=prm, failures=tuple(failures))

@@ -8,10 +8,15 @@ from typing import Any
 
 import pandas as pd
 
+from lianxin_geo.core.engine import TaskFailure
 from lianxin_geo.core.jsonable import jsonable
 from lianxin_geo.plan.routes.params import InstructorParams
 
-__all__ = ["InstructorPlan", "ROUTE_COLUMNS", "STOP_COLUMNS", "TOWN_COLUMNS", "UNASSIGNED_COLUMNS"]
+__all__ = ["DISTANCE_SOURCE_NAMES", "InstructorPlan", "ROUTE_COLUMNS", "STOP_COLUMNS", "TOWN_COLUMNS", "UNASSIGNED_COLUMNS"]
+
+#: Chinese names of ``stats["distance_source"]`` (the route sheet, the workbook).
+DISTANCE_SOURCE_NAMES: dict[str, str] = {"road": "路网", "great_circle": "直线距离×绕行系数",
+                                         "road+great_circle": "路网（部分单位按直线距离×绕行系数）"}
 
 #: Columns of :attr:`InstructorPlan.routes`.
 ROUTE_COLUMNS = ("instructor_id", "jurisdiction_code", "town_name", "base_name", "base_lon", "base_lat", "base_kind",
@@ -67,10 +72,14 @@ class InstructorPlan:
         ``instructors_named``, ``instructors_new``, ``instructors_cross_town``, ``orgs_kept``,
         ``orgs_to_named``, ``orgs_to_new``, ``covered_by_units``, ``routes`` (route-days),
         ``routes_split``, ``working_day_minutes``, ``max_day_minutes``, ``days_over_working_day``,
-        ``total_km``, ``seconds``, ``distance_source``, ``circuity``, ``solver``, ``solver_status``
+        ``total_km``, ``seconds``, ``distance_source``, ``circuity``, ``solver``, ``solver_status``,
+        ``time_capped`` (solves stopped by the wall-clock safety cap, not by their iteration limits)
         and the band values.
     params
         The rule values used.
+    failures
+        The towns whose solving task failed (:class:`~lianxin_geo.core.engine.TaskFailure`: town code, name,
+        Chinese reason); their orgs are in ``unassigned``. Empty for a complete plan.
 
     ``to_json()`` is the shape the CLI prints (``lianxin-geo plan routes --json``).
     """
@@ -81,6 +90,12 @@ class InstructorPlan:
     towns: pd.DataFrame
     stats: Mapping[str, Any]
     params: InstructorParams
+    failures: tuple[TaskFailure, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """True when some town could not be planned (see ``failures``): never present the plan as complete."""
+        return bool(self.failures)
 
     def route_stops(self, instructor_id: str) -> pd.DataFrame:
         """The stops of one instructor (every day), in visiting order; a ``route_id`` gives one day's."""
@@ -93,7 +108,8 @@ class InstructorPlan:
         return {i: groups.get(i, empty) for i in self.routes["route_id"]}
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-serialisable dict: ``routes``, ``unassigned``, ``stats``, ``towns``, ``nav``."""
+        """A JSON-serialisable dict: ``routes``, ``unassigned``, ``stats``, ``towns``, ``nav``, ``partial`` and
+        ``failures`` (``[{key, label, reason}]``, one per town that failed)."""
         routes = []
         by_route = self._stops_by_route()
         for r in self.routes.itertuples(index=False):
@@ -127,6 +143,8 @@ class InstructorPlan:
             "nav": [{"instructor_id": i, "route_id": d, "amap": a, "baidu": b}
                     for i, d, a, b in zip(self.routes["instructor_id"], self.routes["route_id"], self.routes["amap"],
                                           self.routes["baidu"])],
+            "partial": self.partial,
+            "failures": [f.to_json() for f in self.failures],
         })
 
     def route_sheet(self) -> pd.DataFrame:
@@ -173,7 +191,10 @@ class InstructorPlan:
         s = self.stats
         out.append(f"共 {s['orgs']} 个组织、{s['instructors']} 名指导员（现有 {s.get('instructors_named', 0)} 名，"
                    f"新增岗位 {s.get('instructors_new', 0)} 个），总里程 {s['total_km']:.1f} 公里"
-                   f"（距离来源：{s['distance_source']}）。")
+                   f"（距离来源：{DISTANCE_SOURCE_NAMES.get(s['distance_source'], s['distance_source'])}）。")
+        if self.partial:
+            out += ["", "**本方案不完整（部分结果）**：以下镇街路线求解失败，其单位未排路线（见“未分配”）："]
+            out += [f"- {f.label}（{f.key}）：{f.reason}" for f in self.failures]
         sheet = self.route_sheet()
         for r in self.routes.itertuples(index=False):
             day = f" · 第 {r.day}/{r.days} 天" if r.days > 1 else ""

@@ -40,7 +40,14 @@ from lianxin_geo.core.distance import (
     sparse_neighbor_matrix,
 )
 from lianxin_geo.core.errors import GraphError, LianxinError, require
-from lianxin_geo.plan.routes.cvrp import BACKENDS, available_backends
+from lianxin_geo.plan.routes.cvrp import (
+    BACKENDS,
+    FEASIBLE_STATUSES,
+    NO_IMPROVEMENT,
+    SearchLimits,
+    available_backends,
+    search_limits,
+)
 
 __all__ = [
     "CVRPInputError",
@@ -48,6 +55,7 @@ __all__ = [
     "DistanceMatrix",
     "RoadGraph",
     "RoutingWarning",
+    "SearchLimits",
     "as_road_graph",
     "available_backends",
     "distance_matrix",
@@ -57,6 +65,7 @@ __all__ = [
     "load_road_graph",
     "read_vrplib",
     "route_cost",
+    "search_limits",
     "solve_cvrp",
     "sparse_neighbor_matrix",
 ]
@@ -80,8 +89,8 @@ class CVRPResult:
     cost
         Total cost from the caller's metric (sum of rounded arcs when ``round_distances``).
     status
-        ``OPTIMAL`` (trivial instances only), ``FEASIBLE`` (stopped by the limit),
-        ``INFEASIBLE`` or ``NO_SOLUTION``.
+        ``OPTIMAL`` (trivial instances only), ``FEASIBLE`` (stopped by an iteration limit),
+        ``TIME_CAP`` (feasible, stopped by the wall-clock cap), ``INFEASIBLE`` or ``NO_SOLUTION``.
     solver
         Back end that produced the routes (``pyvrp``, ``ortools``, ``vroom``).
     seconds
@@ -109,7 +118,7 @@ class CVRPResult:
     @property
     def ok(self) -> bool:
         """True when the routes are a feasible solution."""
-        return self.status in ("OPTIMAL", "FEASIBLE")
+        return self.status in FEASIBLE_STATUSES
 
 
 def route_cost(matrix: np.ndarray, routes: Sequence[Sequence[int]], *, depot: int = 0) -> float:
@@ -174,6 +183,7 @@ def solve_cvrp(
     solver: str = "pyvrp",
     num_vehicles: int | None = None,
     max_iterations: int | None = None,
+    no_improvement: int | None = NO_IMPROVEMENT,
 ) -> CVRPResult:
     """Solve a capacitated vehicle routing problem with a single depot.
 
@@ -196,7 +206,7 @@ def solve_cvrp(
         reported cost is then the sum of rounded arcs. Otherwise float costs are
         scaled to integers for the solver and the cost is recomputed from the float matrix.
     time_limit_s
-        Wall-clock limit of the search, always applied.
+        Wall-clock safety cap of the search, always applied (status ``TIME_CAP`` when it ended the search).
     seed
         Seed of the search (PyVRP); same seed and an iteration-bounded run give the same answer.
     solver
@@ -205,6 +215,9 @@ def solve_cvrp(
         Upper bound on the number of routes (``None``: as many as needed).
     max_iterations
         Optional iteration bound in addition to the time limit (for reproducible runs).
+    no_improvement
+        PyVRP stops after this many iterations without a better solution (``None``: no such rule); the
+        planners pass :func:`~lianxin_geo.plan.routes.cvrp.search_limits` of the instance's size.
 
     Returns
     -------
@@ -276,7 +289,7 @@ def solve_cvrp(
     im = _int_matrix(cost_m, round_distances)
     fn = BACKENDS[solver]
     routes, status = fn(im, dem, capacity, depot=depot, time_limit_s=float(time_limit_s), seed=int(seed),
-                        max_iterations=max_iterations,
+                        max_iterations=max_iterations, no_improvement=no_improvement,
                         num_vehicles=None if num_vehicles is None else int(num_vehicles))
     status = _verify(routes, dem, capacity, depot, n, status, num_vehicles)
     return CVRPResult(routes, route_cost(cost_m, routes, depot=depot), status, solver, time.perf_counter() - t0)

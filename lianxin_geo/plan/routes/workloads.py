@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from lianxin_geo.plan.routes.cvrp import NO_IMPROVEMENT
 from lianxin_geo.plan.routes.routing import solve_cvrp
 
 __all__ = ["FALLBACK_STATUS", "plan_workloads"]
@@ -41,6 +42,7 @@ def plan_workloads(
     seed: int = 0,
     solver: str = "pyvrp",
     max_iterations: int | None = None,
+    no_improvement: int | None = NO_IMPROVEMENT,
 ) -> tuple[list[list[int]], str]:
     """Group the nodes ``1..n`` of ``matrix`` (node 0 is the base) into balanced instructor routes.
 
@@ -56,7 +58,7 @@ def plan_workloads(
         Optional group label per node (base included, its label ignored; ``""`` = unknown).
     industry_penalty
         Relative surcharge on arcs between different known industry groups.
-    time_limit_s, seed, solver, max_iterations
+    time_limit_s, seed, solver, max_iterations, no_improvement
         Passed to :func:`~lianxin_geo.plan.routes.routing.solve_cvrp`.
 
     Returns
@@ -83,10 +85,10 @@ def plan_workloads(
     demands = np.ones(n + 1, dtype=int)
     demands[0] = 0
     res = solve_cvrp(None, demands, cap, metric=cost, time_limit_s=time_limit_s, seed=seed, solver=solver,
-                     num_vehicles=k, max_iterations=max_iterations)
+                     num_vehicles=k, max_iterations=max_iterations, no_improvement=no_improvement)
     if not res.ok:  # tight balance failed: relax to the band ceiling
         res = solve_cvrp(None, demands, int(max_orgs), metric=cost, time_limit_s=time_limit_s, seed=seed,
-                         solver=solver, max_iterations=max_iterations)
+                         solver=solver, max_iterations=max_iterations, no_improvement=no_improvement)
     if not res.ok:  # never leave a planner without routes; the status says so
         nodes = np.arange(1, n + 1)
         return [nodes[i:i + cap].tolist() for i in range(0, n, cap)], FALLBACK_STATUS

@@ -1,0 +1,432 @@
+"""One parallel engine for the per-town and per-district work: Dask.
+
+``Engine.map(fn, items, keys=...)`` calls ``fn(item, **shared)`` once per item and returns a :class:`TaskResults`
+(the values of the tasks that finished, and a :class:`TaskFailure` with the town and a Chinese reason for every
+task that raised; the other tasks still finish). Three schedulers:
+
+``"sync"``
+    every task in this process, one after another (debugging, tests, the reference result).
+``"local"`` (the default)
+    all cores of this machine. A job runs in this process when running its tasks side by side would save less
+    than starting (:data:`LOCAL_MIN_COST`) or feeding (:data:`LOCAL_MIN_COST_WARM`) worker processes costs; a
+    bigger one on a ``dask.distributed.LocalCluster`` created on first use and reused afterwards (worker
+    processes, one thread each, one worker per core, no dashboard, loopback only; the workers are forked from a
+    fork server that imported the package once).
+``"tcp://HOST:PORT"``
+    an existing ``dask.distributed`` scheduler (its workers need only ``pip install lianxin-geo``).
+
+Results never depend on the scheduler, the number of workers or the order in which tasks finish: values are
+returned in the order of ``keys``, and planners derive every per-task random seed from ``(seed, key)`` through
+:func:`task_seed` (never Python's ``hash``, which differs between processes).
+
+Dask is imported only when a cluster is needed, so ``import lianxin_geo`` stays light.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence, TypeVar
+
+from lianxin_geo.core.errors import LianxinError
+
+__all__ = [
+    "SCHEDULERS",
+    "SCHEDULER_ENV",
+    "LOCAL_MIN_COST",
+    "LOCAL_MIN_TASKS",
+    "TaskFailure",
+    "TaskResults",
+    "Engine",
+    "get_engine",
+    "task_seed",
+    "close_engines",
+]
+
+T = TypeVar("T")
+
+SCHEDULERS = ("local", "sync")
+SCHEDULER_ENV = "LIANXIN_SCHEDULER"
+
+#: A ``"local"`` job goes to worker processes only when running it side by side saves at least this many seconds
+#: (estimated from ``Engine.map``'s ``cost``: the total minus the longer of total / workers and the longest task)
+#: while no cluster runs. Starting a 2-worker LocalCluster whose workers import the package took 2.5–4 s on the
+#: idle 2-core reference machine (``benchmarks/engine.py``; 10–20 s when other jobs load it).
+LOCAL_MIN_COST = 4.0
+#: The same saving once the cluster runs (or is starting): sending the shared objects (0.1–0.3 s for a
+#: 5,000-org workspace) and ~7 ms per task (``benchmarks/engine.py``).
+LOCAL_MIN_COST_WARM = 0.5
+#: Jobs with fewer tasks than this always run in this process (nothing to run side by side).
+LOCAL_MIN_TASKS = 2
+#: Without ``cost`` each task counts this many seconds.
+DEFAULT_TASK_COST = 0.5
+#: Modules each local worker imports when it starts (not on its first task).
+WORKER_PRELOAD = ("lianxin_geo.pipeline",)
+#: Modules the local cluster's fork server imports once; its worker processes are forked from it with these
+#: loaded (a missing optional one is skipped). Starting 2 workers took 3.5–4 s this way against 7–20 s with
+#: ``spawn`` (each worker importing everything) on the loaded 2-core reference machine (``benchmarks/engine.py``).
+FORKSERVER_PRELOAD = ("distributed", *WORKER_PRELOAD, "matplotlib.pyplot", "pptx", "xlsxwriter", "folium", "pyvrp")
+#: How long to wait for an existing scheduler at a ``tcp://`` address before giving up.
+CONNECT_TIMEOUT_S = 15
+
+_REASON_CHARS = 300
+
+# Chinese names of the exception types a planner is most likely to meet; any other type is named as is.
+_KIND = {
+    "MemoryError": "内存不足",
+    "TimeoutError": "超时",
+    "KilledWorker": "工作进程意外退出",
+    "CommError": "与工作进程的连接中断",
+    "FutureCancelledError": "任务被取消",
+    "CancelledError": "任务被取消",
+    "ZeroDivisionError": "除以零",
+    "KeyError": "缺少数据",
+    "ValueError": "数值不合法",
+}
+
+
+@dataclass(frozen=True)
+class TaskFailure:
+    """One task that raised: its key (e.g. a town code), its Chinese label and a one-line Chinese reason."""
+
+    key: str
+    label: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        """The ``{"key", "label", "reason"}`` record of the CLI's ``failures`` list."""
+        return {"key": self.key, "label": self.label, "reason": self.reason}
+
+
+@dataclass
+class TaskResults:
+    """What :meth:`Engine.map` returns: values of the finished tasks (in the order of the keys) and the failures."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    failures: list[TaskFailure] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        """True when any task failed: the result covers only part of the work."""
+        return bool(self.failures)
+
+    def ordered(self, keys: Sequence[str]) -> list:
+        """The values in the given key order; keys without a value (failed or unknown) are skipped."""
+        return [self.values[k] for k in keys if k in self.values]
+
+
+def task_seed(seed: int | None, key: str) -> int:
+    """A per-task random seed derived from the run's ``seed`` and the task's ``key``, the same in every process.
+
+    Parameters
+    ----------
+    seed
+        The run's seed (``None`` counts as 0).
+    key
+        The task's key (a town code, a component id).
+
+    Returns
+    -------
+    int
+        A seed in ``[0, 2**31)``, stable across processes, machines and Python versions.
+    """
+    digest = hashlib.blake2b(f"{int(seed or 0)}\x1f{key}".encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % (2**31)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A one-line Chinese reason for an exception: its kind, type and message, never a traceback."""
+    name = type(exc).__name__
+    kind = _KIND.get(name, "计算出错")
+    message = " ".join(str(exc).split())
+    text = f"{kind}（{name}）" + (f"：{message}" if message else "")
+    return text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 1] + "…"
+
+
+def _run_task(fn: Callable[..., Any], item: Any, shared: dict[str, Any]) -> tuple[bool, Any]:
+    """Run one task, turning an exception into ``(False, reason)`` so the worker stays quiet and the rest go on."""
+    try:
+        return True, fn(item, **shared)
+    except Exception as exc:  # noqa: BLE001 - every task failure is reported, not raised
+        return False, failure_reason(exc)
+
+
+def _run_task_remote(fn: Callable[..., Any], item: Any, **shared: Any) -> tuple[bool, Any]:
+    return _run_task(fn, item, shared)
+
+
+def _check_scheduler(scheduler: str) -> str:
+    name = str(scheduler).strip()
+    if name in SCHEDULERS or name.startswith(("tcp://", "tls://")):
+        return name
+    raise LianxinError(
+        f"调度方式“{name}”无法识别：请用 local（本机所有核心）、sync（单进程，调试用）"
+        "或 tcp://主机:端口（已有的 Dask 集群）"
+    )
+
+
+class Engine:
+    """Runs independent tasks on one of the schedulers (``"sync"``, ``"local"`` or a ``tcp://`` address).
+
+    Parameters
+    ----------
+    scheduler
+        ``"local"``, ``"sync"`` or ``"tcp://HOST:PORT"``; ``None`` reads ``$LIANXIN_SCHEDULER`` (else ``"local"``).
+    workers
+        Worker processes of the local cluster (default: the machine's cores). Ignored for the other schedulers.
+    """
+
+    def __init__(self, scheduler: str | None = None, *, workers: int | None = None) -> None:
+        self.scheduler = _check_scheduler(scheduler or os.environ.get(SCHEDULER_ENV) or "local")
+        cores = os.cpu_count() or 1
+        self.workers = max(1, int(workers)) if workers else cores
+        self._cluster: Any = None
+        self._client: Any = None
+        self._lock = threading.Lock()
+        self._warming = False
+
+    def __repr__(self) -> str:
+        return f"Engine({self.scheduler!r}, workers={self.workers})"
+
+    # ------------------------------------------------------------------ choosing where a job runs
+    def in_process(self, n_tasks: int, total_cost: float, *, longest: float = 0.0) -> bool:
+        """Whether a job runs in this process.
+
+        Parameters
+        ----------
+        n_tasks, total_cost
+            The job's number of tasks and total estimated seconds of one core.
+        longest
+            Its longest task's estimated seconds (no job finishes before it).
+        """
+        if self.scheduler == "sync":
+            return True
+        if self.scheduler != "local":
+            return False
+        if self.workers < 2 or n_tasks < LOCAL_MIN_TASKS:
+            return True
+        saving = total_cost - max(total_cost / min(self.workers, n_tasks), longest)
+        warm = self._client is not None or self._warming  # the start-up is paid (or being paid) already
+        return saving < (LOCAL_MIN_COST_WARM if warm else LOCAL_MIN_COST)
+
+    @property
+    def running(self) -> bool:
+        """True while a client is connected (a local cluster was started or a scheduler was reached)."""
+        return self._client is not None
+
+    def prestart(self) -> None:
+        """Start the local cluster in the background, for a caller that knows big jobs are coming.
+
+        The worker processes start and import the package while this process goes on (loading, assessing), so
+        the first big job finds them ready. Nothing happens for ``"sync"``, a ``tcp://`` scheduler, one core, or
+        a cluster already running. A failed start is not raised here: the next :meth:`map` tries again and
+        reports it.
+        """
+        if self.scheduler != "local" or self.workers < 2 or self._client is not None or self._warming:
+            return
+        self._warming = True
+        threading.Thread(target=self._warm, name="lianxin-engine-start", daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            self.client()
+        except Exception:  # noqa: BLE001 - reported by the next map()
+            pass
+        finally:
+            self._warming = False
+
+    def client(self) -> Any:
+        """The ``dask.distributed.Client`` (starting the local cluster or connecting on first use)."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._connect()
+            return self._client
+
+    def _connect(self) -> Any:
+        import distributed  # heavy: imported only when a cluster is needed
+
+        if self.scheduler == "local":
+            _use_forkserver()
+            self._cluster = distributed.LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                scheduler_port=0,
+                dashboard_address=None,
+                # no dashboard; the scheduler's small HTTP server (health checks) on a free loopback port
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                silence_logs=logging.CRITICAL,  # shutdown chatter; task errors come back as TaskFailure
+                preload=list(WORKER_PRELOAD),  # the workers import the package while they start
+            )
+            return distributed.Client(self._cluster, set_as_default=False)
+        try:
+            return distributed.Client(self.scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise LianxinError(
+                f"无法连接 Dask 集群 {self.scheduler}：{' '.join(str(exc).split())}。"
+                "请检查调度器地址与端口，或改用 --scheduler local"
+            ) from exc
+
+    # ------------------------------------------------------------------ the one entry point
+    def map(
+        self,
+        fn: Callable[..., T],
+        items: Sequence[Any],
+        *,
+        keys: Sequence[str],
+        labels: Sequence[str] | None = None,
+        cost: Sequence[float] | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
+        **shared: Any,
+    ) -> TaskResults:
+        """Call ``fn(item, **shared)`` once per item.
+
+        Parameters
+        ----------
+        fn
+            A module-level function (it is pickled to the workers).
+        items
+            One item per task (e.g. one town's arrays).
+        keys
+            One unique key per item (e.g. the town code); the values come back under these keys, in this order.
+        labels
+            Chinese labels of the tasks (e.g. the town names), for progress and failures; default the keys.
+        cost
+            Estimated seconds of one core per task: the larger tasks start first, and for ``"local"`` the
+            estimated saving decides whether the job is worth worker processes (:meth:`in_process`). Default
+            :data:`DEFAULT_TASK_COST` each.
+        progress
+            ``progress(done, total, label)``, called in this process as tasks finish.
+        **shared
+            Objects every task needs (a profile, a distance matrix): sent to each worker once, not once per task.
+
+        Returns
+        -------
+        TaskResults
+            The values of the finished tasks and a :class:`TaskFailure` per task that raised.
+        """
+        items = list(items)
+        keys = [str(k) for k in keys]
+        labels = [str(x) for x in labels] if labels is not None else list(keys)
+        costs = [float(c) for c in cost] if cost is not None else [DEFAULT_TASK_COST] * len(items)
+        if not (len(items) == len(keys) == len(labels) == len(costs)):
+            raise ValueError("items, keys, labels and cost must have the same length")
+        if len(set(keys)) != len(keys):
+            raise ValueError("keys must be unique")
+        # the biggest tasks first (longest processing time first: the best simple balance across workers)
+        order = sorted(range(len(items)), key=lambda i: (-costs[i], i))
+        if self.in_process(len(items), sum(costs), longest=max(costs, default=0.0)):
+            outcomes = self._map_here(fn, items, keys, labels, order, progress, shared)
+        else:
+            outcomes = self._map_dask(fn, items, keys, labels, order, progress, shared)
+        values: dict[str, Any] = {}
+        failures: list[TaskFailure] = []
+        for i, key in enumerate(keys):  # the keys' order, never the finishing order
+            ok, value = outcomes[i]
+            if ok:
+                values[key] = value
+            else:
+                failures.append(TaskFailure(key=key, label=labels[i], reason=value))
+        return TaskResults(values=values, failures=failures)
+
+    def _map_here(self, fn, items, keys, labels, order, progress, shared) -> dict[int, tuple[bool, Any]]:
+        outcomes: dict[int, tuple[bool, Any]] = {}
+        for done, i in enumerate(order, start=1):
+            outcomes[i] = _run_task(fn, items[i], shared)
+            if progress is not None:
+                progress(done, len(items), labels[i])
+        return outcomes
+
+    def _map_dask(self, fn, items, keys, labels, order, progress, shared) -> dict[int, tuple[bool, Any]]:
+        import distributed
+
+        client = self.client()
+        remote_shared = client.scatter(shared, broadcast=True) if shared else {}
+        token = os.urandom(6).hex()
+        futures = {}
+        n = len(order)
+        for rank, i in enumerate(order):
+            fut = client.submit(
+                _run_task_remote, fn, items[i], key=f"lianxin-{token}-{i}", priority=n - rank, pure=False,
+                **remote_shared,
+            )
+            futures[fut] = i
+        outcomes: dict[int, tuple[bool, Any]] = {}
+        try:
+            for done, fut in enumerate(distributed.as_completed(list(futures), loop=client.loop), start=1):
+                i = futures[fut]
+                try:
+                    outcomes[i] = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a lost worker fails one task, not the job
+                    outcomes[i] = (False, failure_reason(exc))
+                if progress is not None:
+                    progress(done, n, labels[i])
+        finally:
+            for fut in futures:
+                fut.release()
+            for fut in remote_shared.values():
+                fut.release()
+        return outcomes
+
+    def close(self) -> None:
+        """Close the client, and the local cluster if this engine started it (an existing cluster stays up)."""
+        with self._lock:
+            client, cluster = self._client, self._cluster
+            self._client = self._cluster = None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _use_forkserver() -> None:
+    """Local workers forked from one fork server that imported the package once (where the platform has it)."""
+    import multiprocessing
+
+    import dask
+    from distributed.utils import get_mp_context
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return  # Windows: spawn, each worker imports (WORKER_PRELOAD)
+    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+    get_mp_context().set_forkserver_preload(list(FORKSERVER_PRELOAD))
+
+
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def get_engine(scheduler: "str | Engine | None" = None) -> Engine:
+    """The engine for a scheduler name, shared within the process so a local cluster starts once.
+
+    Parameters
+    ----------
+    scheduler
+        An :class:`Engine` (returned as is), a scheduler name, or ``None`` for ``$LIANXIN_SCHEDULER`` or
+        ``"local"``.
+    """
+    if isinstance(scheduler, Engine):
+        return scheduler
+    name = _check_scheduler(scheduler or os.environ.get(SCHEDULER_ENV) or "local")
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(name)
+        if engine is None:
+            engine = _ENGINES[name] = Engine(name)
+        return engine
+
+
+def close_engines() -> None:
+    """Close every engine :func:`get_engine` made (run at interpreter exit)."""
+    with _ENGINES_LOCK:
+        engines = list(_ENGINES.values())
+        _ENGINES.clear()
+    for engine in engines:
+        engine.close()
+
+
+atexit.register(close_engines)
