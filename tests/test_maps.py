@@ -300,3 +300,62 @@ def test_route_stop_of_a_new_joint_unit_is_drawn(ws):
     assert len(route["geometry"]["coordinates"]) == 5  # base, 3 stops, base
     names = [f["properties"].get("name") for f in feats if f["properties"].get("no")]
     assert names == ["O0", "O1", "新建联合党组织"]
+
+
+def _two_unit_two_route_plans():
+    """Two units and two instructors, the second instructor's two stops on one spot."""
+    joint, routes, _ = _typed_plans()
+    units = pd.concat([joint.units, _frame(UNIT_COLUMNS, [{"unit_id": "U2", "jurisdiction_code": "110113001",
+                                                          "industry": "P", "org_ids": ("O0", "O1"), "hub_id": "O0",
+                                                          "members": 3, "employees": 50, "radius_m": 800.0}])],
+                      ignore_index=True)
+    import dataclasses
+
+    joint = dataclasses.replace(joint, units=units)
+    r2 = _frame(ROUTE_COLUMNS, [{"instructor_id": "Z2", "jurisdiction_code": "110113002", "base_name": "中心",
+                                 "base_lon": 116.62, "base_lat": 40.05, "org_ids": ("O2", "O3"), "stops": 2,
+                                 "length_km": 1.0, "minutes": 30.0}])
+    s2 = _frame(STOP_COLUMNS, [{"instructor_id": "Z2", "order": k + 1, "org_id": o, "name": o, "lon": 116.65,
+                                "lat": 40.05} for k, o in enumerate(("O2", "O3"))])
+    rt = pd.concat([routes.routes, r2], ignore_index=True).assign(route_id=["Z1-1", "Z2-1"])
+    st = pd.concat([routes.stops, s2], ignore_index=True)
+    routes = dataclasses.replace(routes, routes=rt, stops=st.assign(route_id=st["instructor_id"] + "-1"))
+    return joint, routes
+
+
+def test_a_selected_unit_or_route_fades_the_rest_and_spreads_its_stops(ws):
+    joint, routes = _two_unit_two_route_plans()
+    feats = _features(maps.map_html(maps.build_map(ws, layers=("units",), plans={"joint": joint},
+                                                   selected_unit="U2")))
+    lines = {f["properties"]["unit"]: f["properties"] for f in feats if f["geometry"]["type"] == "MultiLineString"}
+    assert lines["U2"]["_o"] == 0.9 and lines["U2"]["_w"] == 4
+    assert lines["U1"]["_o"] == 0.15  # faded, still drawn
+    html = maps.map_html(maps.build_map(ws, layers=("routes",), plans={"routes": routes}, selected_route="Z2",
+                                        labels=False))
+    feats = _features(html)
+    drawn = {f["properties"]["who"]: f["properties"] for f in feats if f["geometry"]["type"] == "LineString"}
+    assert set(drawn) == {"Z1", "Z2"} and drawn["Z1"]["_o"] == 0.25 and drawn["Z1"]["_c"] == "#9e9e9e"
+    assert [f["properties"]["no"] for f in feats if f["properties"].get("no")] == ["1", "2"]  # the selected only
+    anchors = re.findall(r'"iconAnchor": \[(-?\d+), (-?\d+)\]', html)
+    assert len(anchors) == 2 and anchors[0] != anchors[1]  # two stops on one spot: numbers set apart
+
+
+def test_base_map_and_selection_layers_make_the_full_map(ws):
+    joint, routes = _two_unit_two_route_plans()
+    kw = dict(layers=("boundaries", "orgs", "units"), plans={"joint": joint})
+    base = maps.map_html(maps.build_map(ws, **kw, parts="base"))
+    assert "window.__lx_ctl = layer_control_" in base
+    assert not any(f["properties"].get("unit") for f in _features(base))  # no selection layer in the base
+    assert not any(f["properties"].get("name") == "公司1" for f in _features(base))
+    sl = maps.selection_layers(ws, **kw, highlight="O1")
+    assert sl.legend_layers == ["boundaries", "orgs", "units"]
+    assert sl.counts["单独建立"] == 2 and len(sl.groups) == 3  # orgs, units, the ring around O1
+    assert "联建方案" in sl.legend_html() and "单独建立（2 个）" in sl.legend_html()
+    with pytest.raises(ValueError, match="parts"):
+        maps.build_map(ws, parts="half")
+
+
+def test_a_highlighted_org_gets_a_ring_with_its_name(ws):
+    html = maps.map_html(maps.build_map(ws, layers=("orgs",), highlight="O2"))
+    assert "公司2" in html and '"radius": 14' in html and "#ff7f00" in html
+    assert maps.highlight_marker(_orgs(), "O5") is None  # no coordinates: no ring

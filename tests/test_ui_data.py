@@ -92,3 +92,16 @@ def test_uploads_go_to_a_private_session_folder():
     import hashlib
 
     assert src.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_wrong_file_is_named_by_its_own_name_not_its_stored_hash():
+    at = _data_page()
+    data = b"PK\x03\x04 this is not really a workbook"
+    at.file_uploader(key="up_orgs").upload("错放的文件.xlsx", data, "application/vnd.ms-excel")
+    _load(at)
+    import hashlib
+
+    sha = hashlib.sha256(data).hexdigest()
+    shown = " ".join(e.value for e in at.error) + " ".join(str(e.value) for e in at.exception)
+    assert "错放的文件.xlsx" in shown, shown
+    assert sha not in shown and sha[:16] not in shown

@@ -4,6 +4,8 @@ the 数据 page (save the loaded ledgers as a round; choose a stored round for e
 
 from __future__ import annotations
 
+import json
+
 import os
 from pathlib import Path
 
@@ -65,6 +67,12 @@ def test_progress_page_shows_rounds_and_the_diff_of_the_store(env):
     assert int(_metric(at, "覆盖状态变化").replace(",", "")) == len(d["status_changes"])
     to = d["district"]["org_coverage_rate"]["to"]
     assert _metric(at, "组织覆盖率") == f"{to:.1%}"
+    # the rounds chart (three rates per round) and the screen export of the page's tables
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["encoding"]["x"]["sort"] == ["2026-06", "2026-11"] and spec["title"] == "全区三率随轮次变化"
+    assert [b.proto.label for b in at.get("download_button")][-3:] == ["下载地图（PNG）", "下载幻灯片（PPTX）",
+                                                                       "下载表格（xlsx）"]
+    assert "一企一策措施" in at.multiselect(key="pg_export_views").options
 
 
 def test_a_measure_is_edited_in_the_app_and_audited(env):

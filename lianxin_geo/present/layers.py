@@ -36,6 +36,8 @@ __all__ = [
     "routes_layer",
     "gaps_layer",
     "sites_layer",
+    "stop_offsets",
+    "highlight_marker",
 ]
 
 #: Layer keys and their Chinese names (the layer switcher shows the names).
@@ -234,7 +236,7 @@ def orgs_layer(orgs: pd.DataFrame, *, status: pd.Series | None = None, basemap: 
     status
         Status per org (index aligned); default :func:`org_status`.
     popups
-        Attach the detail popup (turn off for very large layers to save memory).
+        Attach the detail popup; ``False`` keeps only the name (the tooltip) on each dot, for very large layers.
     """
     import folium
 
@@ -254,6 +256,10 @@ def orgs_layer(orgs: pd.DataFrame, *, status: pd.Series | None = None, basemap: 
     feats = []
     for i in np.flatnonzero(ok):
         s = sts[i]
+        if not popups:  # the tooltip's name only: a light layer
+            props = {"name": esc(cols["name"][i]), "_c": STATUS_COLORS.get(str(s), OTHER_COLOR)}
+            feats.append(_point(x[i], y[i], props))
+            continue
         props = {k: esc(v[i]) for k, v in cols.items()}
         for k in ("members", "employees"):
             n = num(cols[k][i])
@@ -366,7 +372,7 @@ def units_layer(joint: JointPlan, orgs: pd.DataFrame, *, basemap: str = "none", 
                 show: bool = True):
     """Joint units: a line from each member org to its unit's hub, hubs as large markers.
 
-    ``selected`` (a ``unit_id``) draws that unit thicker. Radii are shown rounded as the
+    ``selected`` (a ``unit_id``) draws that unit thicker and fades the others. Radii are shown rounded as the
     CLI's JSON rounds them (0.1 m), so the map and ``--json`` agree.
     """
     import folium
@@ -390,7 +396,8 @@ def units_layer(joint: JointPlan, orgs: pd.DataFrame, *, basemap: str = "none", 
                  "industry": esc(_given(u.industry)), "n": str(len(u.org_ids)),
                  "members": esc(_given(u.members)), "employees": esc(_given(u.employees)),
                  "radius": "" if radius is None else f"{round(radius, 1):.0f} 米",
-                 "hub": esc(hub[2] if hub else ""), "_c": color, "_w": 4 if sel else 1.5}
+                 "hub": esc(hub[2] if hub else ""), "_c": color, "_w": 4 if sel else 1.5,
+                 "_o": 0.9 if sel or selected is None else 0.15}
         lines.append({"type": "Feature", "properties": props, "geometry": {
             "type": "MultiLineString",
             "coordinates": [[[round(cx, 6), round(cy, 6)], [round(float(a), 6), round(float(b), 6)]]
@@ -402,12 +409,13 @@ def units_layer(joint: JointPlan, orgs: pd.DataFrame, *, basemap: str = "none", 
     if lines:
         folium.GeoJson(_fc(lines), name="联建连线",
                        style_function=lambda f: {"color": f["properties"]["_c"], "weight": f["properties"]["_w"],
-                                                 "opacity": 0.8},
+                                                 "opacity": f["properties"]["_o"]},
                        popup=_popup(fields, aliases)).add_to(group)
         folium.GeoJson(_fc(hubs), name="联建牵头单位",
                        marker=folium.CircleMarker(radius=6, weight=2, fill=True, fill_opacity=1.0, color="#000000"),
-                       style_function=lambda f: {"fillColor": f["properties"]["_c"]},
-                       tooltip=_tooltip(["unit"]), popup=_popup(fields, aliases)).add_to(group)
+                       style_function=lambda f: {"fillColor": f["properties"]["_c"], "opacity": f["properties"]["_o"],
+                                                 "fillOpacity": f["properties"]["_o"]},
+                       tooltip=_tooltip(["unit"], ["联建单元"]), popup=_popup(fields, aliases)).add_to(group)
     return group
 
 
@@ -415,13 +423,31 @@ _STOP_CSS = ("color:#fff;border-radius:9px;width:18px;height:18px;line-height:18
              "font:bold 11px sans-serif;border:1px solid #fff")
 
 
+def stop_offsets(x: Sequence[float], y: Sequence[float], *, step_px: float = 14.0) -> list[tuple[float, float]]:
+    """Pixel offsets that keep numbered stops at the same place apart: the k-th of n stops on one spot goes
+    on a ring around it (the first stays in the centre)."""
+    seen: dict[tuple[float, float], list[int]] = {}
+    for i, (a, b) in enumerate(zip(x, y)):
+        seen.setdefault((round(float(a), 5), round(float(b), 5)), []).append(i)
+    out = [(0.0, 0.0)] * len(x)
+    for idx in seen.values():
+        n = len(idx)
+        for k, i in enumerate(idx[1:], start=1):
+            ang = 2 * math.pi * (k - 1) / max(n - 1, 1)
+            ring = step_px * (1 + (k - 1) // 8)
+            out[i] = (ring * math.cos(ang), ring * math.sin(ang))
+    return out
+
+
 def routes_layer(routes: InstructorPlan, *, basemap: str = "none", selected: str | None = None,
                  numbered: bool | None = None, show: bool = True):
     """Instructor routes as lines from the base through the stops, stops numbered in visiting order.
 
-    Numbers are drawn as labels when ``numbered`` (default: only for the
-    ``selected`` route or when there are at most 300 stops in all). Length and
-    time are shown rounded as the CLI's JSON rounds them (1 m, 0.1 min).
+    With ``selected`` (an instructor id) that instructor's routes are drawn on top with numbered stops and
+    every other route is faded. Numbers are drawn as labels when ``numbered`` (default: only for the
+    ``selected`` route or when there are at most 300 stops in all); stops on the same spot are set apart on a
+    ring (:func:`stop_offsets`), so their numbers do not pile up. Length and time are shown rounded as the
+    CLI's JSON rounds them (1 m, 0.1 min).
     """
     import folium
 
@@ -430,12 +456,16 @@ def routes_layer(routes: InstructorPlan, *, basemap: str = "none", selected: str
     group = _group("routes", show=show)
     lines, stops = [], []
     rt = routes.routes
-    if selected is not None:
-        rt = rt[rt["instructor_id"].astype(str) == str(selected)]
-    total = sum(len(ids) for ids in rt["org_ids"])
+    mine = (rt["instructor_id"].astype(str) == str(selected)).to_numpy() if selected is not None else \
+        np.ones(len(rt), dtype=bool)
+    total = sum(len(ids) for ids in rt.loc[mine, "org_ids"])
     label = numbered if numbered is not None else (selected is not None or total <= 300)
     key = route_key(rt)
-    for n, r in enumerate(rt.itertuples(index=False)):
+    order = np.argsort(mine, kind="stable")  # the faded routes first, the selected on top
+    recs = list(rt.itertuples(index=False))
+    for n in order:
+        r = recs[n]
+        on = bool(mine[n])
         bxy = route_base(r.base_lon, r.base_lat)
         pts = [(x, y, name) for x, y, _, name in visits.get(str(getattr(r, key)), [])]
         who = f"{r.instructor_id} {getattr(r, 'instructor', '') or ''}".strip()
@@ -445,33 +475,59 @@ def routes_layer(routes: InstructorPlan, *, basemap: str = "none", selected: str
         if not pts or len(seq) < 2:
             continue
         px, py = shift(np.array([p[0] for p in seq]), np.array([p[1] for p in seq]))
-        color = PALETTE[n % len(PALETTE)]
+        color = PALETTE[int(n) % len(PALETTE)] if on else "#9e9e9e"
         km = num(r.length_km)
         mins = num(r.minutes)
         props = {"who": esc(who), "town": esc(r.jurisdiction_code),
                  "n": str(len(pts)), "km": "" if km is None else f"{round(km, 3):.1f}",
-                 "min": "" if mins is None else f"{round(mins, 1):.0f}", "_c": color}
+                 "min": "" if mins is None else f"{round(mins, 1):.0f}", "_c": color,
+                 "_o": 0.85 if on else 0.25, "_w": 4 if on and selected is not None else 3 if on else 2}
         lines.append({"type": "Feature", "properties": props, "geometry": {
             "type": "LineString", "coordinates": [[round(float(a), 6), round(float(b), 6)] for a, b in zip(px, py)]}})
+        if not on:
+            continue
         off = 1 if bxy else 0
+        sx, sy = px[off:off + len(pts)], py[off:off + len(pts)]
+        shifts = stop_offsets(sx, sy)
         for k, p in enumerate(pts):
             sp = {"who": esc(who), "no": str(k + 1), "name": esc(p[2]), "_c": color}
-            stops.append(_point(px[k + off], py[k + off], sp))
+            stops.append(_point(sx[k], sy[k], sp))
             if label:
+                dx, dy = shifts[k]
+                html = f'<div class="lx-stop" style="background:{color};{_STOP_CSS}">{k + 1}</div>'
                 folium.Marker(
-                    location=[float(py[k + off]), float(px[k + off])],
-                    icon=folium.DivIcon(html=f'<div class="lx-stop" style="background:{color};{_STOP_CSS}">{k + 1}</div>',
-                                        icon_size=(18, 18), icon_anchor=(9, 9)),
+                    location=[float(sy[k]), float(sx[k])],
+                    icon=folium.DivIcon(html=html, icon_size=(18, 18), icon_anchor=(round(9 - dx), round(9 - dy))),
                 ).add_to(group)
     if lines:
         folium.GeoJson(_fc(lines), name="路线",
-                       style_function=lambda f: {"color": f["properties"]["_c"], "weight": 3, "opacity": 0.85},
+                       style_function=lambda f: {"color": f["properties"]["_c"], "weight": f["properties"]["_w"],
+                                                 "opacity": f["properties"]["_o"]},
                        popup=_popup(["who", "town", "n", "km", "min"],
                                     ["指导员", "镇街", "走访单位数", "里程（公里）", "用时（分钟）"])).add_to(group)
+    if stops:
         folium.GeoJson(_fc(stops), name="站点",
                        marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=1.0, color="#ffffff"),
                        style_function=lambda f: {"fillColor": f["properties"]["_c"]},
                        tooltip=_tooltip(["no", "name"], ["第几站", "单位"])).add_to(group)
+    return group
+
+
+def highlight_marker(orgs: pd.DataFrame, org_id: str, *, basemap: str = "none"):
+    """A ring around one org (a search hit, a clicked row), with its name as a permanent label; ``None`` when the
+    org has no coordinates."""
+    import folium
+
+    if "id" not in orgs:
+        return None
+    hit = orgs[orgs["id"].astype(str) == str(org_id)]
+    x, y, ok = _xy(hit, _shifter(basemap))
+    if not len(hit) or not ok[0]:
+        return None
+    name = hit["name"].iloc[0] if "name" in hit else org_id
+    group = folium.FeatureGroup(name="选中的单位", show=True, overlay=True, control=False)
+    folium.CircleMarker(location=[float(y[0]), float(x[0])], radius=14, weight=3, color="#ff7f00", fill=False,
+                        tooltip=folium.Tooltip(esc(name), permanent=True, direction="top")).add_to(group)
     return group
 
 

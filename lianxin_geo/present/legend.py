@@ -20,7 +20,8 @@ from lianxin_geo.core.district import District
 from lianxin_geo.present.density import DENSITY_CLASSES
 from lianxin_geo.present.style import RATE_BANDS, RATE_MISSING, STATUS_COLORS, esc
 
-__all__ = ["LEGEND_TITLES", "legend_rows", "legend_control", "town_labels", "map_chrome", "LABEL_LAYER_NAME",
+__all__ = ["LEGEND_TITLES", "legend_rows", "legend_body",
+           "legend_control", "town_labels", "map_chrome", "LABEL_LAYER_NAME",
            "CHANGE_BANDS", "change_color", "change_layer"]
 
 #: Layer key -> the legend's heading for it.
@@ -115,18 +116,25 @@ def legend_rows(layers: Iterable[str], *, target: float | None = None,
     return out
 
 
-def legend_control(layers: Iterable[str], *, target: float | None = None,
-                   status_counts: Mapping[str, int] | None = None) -> Any:
-    """A fixed legend box for ``layers`` (a ``branca`` element; ``None`` when nothing needs explaining)."""
-    from branca.element import MacroElement, Template
-
+def legend_body(layers: Iterable[str], *, target: float | None = None,
+                status_counts: Mapping[str, int] | None = None) -> str:
+    """The legend's inner HTML for ``layers`` (empty when nothing needs explaining)."""
     groups = legend_rows(layers, target=target, status_counts=status_counts)
-    if not groups:
-        return None
-    body = "".join(
+    return "".join(
         f'<div class="lx-legend-group"><b>{head}</b>'
         + "".join(f"<div>{sym}{label}</div>" for sym, label in rows) + "</div>"
         for head, rows in groups)
+
+
+def legend_control(layers: Iterable[str], *, target: float | None = None,
+                   status_counts: Mapping[str, int] | None = None, always: bool = False) -> Any:
+    """A fixed legend box for ``layers`` (a ``branca`` element; ``None`` when nothing needs explaining, unless
+    ``always``: the app refills an empty box when the selection changes)."""
+    from branca.element import MacroElement, Template
+
+    body = legend_body(layers, target=target, status_counts=status_counts)
+    if not body and not always:
+        return None
     # top left under the zoom buttons (the scale bar keeps the bottom left), under the popups (Leaflet's popup
     # pane is z-index 700): an open card is never hidden by it
     tpl = ("{% macro html(this, kwargs) %}<div class=\"lx-legend\" style=\"position:absolute;top:80px;left:10px;"

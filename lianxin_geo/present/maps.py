@@ -24,6 +24,7 @@ Rules every layer follows:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
@@ -33,7 +34,7 @@ from lianxin_geo.assessment import Assessment
 from lianxin_geo.present import assets as _assets
 from lianxin_geo.present import layers as _layers
 from lianxin_geo.present.density import DENSITY_THRESHOLD, density_layer
-from lianxin_geo.present.legend import legend_control, map_chrome, town_labels
+from lianxin_geo.present.legend import legend_body, legend_control, map_chrome, town_labels
 from lianxin_geo.present.layers import (
     LAYERS,
     MapFilters,
@@ -42,10 +43,12 @@ from lianxin_geo.present.layers import (
     centers_layer,
     filter_orgs,
     gaps_layer,
+    highlight_marker,  # noqa: F401  (re-exported: maps' API is the layers' too)
     orgs_layer,
     points_layer,
     routes_layer,
     sites_layer,
+    stop_offsets,  # noqa: F401  (re-exported)
     units_layer,
 )
 from lianxin_geo.present.plans import PlansLike, as_plans
@@ -54,7 +57,8 @@ from lianxin_geo.workspace import Workspace
 
 #: This module's API is the layer builders of :mod:`.layers` plus the map assembly.
 __all__ = ["DEFAULT_LAYERS", "BASEMAPS", "STATUS_COLORS", "esc", "org_status", *_layers.__all__,
-           "notes_control", "build_map", "map_html"]
+           "notes_control", "build_map", "map_html", "SelectionLayers", "selection_layers",
+           "shift_lonlat"]
 
 #: Layers drawn when the caller names none.
 DEFAULT_LAYERS: tuple[str, ...] = ("boundaries", "orgs", "centers")
@@ -66,6 +70,11 @@ BASEMAPS: dict[str, str] = {
     "tianditu": "天地图（需联网和密钥）",
     "amap": "高德地图（需联网，GCJ-02）",
 }
+
+
+def shift_lonlat(basemap: str, lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """WGS-84 ``lon``/``lat`` in the base map's datum (GCJ-02 for AMap, unchanged otherwise)."""
+    return _shifter(basemap)(np.asarray(lon, float), np.asarray(lat, float))
 
 
 def notes_control(notes: Iterable[str]):
@@ -126,6 +135,9 @@ def build_map(
     height: int | str = "100%",
     shown: Iterable[str] | None = None,
     labels: bool = True,
+    bounds: tuple[float, float, float, float] | None = None,
+    highlight: str | None = None,
+    parts: str = "all",
 ) -> Any:
     """Assemble a ``folium.Map`` of the workspace with the chosen layers.
 
@@ -160,12 +172,22 @@ def build_map(
         and listed in the layer switcher, switched off.
     labels
         Draw the town/street names (a layer of their own, :func:`lianxin_geo.present.legend.town_labels`).
+    bounds
+        ``(minx, miny, maxx, maxy)`` lon/lat the map opens on (the selection,
+        :func:`lianxin_geo.present.selection.selection_bounds`); default the district.
+    highlight
+        The ``id`` of an org to mark with a ring (a search hit, a clicked row).
+    parts
+        ``"all"``; ``"base"``: without the layers that follow the selection (:func:`selection_layers`), which
+        the app draws over a base map it keeps (the layer switcher is then ``window.__lx_ctl``).
 
     Every drawn layer is explained by the legend (:func:`lianxin_geo.present.legend.legend_control`); the
     scale bar is metric only and the attribution carries no icon.
     """
     import folium
 
+    if parts not in ("all", "base"):
+        raise ValueError(f"parts 只能是 'all' 或 'base'，而不是 {parts!r}")
     if basemap not in BASEMAPS:
         raise ValueError(f"未知底图 {basemap!r}：可选 {', '.join(BASEMAPS)}")
     layers = [k for k in layers if k in LAYERS]
@@ -181,8 +203,6 @@ def build_map(
     _tiles(m, basemap, tianditu_key)
     if basemap == "none":
         m.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#f4f4f0}</style>"))
-    orgs = workspace.orgs
-    status = org_status(orgs, assessment) if len(orgs) else pd.Series(dtype=object)
     if "boundaries" in layers:
         boundaries_layer(district, rates=rates, target=target, basemap=basemap, show="boundaries" in on).add_to(m)
     if "buildings" in layers:
@@ -197,22 +217,13 @@ def build_map(
         cov = p.coverage
         reach = None if cov is None else dict(zip(cov.centers["id"].astype(str), cov.centers["reach_m"]))
         centers_layer(workspace.centers, reach_m=reach, basemap=basemap, show="centers" in on).add_to(m)
-    counts = None
-    dense = False
-    if "orgs" in layers and len(orgs):
-        visible = filter_orgs(orgs, filters, status=status)
-        counts = status.reindex(visible.index).value_counts().to_dict()
-        # thousands of dots read better as density: open with hexagons, the dots listed (off) in the control
-        dense = int(visible["lon"].notna().sum()) > DENSITY_THRESHOLD if "lon" in visible else False
-        if dense:
-            density_layer(visible, status.reindex(visible.index), origin=((minx + maxx) / 2, (miny + maxy) / 2),
-                          shift=shift if basemap == "amap" else None, show="orgs" in on).add_to(m)
-        orgs_layer(visible, status=status.reindex(visible.index), basemap=basemap,
-                   popups=len(visible) <= 60_000, show="orgs" in on and not dense).add_to(m)
-    if "units" in layers and p.joint is not None:
-        units_layer(p.joint, orgs, basemap=basemap, selected=selected_unit, show="units" in on).add_to(m)
-    if "routes" in layers and p.routes is not None:
-        routes_layer(p.routes, basemap=basemap, selected=selected_route, show="routes" in on).add_to(m)
+    dyn = None
+    if parts == "all":
+        dyn = selection_layers(workspace, layers=layers, basemap=basemap, plans=p, assessment=assessment,
+                               filters=filters, selected_unit=selected_unit, selected_route=selected_route,
+                               highlight=highlight, shown=on, target=target)
+        for g in dyn.groups:
+            g.add_to(m)
     if "gaps" in layers and p.coverage is not None:
         gaps_layer(p.coverage, basemap=basemap, show="gaps" in on).add_to(m)
     if "sites" in layers and p.coverage is not None:
@@ -222,18 +233,121 @@ def build_map(
         m.add_child(notes)
     if labels:
         town_labels(district, shift=shift if basemap == "amap" else None).add_to(m)
+    if dyn is not None:
+        legend = legend_control(dyn.legend_layers, target=target, status_counts=dyn.counts)
+    else:  # the app fills the legend with the selection's layers (:func:`selection_layers`)
+        legend = legend_control([k for k in layers if k in _STATIC], target=target, always=True)
+    if legend is not None:
+        m.add_child(legend)
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(m)
+    if parts == "base":
+        m.add_child(_control_hook(control))
+    if bounds is not None:
+        (x0, x1), (y0, y1) = shift(np.array([bounds[0], bounds[2]]), np.array([bounds[1], bounds[3]]))
+    m.fit_bounds([[float(y0), float(x0)], [float(y1), float(x1)]])
+    _assets.localize(m, base_url=asset_base)
+    return m
+
+
+#: Layers that do not change with the selection (drawn once in the app's base map).
+_STATIC = ("boundaries", "buildings", "parks", "centers", "gaps", "sites")
+
+
+@dataclass
+class SelectionLayers:
+    """The layers that follow the selection: orgs (dots or density), joint units, routes, the marked org.
+
+    Attributes
+    ----------
+    groups
+        ``folium.FeatureGroup`` objects in drawing order.
+    shown
+        Whether each group is switched on when drawn.
+    legend_layers
+        Every drawn layer's legend key in map order (the static ones included), ``density`` before ``orgs``.
+    counts
+        Orgs per status among the shown orgs (``None`` without an orgs layer).
+    target
+        The choropleth's target (for the legend).
+    """
+
+    groups: list
+    shown: list[bool]
+    legend_layers: list[str]
+    counts: dict | None
+    target: float | None = None
+
+    def legend_html(self) -> str:
+        """The legend's inner HTML for these layers and the static ones."""
+        return legend_body(self.legend_layers, target=self.target, status_counts=self.counts)
+
+
+def selection_layers(workspace: Workspace, *, layers: Iterable[str], basemap: str = "none", plans: PlansLike = None,
+                     assessment: Assessment | None = None, filters: MapFilters | None = None,
+                     selected_unit: str | None = None, selected_route: str | None = None,
+                     highlight: str | None = None, shown: Iterable[str] | None = None,
+                     target: float | None = None, dense_dots: bool = True) -> SelectionLayers:
+    """The layers of :func:`build_map` that change with the selection (see :class:`SelectionLayers`).
+
+    More than :data:`~lianxin_geo.present.density.DENSITY_THRESHOLD` located orgs open as density hexagons,
+    the dots listed (off) in the layer switcher — or left out with ``dense_dots=False`` (the app,
+    where a town's dots are one click away).
+    """
+    layers = [k for k in layers if k in LAYERS]
+    on = set(layers) if shown is None else set(shown)
+    p = as_plans(plans)
+    district = workspace.district
+    minx, miny, maxx, maxy = district.bounds
+    shift = _shifter(basemap)
+    orgs = workspace.orgs
+    groups: list = []
+    flags: list[bool] = []
+    counts = None
+    dense = False
+    if "orgs" in layers and len(orgs):
+        status = org_status(orgs, assessment)
+        visible = filter_orgs(orgs, filters, status=status)
+        counts = status.reindex(visible.index).value_counts().to_dict()
+        # thousands of dots read better as density: open with hexagons, the dots listed (off) in the control
+        dense = int(visible["lon"].notna().sum()) > DENSITY_THRESHOLD if "lon" in visible else False
+        if dense:
+            groups.append(density_layer(visible, status.reindex(visible.index),
+                                        origin=((minx + maxx) / 2, (miny + maxy) / 2),
+                                        shift=shift if basemap == "amap" else None, show="orgs" in on))
+            flags.append("orgs" in on)
+        if dense_dots or not dense:
+            groups.append(orgs_layer(visible, status=status.reindex(visible.index), basemap=basemap,
+                                     popups=len(visible) <= 60_000, show="orgs" in on and not dense))
+            flags.append("orgs" in on and not dense)
+    if "units" in layers and p.joint is not None:
+        groups.append(units_layer(p.joint, orgs, basemap=basemap, selected=selected_unit, show="units" in on))
+        flags.append("units" in on)
+    if "routes" in layers and p.routes is not None:
+        groups.append(routes_layer(p.routes, basemap=basemap, selected=selected_route, show="routes" in on))
+        flags.append("routes" in on)
+    if highlight is not None and len(orgs):
+        ring = _layers.highlight_marker(orgs, highlight, basemap=basemap)
+        if ring is not None:
+            groups.append(ring)
+            flags.append(True)
     drawn = [k for k in layers if k in ("boundaries", "orgs", "buildings", "parks", "centers")
              or (k == "units" and p.joint is not None) or (k == "routes" and p.routes is not None)
              or (k in ("gaps", "sites") and p.coverage is not None)]
     if dense:
         drawn.insert(drawn.index("orgs"), "density")
-    legend = legend_control(drawn, target=target, status_counts=counts)
-    if legend is not None:
-        m.add_child(legend)
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.fit_bounds([[y0, x0], [y1, x1]])
-    _assets.localize(m, base_url=asset_base)
-    return m
+    return SelectionLayers(groups=groups, shown=flags, legend_layers=drawn, counts=counts, target=target)
+
+
+def _control_hook(control: Any) -> Any:
+    """A script that names the layer switcher ``window.__lx_ctl`` (the app adds the selection's layers to it)."""
+    from branca.element import MacroElement, Template
+
+    el = MacroElement()
+    el.control = control
+    el._template = Template("{% macro script(this, kwargs) %}window.__lx_ctl = {{ this.control.get_name() }};"
+                            "{% endmacro %}")
+    return el
 
 
 def map_html(fmap: Any, *, title: str = "两新党建地图") -> str:

@@ -27,6 +27,7 @@ from lianxin_geo.core.model import DEMO_NOTE, ENTERPRISE, FIVE_CLEAR, SOCIAL
 from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
+from lianxin_geo.plan.routes.result import DISTANCE_SOURCE_NAMES
 from lianxin_geo.present.plans import PlansLike, as_plans, route_key
 from lianxin_geo.present.xlsx import Sheet, cell_value, write_workbook
 from lianxin_geo.workspace import Workspace
@@ -43,6 +44,8 @@ __all__ = [
 ]
 
 PCT = "0.0%"
+#: Where route distances came from (``InstructorPlan.stats["distance_source"]``) -> Chinese.
+DISTANCE_SOURCES: dict[str, str] = DISTANCE_SOURCE_NAMES
 
 #: The action sheet (措施清单): action column -> Chinese header, 一企一策 fields included.
 ACTION_COLUMNS: dict[str, str] = {
@@ -83,7 +86,7 @@ def _notes(a: Assessment, extra: str = "") -> list[str]:
     notes = []
     if a.synthetic:
         notes.append(f"注意：{DEMO_NOTE}")
-    notes.append(f"{a.district_name}；策略配置：{a.profile.name}（{a.profile.title}）" + (f"；{extra}" if extra else ""))
+    notes.append(f"{a.district_name}；策略配置：{a.profile.title}" + (f"；{extra}" if extra else ""))
     return notes
 
 
@@ -357,6 +360,12 @@ def _joint_sheets(joint: JointPlan, ws: Workspace, notes: Sequence[str]) -> list
     return sheets
 
 
+def _source_text(source: object) -> str:
+    """The distance source in Chinese (each part of ``a + b`` translated)."""
+    text = str(source or "")
+    return DISTANCE_SOURCES.get(text) or "、".join(DISTANCE_SOURCES.get(p, p) for p in text.split(" + ") if p) or "—"
+
+
 def _route_sheets(routes: InstructorPlan, notes: Sequence[str]) -> list[Sheet]:
     key = route_key(routes.routes)
     names = routes.stops.groupby(route_key(routes.stops), sort=False)["name"].agg(list).to_dict()
@@ -371,7 +380,8 @@ def _route_sheets(routes: InstructorPlan, notes: Sequence[str]) -> list[Sheet]:
               "、".join(map(str, names.get(getattr(r, key), []))), r.amap, r.baidu]
              for r in routes.routes.itertuples(index=False)]
     st = routes.stats
-    head = [f"共 {st.get('orgs', '')} 家单位、{st.get('instructors', '')} 名指导员；距离来源：{st.get('distance_source', '')}；"
+    head = [f"共 {st.get('orgs', '')} 家单位、{st.get('instructors', '')} 名指导员；"
+            f"距离来源：{_source_text(st.get('distance_source'))}；"
             f"车速 {st.get('speed_kmh', '')} 公里/小时、每家走访 {st.get('visit_minutes', '')} 分钟"]
     sheet = routes.route_sheet()
     sheets = [

@@ -10,16 +10,27 @@ town's organizations are never found; "保存为台账轮次" is for a 区级管
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 
 import pandas as pd
 import streamlit as st
 
 from lianxin_geo.core.errors import LianxinError
-from lianxin_geo.core.policy import list_profiles
+from lianxin_geo.core.model import PRECISION_NAMES
+from lianxin_geo.core.policy import Profile, list_profiles, load_profile
 from lianxin_geo.ui import auth, state, widgets
 from lianxin_geo.ui.serving import data_dir, resolve_inside, scan_folder
 
-__all__ = ["SEARCH_COLUMNS", "render", "search_orgs"]
+__all__ = ["PREVIEW_HEADERS", "PROFILE_HEADERS", "SEARCH_COLUMNS", "UPLOADER_CSS", "preview_frame", "profile_frame",
+           "profile_title", "render", "search_orgs", "upload_hint"]
+
+#: Organization column -> Chinese header of the 组织预览 table.
+PREVIEW_HEADERS: dict[str, str] = {"id": "编号", "name": "单位名称", "kind": "组织类别", "industry": "行业",
+                                   "jurisdiction_name": "乡镇/街道", "members": "正式党员数", "employees": "从业人员数",
+                                   "party_status": "党组织状态", "precision": "定位精度", "mismatch": "与所填镇街不一致"}
+#: Policy-profile table column -> Chinese header (the key stays: it is what a user writes in an own profile).
+PROFILE_HEADERS: dict[str, str] = {"key": "配置项", "value": "取值", "rule": "规则", "doc": "文件", "clause": "条款",
+                                   "note": "说明"}
 
 
 def _issues_frame(res) -> pd.DataFrame:
@@ -44,8 +55,26 @@ def _folder_sources(text: str) -> dict[str, state.Source]:
     return {k: state.Source.from_file(k, p) for k, p in found.items()}
 
 
+#: Streamlit's file uploader draws English words of its own ("Upload", "… per file • XLSX"): hidden and replaced
+#: by Chinese with CSS on the uploader's ``data-testid`` attributes (static, no user data). If a Streamlit upgrade
+#: renames them the English shows again, and tests/test_chinese_sweep.py (the browser sweep) fails: fix it here.
+UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span {display: none;}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {content: "拖放文件到此处，或点击左侧按钮选择文件";
+  font-size: 0.875rem; opacity: 0.7;}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {display: none;}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {content: "选择文件";}
+</style>"""
+
+
+def upload_hint(types: str) -> str:
+    """The Chinese line under an uploader: the size limit of the server (``server.maxUploadSize``) and the types."""
+    return f"每个文件不超过 {int(st.get_option('server.maxUploadSize'))} MB；格式：{types}"
+
+
 def _inputs_form() -> None:
     """Uploads, the server data folder (when configured) and the policy profile; applied before loading."""
+    st.html(UPLOADER_CSS)
     st.caption("上传的文件只保存在本机、只在本会话中使用（会话结束即删除）。一个台账都未上传时显示内置顺义演示数据（合成）；"
                "上传任一台账后，未上传的台账按空表处理（不混入演示数据），除非点击“载入演示数据”。")
     try:
@@ -55,6 +84,7 @@ def _inputs_form() -> None:
         root = None
     with st.form("upload"):
         st.subheader("上传台账与边界")
+        st.caption(upload_hint("台账 xlsx、xls、csv；边界 GeoJSON、GPKG、KML 或压缩的 Shapefile（.zip）"))
         files = {k: st.file_uploader(label, type=["xlsx", "xls", "csv"], key=f"up_{k}")
                  for k, label in state.KINDS.items()}
         files["boundaries"] = st.file_uploader("乡镇/街道边界（GeoJSON / GPKG / KML / 压缩的 Shapefile .zip）",
@@ -78,13 +108,49 @@ def _inputs_form() -> None:
     st.subheader("政策配置")
     names = list_profiles()
     cur = st.session_state.get("policy") or names[0]
-    st.session_state["policy"] = st.selectbox("政策配置（默认 顺义 2017）", names,
+    st.session_state["policy"] = st.selectbox("政策配置（默认 顺义 2017）", names, format_func=profile_title,
                                               index=names.index(cur) if cur in names else 0, key="policy_pick")
-    ptoml = st.file_uploader("或上传自己的政策配置 TOML", type=["toml"], key="up_policy")
+    ptoml = st.file_uploader("或上传自己的政策配置 TOML", type=["toml"], key="up_policy", help=upload_hint("toml"))
     if ptoml is not None:
         state.set_policy_source(state.save_upload("policy", ptoml.name, ptoml.getvalue()))
     elif state.policy_source() is not None and st.button("改用上面选择的内置配置"):
         state.set_policy_source(None)
+
+
+@functools.lru_cache(maxsize=32)
+def profile_title(name: str) -> str:
+    """The Chinese title of a shipped profile (its name when it cannot be read)."""
+    try:
+        return load_profile(name).title or name
+    except (LianxinError, OSError):
+        return name
+
+
+def _cell(value: object) -> object:
+    """A profile value as the table shows it: 是/否 for booleans, lists joined with 、."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple)):
+        return "、".join(map(str, value))
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_cell(v)}" for k, v in value.items())
+    return value
+
+
+def profile_frame(profile: Profile) -> pd.DataFrame:
+    """Every value of ``profile`` with its source, Chinese headers, values as text."""
+    df = pd.DataFrame(profile.table(), columns=list(PROFILE_HEADERS))
+    df["value"] = df["value"].map(_cell)
+    return df.rename(columns=PROFILE_HEADERS).astype(str).replace({"None": "—", "nan": "—"})
+
+
+def preview_frame(orgs: pd.DataFrame, *, limit: int = 500) -> pd.DataFrame:
+    """The first ``limit`` organizations with Chinese headers; the locating precision in words."""
+    cols = [c for c in PREVIEW_HEADERS if c in orgs]
+    df = orgs[cols].head(limit).copy()
+    if "precision" in df:
+        df["precision"] = df["precision"].map(lambda p: PRECISION_NAMES.get(p, p) if isinstance(p, str) else "—")
+    return df.rename(columns=PREVIEW_HEADERS)
 
 
 #: Organization columns the search looks in (name, credit code, the ledger's id).
@@ -217,11 +283,9 @@ def render() -> None:
         with st.expander(f"{label}：{len(issues)} 个问题", expanded=bool(len(issues)) and k == "orgs"):
             st.dataframe(issues, hide_index=True, width="stretch")
     st.subheader("组织预览")
-    cols = [c for c in ("id", "name", "kind", "industry", "jurisdiction_name", "members", "employees",
-                        "party_status", "precision", "mismatch") if c in ws.orgs]
-    st.dataframe(ws.orgs[cols].head(500), hide_index=True, width="stretch")
-    with st.expander("政策配置的每个取值及其出处"):
-        st.dataframe(pd.DataFrame(ws.profile.table()).astype(str), hide_index=True, width="stretch")
+    st.dataframe(preview_frame(ws.orgs), hide_index=True, width="stretch")
+    with st.expander(f"政策配置《{widgets.markdown_text(ws.profile.title)}》的每个取值及其出处"):
+        st.dataframe(profile_frame(ws.profile), hide_index=True, width="stretch")
 
 
 if __name__ == "__main__":

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from lianxin_geo.plan.joint import JointPlan
-from lianxin_geo.ui import auth, state, widgets
+from lianxin_geo.present.selection import Selection
+from lianxin_geo.ui import auth, cards, charts, search, state, widgets
+from lianxin_geo.ui.engine import partial_message
+from lianxin_geo.ui.screen_export import screen_export
 
-__all__ = ["render", "size_tables", "units_table", "unit_details", "kept_table"]
+__all__ = ["render", "size_tables", "units_table", "unit_details", "kept_table", "selected_units", "unit_bounds"]
+
+_ALL = "（全部）"
 
 
-def units_table(plan: JointPlan, town_names: dict[str, str]) -> pd.DataFrame:
-    """联建单元一览: one row per unit, Chinese headers."""
-    u = plan.units
+def units_table(plan: JointPlan | pd.DataFrame, town_names: dict[str, str]) -> pd.DataFrame:
+    """联建单元一览: one row per unit (of the plan, or the given rows of ``JointPlan.units``), Chinese headers."""
+    u = plan.units if isinstance(plan, JointPlan) else plan
     return pd.DataFrame({
         "联建单元": u["unit_id"], "镇街代码": u["jurisdiction_code"],
         "镇街": [town_names.get(str(c), str(c)) for c in u["jurisdiction_code"]], "联建形式": u["form"],
@@ -67,7 +73,7 @@ def render() -> None:
     page = widgets.preamble("联建方案", map_key="jt")
     ws, prof = page.ws, page.ws.profile
     with st.form("joint_params"):
-        st.caption(f"参数取自政策配置 {prof.name}；在此修改只影响本次方案。")
+        st.caption(f"参数取自政策配置《{prof.title}》；在此修改只影响本次方案。")
         c = st.columns(3)
         max_units = c[0].number_input("每个联合党组织最多覆盖单位数（R7）", min_value=2, max_value=50,
                                       value=int(prof.get("joint.max_units")), step=1, key="jt_max_units")
@@ -93,13 +99,28 @@ def render() -> None:
     plan: JointPlan = state.joint_plan(params["changes"], reoptimize=params["reopt"], cross_town=params["cross"])
     if go:  # a plan run asked for by the user (not a rerun of the page) goes to the audit
         auth.record("plan_joint", detail={"params": {k: v for k, v in params["changes"].items()}})
+    if (msg := partial_message(plan.failures)) is not None:
+        st.warning(msg)
     s, units = plan.stats, plan.units
     names = dict(ws.district.town_names)
     m = st.columns(4)
-    m[0].metric("联建单元", f"{len(units)}")
-    m[1].metric("纳入单位", f"{s.get('placed', sum(len(ids) for ids in units['org_ids']))}")
-    m[2].metric("未纳入", f"{len(plan.unplaced)}")
-    m[3].metric("平均半径", f"{(s.get('mean_radius_m') or 0):.0f} 米")
+    if page.selection.is_all():
+        m[0].metric("联建单元", f"{len(units)}")
+        m[1].metric("纳入单位", f"{s.get('placed', sum(len(ids) for ids in units['org_ids']))}")
+        m[2].metric("未纳入", f"{len(plan.unplaced)}")
+        m[3].metric("平均半径", f"{(s.get('mean_radius_m') or 0):.0f} 米")
+    else:  # the figures of the selected units
+        a = state.assessment()
+        mine = selected_units(plan, ws, page.selection, a.orgs if a is not None else None)
+        towns = set(page.selection.town_codes(ws))
+        un = plan.unplaced
+        if towns and "jurisdiction_code" in un:
+            un = un[un["jurisdiction_code"].astype(str).isin(towns)]
+        radius = pd.to_numeric(mine["radius_m"], errors="coerce").mean() if len(mine) else None
+        m[0].metric("联建单元", f"{len(mine)}")
+        m[1].metric("纳入单位", f"{sum(len(ids) for ids in mine['org_ids'])}")
+        m[2].metric("未纳入", f"{len(un)}")
+        m[3].metric("平均半径", "—" if radius is None or pd.isna(radius) else f"{radius:.0f} 米")
     n = st.columns(3)
     n[0].metric("平均每单元单位数", f"{(s.get('mean_orgs_per_unit') or 0):.1f}")
     n[1].metric("可设支委会的单元", f"{s.get('units_with_committee', 0)}",
@@ -107,41 +128,109 @@ def render() -> None:
     n[2].metric("联建对象纳入率", f"{100 * (s.get('placed_share') or 0):.1f}%")
     by_orgs, by_members, by_form = size_tables(plan)
     c = st.columns(3)
-    c[0].caption("按单位数")
-    c[0].bar_chart(by_orgs, x="单位数", y="联建单元", height=180)
+    with c[0]:
+        st.caption("按单位数")
+        charts.unit_sizes(plan, key="jt_sizes")
     c[1].caption("按正式党员数")
     c[1].dataframe(by_members, hide_index=True, width="stretch")
     c[2].caption("按联建形式")
     c[2].dataframe(by_form, hide_index=True, width="stretch")
     if len(plan.violations):
         st.error(f"独立校验发现 {len(plan.violations)} 处不符合规则：")
-        st.dataframe(plan.violations, hide_index=True)
+        st.dataframe(plan.violations.rename(columns={"unit_id": "联建单元", "rule": "规则", "code": "问题代码",
+                                                     "message": "说明"}), hide_index=True)
     else:
         st.success("独立校验：所有联建单元均符合政策配置的规则。")
+    _units_part(page, plan, names)
+    screen_export("联建方案", page.selection, {"联建单元一览": units_table(plan.units, names)}, ("boundaries", "joint"),
+                  plans={"joint": plan})
+
+
+def selected_units(plan: JointPlan, ws: Any, sel: Selection, assessment_orgs: pd.DataFrame | None = None
+                   ) -> pd.DataFrame:
+    """The units of the selection: in its towns and, with a community, kind, industry or status filter, having
+    at least one selected org."""
+    u = plan.units
+    if sel.is_all() or not len(u):
+        return u
+    towns = sel.town_codes(ws)
+    keep = np.ones(len(u), dtype=bool)
+    if towns:
+        want = set(towns)
+        keep &= np.array([bool(want & {str(c) for c in (codes if isinstance(codes, (list, tuple, np.ndarray))
+                                                          else [home])})
+                          for codes, home in zip(u.get("jurisdiction_codes", u["jurisdiction_code"]),
+                                                 u["jurisdiction_code"])], dtype=bool)
+    if sel.community is not None or sel.has_filters:
+        orgs = ws.orgs
+        ids = set(orgs.loc[sel.org_mask(orgs, assessment_orgs, district=ws.district), "id"].astype(str))
+        keep &= np.array([any(str(o) in ids for o in org_ids) for org_ids in u["org_ids"]], dtype=bool)
+    return u[keep]
+
+
+def unit_bounds(unit: Any, orgs: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    """The lon/lat box of a unit's member orgs (a little margin), ``None`` when none is located."""
+    hit = orgs[orgs["id"].astype(str).isin({str(o) for o in unit.org_ids})]
+    x = pd.to_numeric(hit.get("lon"), errors="coerce").dropna()
+    y = pd.to_numeric(hit.get("lat"), errors="coerce").dropna()
+    if not len(x) or not len(y):
+        return None
+    pad = 0.003
+    return (float(x.min()) - pad, float(y.min()) - pad, float(x.max()) + pad, float(y.max()) + pad)
+
+
+def _units_part(page: widgets.Page, plan: JointPlan, names: dict[str, str]) -> None:
+    """The unit chooser, the map (the chosen unit zoomed to, the others faded), its card and the tables."""
+    ws = page.ws
+    a = state.assessment()
+    units = selected_units(plan, ws, page.selection, a.orgs if a is not None else None)
+    st.caption(f"所选范围内的联建单元：{len(units)} 个（全区 {len(plan.units)} 个）。"
+               if not page.selection.is_all() else "")
     unit_ids = units["unit_id"].astype(str).tolist()
-    sel = st.selectbox("查看一个联建单元", ["（全部）"] + unit_ids, key="jt_sel")
-    selected = None if sel == "（全部）" else sel
+    pending = st.session_state.pop("_jt_pending", None)
+    if pending is not None:
+        st.session_state["jt_sel"] = pending
+    if st.session_state.get("jt_sel") not in (None, _ALL, *unit_ids):
+        st.session_state["jt_sel"] = _ALL
+    sel = st.selectbox("查看一个联建单元（地图定位到该单元，其余淡化）", [_ALL, *unit_ids], key="jt_sel")
+    selected = None if sel == _ALL else sel
+    unit = next((u for u in units.itertuples(index=False) if str(u.unit_id) == selected), None)
+    search.search_box(ws, key="jt_search")
+    with st.container():  # one element whether a card is open or not: the map below keeps its place
+        focus = cards.focused_org()
+        if focus is not None:
+            cards.org_card(ws, focus, assessment=a, joint=plan, key="jt_card")
+    kept = state.kept_plans().get("joint")
     widgets.show_map(page, key="jt_map", layers=("boundaries", "orgs", "units"), plans={"joint": plan},
-                     assessment=state.assessment(), selected_unit=selected)
-    if selected is not None:
-        u = next(u for u in units.itertuples(index=False) if str(u.unit_id) == selected)
-        members = ws.orgs[ws.orgs["id"].astype(str).isin([str(o) for o in u.org_ids])]
-        st.subheader(f"联建单元 {selected}")
-        st.dataframe(unit_details(u, names), hide_index=True, width="stretch")
-        cols = [c for c in ("id", "name", "industry", "members", "employees", "jurisdiction_name", "building", "park")
-                if c in members]
-        st.dataframe(members[cols], hide_index=True, width="stretch")
-    st.subheader("联建单元一览")
-    st.dataframe(units_table(plan, names), hide_index=True, width="stretch")
-    kept = kept_table(plan)
-    if len(kept):
-        st.subheader(f"现有联合党组织中不符合规则的（{len(kept)} 个）")
-        st.dataframe(kept, hide_index=True, width="stretch")
-    st.subheader("未纳入的单位及原因")
-    st.dataframe(plan.unplaced.rename(columns={"org_id": "单位编号", "name": "单位名称",
-                                                        "jurisdiction_code": "镇街代码", "reason": "原因",
-                                                        "next_option": "建议"}),
-                 hide_index=True, width="stretch")
+                     assessment=a, selected_unit=selected, cache=(kept.key if kept is not None else None,),
+                     bounds=unit_bounds(unit, ws.orgs) if unit is not None else None)
+    if unit is not None:
+        cards.unit_card(unit, names, ws.orgs)
+    st.subheader("联建单元一览（点击一行查看该单元）")
+    ev = st.dataframe(units_table(units, names),
+                      hide_index=True, width="stretch", key="jt_units", on_select="rerun",
+                      selection_mode="single-row")
+    uid = widgets.clicked_row(ev, "jt_units", unit_ids)
+    if uid is not None and uid != selected:
+        st.session_state["_jt_pending"] = uid
+        st.rerun()
+    kept_tab = kept_table(plan)
+    if len(kept_tab):
+        st.subheader(f"现有联合党组织中不符合规则的（{len(kept_tab)} 个）")
+        st.dataframe(kept_tab, hide_index=True, width="stretch")
+    st.subheader("未纳入的单位及原因（点击一行查看单位卡片）")
+    un = plan.unplaced
+    towns = page.selection.town_codes(ws)
+    if towns and "jurisdiction_code" in un:
+        un = un[un["jurisdiction_code"].astype(str).isin(set(towns))]
+    shown = un.assign(镇街=[names.get(str(c), str(c)) for c in un["jurisdiction_code"]]) if len(un) else un
+    cols = {"org_id": "单位编号", "name": "单位名称", "镇街": "镇街", "reason": "原因", "next_option": "建议"}
+    ev = st.dataframe(shown[[c for c in cols if c in shown]].rename(columns=cols), hide_index=True,
+                      width="stretch", key="jt_unplaced", on_select="rerun", selection_mode="single-row")
+    org = widgets.clicked_row(ev, "jt_unplaced", shown["org_id"].astype(str).tolist() if len(shown) else [])
+    if org is not None:
+        cards.open_org(org)
+        st.rerun()
 
 
 if __name__ == "__main__":

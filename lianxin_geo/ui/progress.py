@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from lianxin_geo.core.errors import LianxinError
-from lianxin_geo.present import maps
+from lianxin_geo.present import appcharts, maps
 from lianxin_geo.present.assets import streamlit_asset_base
 from lianxin_geo.present.legend import change_layer, legend_control
 from lianxin_geo.present.sheets import frame_sheet
@@ -25,6 +25,9 @@ from lianxin_geo.present.xlsx import workbook_bytes
 from lianxin_geo.store import MEASURE_STATUSES, Store, is_overdue
 from lianxin_geo.store.access import User
 from lianxin_geo.ui import auth, state, widgets
+from lianxin_geo.ui.data import profile_title
+from lianxin_geo.ui.screen_export import screen_export
+from lianxin_geo.ui.selection import current_selection
 
 __all__ = ["render", "MEASURE_HEADERS", "RATE_LABELS", "apply_edits", "measures_frame", "measures_xlsx"]
 
@@ -42,7 +45,7 @@ def _rounds_frame(store: Store) -> pd.DataFrame:
     rows = []
     for r in store.rounds(user=state.current_user()):
         row = {"轮次": r.name, "导入时间": r.created_at[:16].replace("T", " "), "导入人": r.created_by,
-               "政策配置": r.profile, "组织数": r.orgs, "接受行": r.accepted, "拒绝行": r.rejected}
+               "政策配置": profile_title(r.profile), "组织数": r.orgs, "接受行": r.accepted, "拒绝行": r.rejected}
         for k, label in RATE_LABELS.items():
             row[label] = r.district.get(k)
         rows.append(row)
@@ -56,9 +59,10 @@ def _timeline(store: Store, frame: pd.DataFrame) -> None:
         show[label] = show[label].map(pct)
     st.dataframe(show, hide_index=True, width="stretch")
     if len(frame) >= 2:
-        chart = frame.set_index("轮次")[list(RATE_LABELS.values())].astype(float) * 100
-        st.caption("全区三率随轮次变化（%）")
-        st.line_chart(chart, height=260)
+        rows = [{"round": r["轮次"], **{k: r[label] for k, label in RATE_LABELS.items()}}
+                for r in frame.to_dict("records")]
+        st.altair_chart(appcharts.rounds_chart(rows, title="全区三率随轮次变化", height=260), width="stretch",
+                        key="pg_rounds_chart")
 
 
 def _town_rates(store: Store) -> pd.DataFrame:
@@ -287,7 +291,7 @@ def _one_measure_form(store: Store, view: pd.DataFrame) -> None:
         st.success(f"措施 {mid} 已保存（版本 {row['version']}，已记入操作日志）。")
 
 
-def _measures_section(store: Store, names: list[str]) -> None:
+def _measures_section(store: Store, names: list[str]) -> pd.DataFrame:
     st.subheader("一企一策措施跟踪")
     rnd, df, _ = _snapshot(store, names)
     rnd, view, filt = _filters(df, names)
@@ -323,6 +327,7 @@ def _measures_section(store: Store, names: list[str]) -> None:
                          kwargs={"detail": {"format": "xlsx", "what": "measures", "round": rnd, "rows": len(view)}},
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     _one_measure_form(store, view)
+    return view
 
 
 def render() -> None:
@@ -343,14 +348,21 @@ def render() -> None:
                 "或在命令行运行 lianxin-geo round import --round 2026-06 --orgs 台账.xlsx。")
         return
     names = frame["轮次"].tolist()
-    widgets.banner(state.round_workspace(names[-1]))  # demo rounds are named as such
+    ws = state.round_workspace(names[-1])
+    widgets.banner(ws)  # demo rounds are named as such
     _timeline(store, frame)
     if len(names) >= 2:
         _towns_section(store, names)
         _diff_section(store, names)
     else:
         st.info("只有一个轮次：导入下一轮台账后即可比较进展。")
-    _measures_section(store, names)
+    view = _measures_section(store, names)
+    shown = frame.copy()
+    for label in RATE_LABELS.values():
+        shown[label] = shown[label].map(pct)
+    measures = view[[c for c in MEASURE_HEADERS if c in view]].rename(columns=MEASURE_HEADERS)
+    screen_export("进展", current_selection(), {"台账轮次": shown, "一企一策措施": measures}, ("boundaries", "orgs"),
+                  ws=ws, assessment=None, key="pg_export")
 
 
 if __name__ == "__main__":

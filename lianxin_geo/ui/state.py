@@ -396,7 +396,22 @@ def workspace() -> Workspace:
     ss = st.session_state
     paths = {k: (s.path if s is not None else None) for k, s in ss["sources"].items()}
     pol = ss["policy_file"].path if ss["policy_file"] is not None else ss["policy"]
-    return _for_user(key, _load(key, paths, pol, ss["boundaries_crs"], key[-1], bool(ss["demo"])))
+    try:
+        loaded = _load(key, paths, pol, ss["boundaries_crs"], key[-1], bool(ss["demo"]))
+    except LianxinError as exc:  # name the files as the user named them, not by the stored content hash
+        exc.args = (_user_names(str(exc)), *exc.args[1:])
+        raise
+    return _for_user(key, loaded)
+
+
+def _user_names(text: str) -> str:
+    """``text`` with the stored uploads' paths and file names (content hashes) replaced by the names the user
+    gave them."""
+    ss = st.session_state
+    for src in [*ss["sources"].values(), ss["policy_file"]]:
+        if src is not None:
+            text = text.replace(src.path, src.name).replace(Path(src.path).name, src.name)
+    return text
 
 
 @st.cache_resource(show_spinner="正在评估覆盖情况…", max_entries=SCOPED_ENTRIES, ttl=SCOPED_TTL_S)
