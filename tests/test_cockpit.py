@@ -130,8 +130,11 @@ def test_cockpit_fits_a_1920x1080_screen(db, tmp_path):
         page.get_by_text("导出当前画面").first.click()
         got = {}
         for label, suffix in (("下载地图（PNG）", ".png"), ("下载幻灯片（PPTX）", ".pptx"), ("下载表格（xlsx）", ".xlsx")):
+            page.get_by_role("button", name=label.replace("下载", "生成")).click()
+            button = page.get_by_role("button", name=label)
+            page.wait_for_function("(el) => !el.disabled", arg=button.element_handle(), timeout=180_000)
             with page.expect_download(timeout=180_000) as dl:
-                page.get_by_role("button", name=label).click()
+                button.click()
             path = tmp_path / f"shot{suffix}"
             dl.value.save_as(path)
             assert dl.value.suggested_filename.startswith("驾驶舱_顺义区") and dl.value.suggested_filename.endswith(suffix)

@@ -190,3 +190,28 @@ def test_app_engine_reads_the_environment(monkeypatch):
     assert partial_message(()) is None
     msg = partial_message([TaskFailure("110113104", "李桥镇", "内存不足（MemoryError）")])
     assert msg.startswith("部分结果：1 项计算失败") and "李桥镇：内存不足" in msg
+
+
+def test_workers_start_when_main_is_a_page_script(tmp_path, monkeypatch):
+    """In the app (and after any AppTest run) ``__main__`` is the page script: multiprocessing would make each new
+    worker run it again and the worker would die ("Nanny failed to start"). The workers must start anyway, and
+    never run the script."""
+    import sys
+    import types
+
+    marker = tmp_path / "ran.txt"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit('page script re-run')\n",
+                      encoding="utf-8")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    page.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    engine = Engine("local", workers=2)
+    try:
+        res = engine.map(crunch, list(range(9)), keys=KEYS, labels=LABELS, cost=BIG)
+        assert engine.running and len(res.values) == 8
+    finally:
+        engine.close()
+    assert not marker.exists()
+    assert sys.modules["__main__"] is page  # put back

@@ -25,12 +25,15 @@ Dask is imported only when a cluster is needed, so ``import lianxin_geo`` stays 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import logging
 import os
+import sys
 import threading
+import types
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from lianxin_geo.core.errors import LianxinError
 
@@ -251,7 +254,19 @@ class Engine:
 
         if self.scheduler == "local":
             _use_forkserver()
-            self._cluster = distributed.LocalCluster(
+            with _plain_main():
+                self._cluster = self._local_cluster(distributed)
+            return distributed.Client(self._cluster, set_as_default=False)
+        try:
+            return distributed.Client(self.scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise LianxinError(
+                f"无法连接 Dask 集群 {self.scheduler}：{' '.join(str(exc).split())}。"
+                "请检查调度器地址与端口，或改用 --scheduler local"
+            ) from exc
+
+    def _local_cluster(self, distributed: Any) -> Any:
+        return distributed.LocalCluster(
                 n_workers=self.workers,
                 threads_per_worker=1,
                 processes=True,
@@ -263,14 +278,6 @@ class Engine:
                 silence_logs=logging.CRITICAL,  # shutdown chatter; task errors come back as TaskFailure
                 preload=list(WORKER_PRELOAD),  # the workers import the package while they start
             )
-            return distributed.Client(self._cluster, set_as_default=False)
-        try:
-            return distributed.Client(self.scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise LianxinError(
-                f"无法连接 Dask 集群 {self.scheduler}：{' '.join(str(exc).split())}。"
-                "请检查调度器地址与端口，或改用 --scheduler local"
-            ) from exc
 
     # ------------------------------------------------------------------ the one entry point
     def map(
@@ -382,6 +389,26 @@ class Engine:
             client.close()
         if cluster is not None:
             cluster.close()
+
+
+@contextlib.contextmanager
+def _plain_main() -> Iterator[None]:
+    """While local workers start, ``__main__`` is a plain module without a file.
+
+    multiprocessing makes every new worker run the parent's ``__main__`` file again (``init_main_from_path``). In the
+    Streamlit app (and in its AppTest tests) ``__main__`` is the page script, ``app.py``: a worker would start the
+    app and die ("Nanny failed to start"). The tasks are module-level functions of this package (a function defined
+    in a script is pickled by value), so the workers never need the parent's script.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
+        yield  # `python -m …` or an interactive session: multiprocessing imports by name or not at all
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _use_forkserver() -> None:

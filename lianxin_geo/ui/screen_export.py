@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from lianxin_geo.assessment import Assessment
+from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.present import screen
 from lianxin_geo.present.plans import PlansLike
 from lianxin_geo.present.selection import Selection, select_assessment
@@ -75,11 +76,10 @@ def screen_export(page_name: str, selection: Selection, tables: Mapping[str, pd.
     notes = list(ws.data_notes)
     with st.expander("导出当前画面（PNG 地图 / PPTX 幻灯片 / xlsx 表格）"):
         st.caption(f"导出的是当前选择：{markdown_text(selection.label(ws))}。地图为与会议地图相同样式的静态图；"
-                   "幻灯片每个视图一页；表格为本页显示的表格。")
+                   "幻灯片每个视图一页；表格为本页显示的表格。先点“生成”，再点“下载”。")
         views = [_MAP] + (list(screen.CHART_VIEWS.values()) if a is not None else []) + list(shown)
         chosen = st.multiselect("幻灯片包含的视图", views, default=views[:3], key=f"{key}_views",
                                 placeholder="选择视图")
-        c = st.columns(3)
 
         def _png() -> bytes:
             return screen.screen_png(ws, selection, assessment=a, plans=plans, what=what, title=title)
@@ -91,16 +91,35 @@ def screen_export(page_name: str, selection: Selection, tables: Mapping[str, pd.
             return screen.screen_xlsx(shown, title=title, notes=notes)
 
         detail = {"page": page_name, "selection": selection.label(ws)}
-        c[0].download_button("下载地图（PNG）", _png, f"{stem}.png", mime="image/png", key=f"{key}_png",
-                             on_click=auth.record, args=("export",), kwargs={"detail": {**detail, "format": "png"}},
-                             width="stretch")
-        c[1].download_button("下载幻灯片（PPTX）", _pptx, f"{stem}.pptx", mime=_PPTX, key=f"{key}_pptx",
-                             on_click=auth.record, args=("export",), disabled=not chosen,
-                             kwargs={"detail": {**detail, "format": "pptx"}}, width="stretch")
-        c[2].download_button("下载表格（xlsx）", _xlsx, f"{stem}.xlsx", mime=_XLSX, key=f"{key}_xlsx",
-                             on_click=auth.record, args=("export",), disabled=not shown,
-                             kwargs={"detail": {**detail, "format": "xlsx", "tables": list(shown)}},
-                             width="stretch")
+        sig = (title, tuple(chosen), tuple(shown))
+        _files(key, sig, detail, [
+            ("png", "地图（PNG）", _png, f"{stem}.png", "image/png", False),
+            ("pptx", "幻灯片（PPTX）", _pptx, f"{stem}.pptx", _PPTX, not chosen),
+            ("xlsx", "表格（xlsx）", _xlsx, f"{stem}.xlsx", _XLSX, not shown)])
+
+
+@st.fragment
+def _files(key: str, sig: tuple, detail: dict[str, Any], specs: list[tuple]) -> None:
+    """生成 / 下载 per format. 生成 reruns only this fragment and keeps the file in the session (for the current
+    selection, views and tables: ``sig``); 下载 reruns nothing (``on_click="ignore"``), so the file a button offers
+    stays served until the browser has fetched it, whatever other sessions do (see :mod:`lianxin_geo.ui.exports`)."""
+    cols = st.columns(len(specs))
+    for col, (fmt, label, make, name, mime, disabled) in zip(cols, specs):
+        slot = f"{key}_{fmt}_file"
+        if col.button(f"生成{label}", key=f"{key}_{fmt}_make", disabled=disabled, width="stretch"):
+            st.session_state.pop(slot, None)
+            try:
+                data = make()
+            except (LianxinError, OSError, ValueError) as exc:  # say what failed; the other formats still work
+                col.error(f"生成{label}失败：{exc}")
+                auth.record("export", outcome="error", detail={**detail, "format": fmt, "error": str(exc)[:200]})
+            else:
+                st.session_state[slot] = (sig, data)
+                auth.record("export", detail={**detail, "format": fmt})
+        got = st.session_state.get(slot)
+        data = got[1] if got is not None and got[0] == sig else None
+        col.download_button(f"下载{label}", data if data is not None else b"", name, mime=mime, key=f"{key}_{fmt}",
+                            on_click="ignore", disabled=data is None, width="stretch")
 
 
 def _deck(ws: Workspace, a: Assessment | None, sel: Selection, plans: PlansLike, what: str, title: str,
