@@ -27,7 +27,7 @@ from lianxin_geo.ingest.demo import generate_demo
 from lianxin_geo.ingest.ledger import LedgerResult, read_ledger
 from lianxin_geo.location.locator import LocateResult, locate
 
-__all__ = ["Workspace", "load_workspace", "DEFAULT_DEMO_ORGS", "DEFAULT_DEMO_SEED", "LAYER_NAMES", "MISSING_NOTES"]
+__all__ = ["Workspace", "load_workspace", "locate_layer", "DEFAULT_DEMO_ORGS", "DEFAULT_DEMO_SEED", "LAYER_NAMES", "MISSING_NOTES"]
 
 DEFAULT_DEMO_ORGS = 5000
 DEFAULT_DEMO_SEED = 20170602
@@ -163,7 +163,8 @@ def _restrict_ledger(led: LedgerResult, kept: pd.DataFrame, keep: set[str], dist
     return dataclasses.replace(led, accepted=acc, rejected=rej, issues=issues, rows_in=len(acc) + len(rej))
 
 
-def _locate_layer(frame: pd.DataFrame, district: District) -> pd.DataFrame:
+def locate_layer(frame: pd.DataFrame, district: District) -> pd.DataFrame:
+    """Buildings, parks, centers: ``jurisdiction_code`` from their point, else their stated town."""
     out = frame.copy()
     if "lon" in out and "lat" in out:
         out["jurisdiction_code"] = district.assign(out["lon"].to_numpy(float), out["lat"].to_numpy(float))
@@ -255,7 +256,7 @@ def load_workspace(
     repaired = district.jurisdictions.attrs.get("repaired")
     if repaired:
         notes.append("边界文件中以下镇街的面无效（如自相交），已自动修复：" + "、".join(map(str, repaired)))
-    lay = {k: _locate_layer(ledgers[k].accepted, district) for k in ("buildings", "parks", "centers")}
+    lay = {k: locate_layer(ledgers[k].accepted, district) for k in ("buildings", "parks", "centers")}
     say("定位组织")
     seats = demo_seats() if boundaries is None else None
     located = locate(ledgers["orgs"].accepted, district=district, buildings=lay["buildings"], parks=lay["parks"],

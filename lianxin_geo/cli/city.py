@@ -37,7 +37,7 @@ from lianxin_geo.ingest.demo.city import CITY_MANIFEST, write_city_demo
 from lianxin_geo.ingest.ledger import LedgerResult, read_ledger
 from lianxin_geo.ingest.limits import ReadLimits
 from lianxin_geo.location.locator import LocateResult, locate
-from lianxin_geo.workspace import Workspace, is_demo_frame
+from lianxin_geo.workspace import Workspace, is_demo_frame, locate_layer
 
 __all__ = ["city_app", "city_demo", "district_rates", "drilldown", "load_city_workspace"]
 
@@ -57,25 +57,12 @@ def city_demo(out: Path, *, orgs: int, seed: int, districts: list[str] | None = 
 
 
 # ----------------------------------------------------------------------------- the city workspace
-def _layer_codes(frame: pd.DataFrame, district: District) -> pd.DataFrame:
-    """Buildings, parks, centers: ``jurisdiction_code`` from their point, else their stated town."""
-    out = frame.copy()
-    if "lon" in out and "lat" in out:
-        out["jurisdiction_code"] = district.assign(out["lon"].to_numpy(float), out["lat"].to_numpy(float))
-        if "town_code" in out:
-            missing = out["jurisdiction_code"].isna()
-            out.loc[missing, "jurisdiction_code"] = out.loc[missing, "town_code"]
-    elif "town_code" in out:
-        out["jurisdiction_code"] = out["town_code"]
-    return out
-
-
 def _read_district(item: dict[str, Any], *, folder: str, city: District, limits: ReadLimits) -> dict[str, Any]:
     """One district's partition: its four ledgers read and validated, its orgs located (an engine task)."""
     sub = city.subdistrict(item["code"])
     ledgers = {kind: read_ledger(Path(folder) / item["files"][kind], kind, district=sub, limits=limits)
                for kind in LEDGER_KINDS}
-    lay = {k: _layer_codes(ledgers[k].accepted, sub) for k in ("buildings", "parks", "centers")}
+    lay = {k: locate_layer(ledgers[k].accepted, sub) for k in ("buildings", "parks", "centers")}
     located = locate(ledgers["orgs"].accepted, district=sub, buildings=lay["buildings"], parks=lay["parks"])
     for k in ("buildings", "parks", "centers"):
         lay[k]["district_code"] = item["code"]
