@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import random
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,7 @@ import pytest
 
 from conftest import make_box_district
 from lianxin_geo.cli import main
-from lianxin_geo.core.engine import Engine, close_engines, task_seed
+from lianxin_geo.core.engine import Engine, close_engines, plain_main, task_seed
 
 _VOLATILE = {"seconds", "solver_seconds"}
 
@@ -72,9 +71,9 @@ def inputs(tmp_path_factory) -> list[str]:
 def cluster_address():
     """A real LocalCluster of 2 worker processes (1 thread each), reached by its tcp:// address."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  scheduler_port=0, dashboard_address=None,
-                                  scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"}) as cl:
+    with plain_main(), distributed.LocalCluster(  # plain_main: no page script re-run by the workers
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", scheduler_port=0,
+            dashboard_address=None, scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"}) as cl:
         yield cl.scheduler_address
         close_engines()  # the CLI's clients of this address go before the cluster does
 

@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 from lianxin_geo.core.errors import LianxinError
 
 __all__ = [
+    "plain_main",
     "SCHEDULERS",
     "SCHEDULER_ENV",
     "LOCAL_MIN_COST",
@@ -254,7 +255,7 @@ class Engine:
 
         if self.scheduler == "local":
             _use_forkserver()
-            with _plain_main():
+            with plain_main():
                 self._cluster = self._local_cluster(distributed)
             return distributed.Client(self._cluster, set_as_default=False)
         try:
@@ -353,7 +354,10 @@ class Engine:
         import distributed
 
         client = self.client()
-        remote_shared = client.scatter(shared, broadcast=True) if shared else {}
+        # Sent once to one worker; the others fetch it from there when a task needs it. Fresh keys (hash=False) and
+        # no broadcast: re-scattering equal data under its content key while the previous job's copy was being
+        # released left workers retrying a gather forever (seen in the full suite).
+        remote_shared = client.scatter(shared, hash=False) if shared else {}
         token = os.urandom(6).hex()
         futures = {}
         n = len(order)
@@ -392,7 +396,7 @@ class Engine:
 
 
 @contextlib.contextmanager
-def _plain_main() -> Iterator[None]:
+def plain_main() -> Iterator[None]:
     """While local workers start, ``__main__`` is a plain module without a file.
 
     multiprocessing makes every new worker run the parent's ``__main__`` file again (``init_main_from_path``). In the
