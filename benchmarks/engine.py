@@ -23,7 +23,6 @@ Results are checked equal between the two schedulers (the joint units and routes
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -34,23 +33,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE))
 
+from lianxin_geo.core.jsonable import canonical_json  # noqa: E402
 from lianxin_geo.core.engine import Engine  # noqa: E402
 from lianxin_geo.pipeline import run_assessment, run_joint, run_routes  # noqa: E402
 from lianxin_geo.present.export import write_all  # noqa: E402
 from lianxin_geo.workspace import load_workspace  # noqa: E402
 
-_VOLATILE = {"seconds", "solver_seconds"}
-
-
-def _canonical(doc) -> str:
-    def drop(x):
-        if isinstance(x, dict):
-            return {k: drop(v) for k, v in x.items() if k not in _VOLATILE}
-        if isinstance(x, list):
-            return [drop(v) for v in x]
-        return x
-
-    return json.dumps(drop(doc), ensure_ascii=False, sort_keys=True)
 
 
 def _best(fn, repeat: int):
@@ -103,12 +91,12 @@ def main(argv: list[str] | None = None) -> int:
 
         ts, js = _best(lambda: run_joint(ws, assessment=a, time_limit_s=48, engine=sync), args.repeat)
         tl, jl = _best(lambda: run_joint(ws, assessment=a, time_limit_s=48, engine=local), args.repeat)
-        same = _canonical(js.to_json()) == _canonical(jl.to_json())
+        same = canonical_json(js.to_json()) == canonical_json(jl.to_json())
         rows.append(("joint (per town)", ts, tl, "same" if same else "DIFFERENT"))
 
         ts, rs = _best(lambda: run_routes(ws, assessment=a, joint=js, time_limit_s=48, engine=sync), args.repeat)
         tl, rl = _best(lambda: run_routes(ws, assessment=a, joint=js, time_limit_s=48, engine=local), args.repeat)
-        same = _canonical(rs.to_json()) == _canonical(rl.to_json())
+        same = canonical_json(rs.to_json()) == canonical_json(rl.to_json())
         rows.append(("routes (per town)", ts, tl, "same" if same else "DIFFERENT"))
 
         plans = {"joint": js, "routes": rs}

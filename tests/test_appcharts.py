@@ -36,7 +36,7 @@ def test_town_rates_sorted_with_target_and_map_colours():
     assert df["颜色"].tolist() == [rate_color(0.1, 0.8), rate_color(0.9, 0.8), rate_color(None, 0.8)]
     spec = appcharts.town_rates_chart(_jur(), target=0.8).to_dict()
     text = json.dumps(spec, ensure_ascii=False)
-    assert RATE_TARGET_MET in text and "目标 80%" in text
+    assert RATE_TARGET_MET in text and "目标 80.0%" in text
     assert ["乙镇", "甲街道", "丙镇"] == spec["layer"][0]["encoding"]["y"]["sort"]
     assert not SNAKE.findall(text.split('"datasets"')[0])  # no column identifiers in titles, axes, tooltips
 
@@ -53,7 +53,7 @@ def test_district_rates_bullets():
     df = appcharts.district_rates_data(summary, targets={"org_coverage_rate": 0.9})
     assert df["指标"].tolist() == ["组织覆盖率", "单独组建率", "工作覆盖率"]
     assert df["比率文本"].tolist() == ["50.0%", "25.0%", "100.0%"]  # the 合计 row, not 非公企业
-    assert df["目标文本"].tolist() == ["90%", "—", "—"]
+    assert df["目标文本"].tolist() == ["90.0%", "—", "—"]
     assert df["目标"].notna().sum() == 1
     text = _texts(appcharts.district_rates_chart(summary, targets={"org_coverage_rate": 0.9}))
     assert "全区三率" in text and "tick" in text

@@ -33,6 +33,7 @@ if not os.path.exists(CHROMIUM):
     pytest.skip(f"没有可用的浏览器：{CHROMIUM} 不存在（apt-get install chromium chromium-driver）/ "
                 "no Chromium installed, browser test skipped", allow_module_level=True)
 playwright_api = pytest.importorskip("playwright.sync_api", reason="需要 pip install playwright / needs playwright")
+from _browser import wait_idle  # noqa: E402
 from test_serve_hosts import serve_app  # noqa: E402  (the same real server as the host tests)
 
 
@@ -117,7 +118,7 @@ def _map_frame(page, timeout_ms: int = 60_000):
 
 def _wait_idle(page, timeout_ms: int = 90_000) -> None:
     page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    wait_idle(page, timeout=timeout_ms)
 
 
 def _nonblank(png: bytes) -> float:

@@ -21,6 +21,7 @@ if not os.path.exists(CHROMIUM):
     pytest.skip(f"没有可用的浏览器：{CHROMIUM} 不存在（apt-get install chromium chromium-driver）/ "
                 "no Chromium installed, browser test skipped", allow_module_level=True)
 playwright_api = pytest.importorskip("playwright.sync_api", reason="需要 pip install playwright / needs playwright")
+from _browser import wait_idle  # noqa: E402
 from test_serve_hosts import serve_app  # noqa: E402
 
 from lianxin_geo.ingest.demo import write_demo  # noqa: E402
@@ -48,7 +49,7 @@ def app_url(db, tmp_path_factory):
 
 def _idle(page) -> None:
     page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    wait_idle(page, timeout=120_000)
 
 
 def test_measures_are_edited_in_the_browser(app_url, db, tmp_path):

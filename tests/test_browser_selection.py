@@ -31,6 +31,7 @@ TARGET_CODE = "91110113MA01ABCD9X"
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"没有可用的浏览器：{CHROMIUM} 不存在 / no Chromium installed", allow_module_level=True)
 playwright_api = pytest.importorskip("playwright.sync_api", reason="需要 playwright / needs playwright")
+from _browser import wait_idle  # noqa: E402
 from test_serve_hosts import serve_app  # noqa: E402
 
 
@@ -110,7 +111,7 @@ def _map(page, timeout: float = 120.0):
 
 def _idle(page) -> None:
     page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    wait_idle(page, timeout=120_000)
 
 
 def _kpi(page, label: str) -> str:

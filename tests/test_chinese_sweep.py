@@ -33,6 +33,7 @@ pytest.importorskip("streamlit_folium")
 from google.protobuf.message import Message  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from _browser import wait_idle  # noqa: E402
 from conftest import app_env  # noqa: E402
 from lianxin_geo.core.model import DEMO_NOTE  # noqa: E402
 from lianxin_geo.core.policy import list_profiles  # noqa: E402
@@ -416,7 +417,7 @@ def chromium():
 
 def _idle(page) -> None:
     page.wait_for_timeout(400)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    wait_idle(page, timeout=120_000)
 
 
 @pytest.mark.browser

@@ -14,6 +14,7 @@ pytest.importorskip("streamlit")
 pytest.importorskip("streamlit_folium")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from _browser import wait_idle  # noqa: E402
 from conftest import app_env  # noqa: E402
 from lianxin_geo.ingest.demo import write_demo  # noqa: E402
 from lianxin_geo.present.selection import Selection  # noqa: E402
@@ -107,8 +108,7 @@ def test_cockpit_fits_a_1920x1080_screen(db, tmp_path):
         page.goto(f"http://127.0.0.1:{port}/cockpit", wait_until="domcontentloaded")
         page.get_by_role("heading", name="驾驶舱").first.wait_for(timeout=120_000)
         page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 3", timeout=120_000)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                               timeout=120_000)
+        wait_idle(page, timeout=120_000)
         page.wait_for_timeout(2500)
         page.screenshot(path=str(shots / "cockpit_1920x1080.png"))
         assert page.locator("[data-testid='stException']").count() == 0

@@ -20,21 +20,7 @@ import pytest
 from conftest import make_box_district
 from lianxin_geo.cli import main
 from lianxin_geo.core.engine import Engine, close_engines, plain_main, task_seed
-
-_VOLATILE = {"seconds", "solver_seconds"}
-
-
-def _canonical(doc):
-    """The JSON document without timings, as the bytes the comparison uses."""
-
-    def drop(x):
-        if isinstance(x, dict):
-            return {k: drop(v) for k, v in x.items() if k not in _VOLATILE}
-        if isinstance(x, list):
-            return [drop(v) for v in x]
-        return x
-
-    return json.dumps(drop(doc), ensure_ascii=False, sort_keys=True).encode("utf-8")
+from lianxin_geo.core.jsonable import canonical_json
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +89,7 @@ def test_plans_are_byte_identical_on_sync_and_a_2_worker_cluster(name, capsys, i
         assert sync["units"] and sync["stats"]["status"] == "ok"  # something was planned, within the limits
     if name == "routes":
         assert sync["routes"]
-    assert _canonical(par) == _canonical(sync)
+    assert canonical_json(par) == canonical_json(sync)
 
 
 def test_run_files_are_identical_on_sync_and_a_2_worker_cluster(capsys, inputs, cluster_address, tmp_path):
@@ -147,8 +133,8 @@ def test_the_comparison_catches_a_process_dependent_seed(cluster_address):
         remote.close()
     here = Engine("sync")
     _RNG.seed(0)
-    assert _canonical(bad.values) != _canonical(here.map(drawn, keys, keys=keys).values)
-    assert _canonical(good.values) == _canonical(here.map(seeded, keys, keys=keys).values)
+    assert canonical_json(bad.values) != canonical_json(here.map(drawn, keys, keys=keys).values)
+    assert canonical_json(good.values) == canonical_json(here.map(seeded, keys, keys=keys).values)
 
 
 def test_local_scheduler_on_worker_processes_gives_the_same_joint_plan(capsys, inputs, monkeypatch):
@@ -165,7 +151,7 @@ def test_local_scheduler_on_worker_processes_gives_the_same_joint_plan(capsys, i
     finally:
         local.close()
     sync = _json(capsys, "plan", "joint", *inputs, "--scheduler", "sync", "--json")
-    assert _canonical(par) == _canonical(sync)
+    assert canonical_json(par) == canonical_json(sync)
 
 
 def test_unknown_scheduler_is_a_user_error(capsys, inputs):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["jsonable"]
+__all__ = ["TIMING_KEYS", "canonical_json", "jsonable"]
 
 
 def jsonable(obj: Any) -> Any:
@@ -29,3 +30,21 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, str):
         return obj
     return str(obj)
+
+
+#: Keys of a ``--json`` document that hold timings: they differ from run to run and are left out of comparisons.
+TIMING_KEYS: frozenset[str] = frozenset({"seconds", "solver_seconds"})
+
+
+def canonical_json(doc: Any, *, drop: frozenset[str] = TIMING_KEYS) -> bytes:
+    """``doc`` as the bytes two runs are compared by: sorted keys, UTF-8, the ``drop`` keys left out at every level
+    (by default the timings), so equal results give equal bytes whatever the scheduler or the machine's speed."""
+
+    def strip(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k not in drop}
+        if isinstance(x, list):
+            return [strip(v) for v in x]
+        return x
+
+    return json.dumps(strip(jsonable(doc)), ensure_ascii=False, sort_keys=True).encode("utf-8")

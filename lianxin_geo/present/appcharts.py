@@ -94,7 +94,7 @@ def town_rates_chart(jurisdictions: pd.DataFrame, *, target: float | None, rate:
                             ).encode(x=alt.X("比率:Q"), text=alt.Text("比率文本:N"))
     layers = [bars, labels]
     if target is not None:
-        rule = pd.DataFrame({"目标": [float(target)], "目标文本": [f"目标 {float(target):.0%}"]})
+        rule = pd.DataFrame({"目标": [float(target)], "目标文本": [f"目标 {float(target):.1%}"]})
         layers.append(alt.Chart(rule).mark_rule(color=RATE_TARGET_MET, strokeDash=[6, 4], size=2).encode(
             x="目标:Q", tooltip=[alt.Tooltip("目标文本:N", title="目标")]))
     chart = alt.layer(*layers).properties(
@@ -119,7 +119,7 @@ def district_rates_data(summary: pd.DataFrame | Mapping[str, Any], *,
         rows.append({"指标": RATE_NAMES[k], "比率": float(v) if pd.notna(v) else np.nan,
                      "比率文本": "—" if pd.isna(v) else f"{float(v):.1%}",
                      "目标": float(t) if t is not None else np.nan,
-                     "目标文本": "—" if t is None else f"{float(t):.0%}"})
+                     "目标文本": "—" if t is None else f"{float(t):.1%}"})
     return pd.DataFrame(rows)
 
 
