@@ -12,22 +12,31 @@ Demo data never mixes silently into a user's plan.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 import shapely
 
 from lianxin_geo.core.district import District
+from lianxin_geo.core.engine import Engine, get_engine
+from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.model import APPROX_NOTE, DEMO_FLAG, DEMO_NOTE, LEDGER_KINDS, SCHEMAS
 from lianxin_geo.core.policy import Profile, load_profile
 from lianxin_geo.ingest.boundaries import demo_district, demo_seats, load_boundaries
+from lianxin_geo.ingest.city import load_city
 from lianxin_geo.ingest.demo import generate_demo
+from lianxin_geo.ingest.demo.city import CITY_MANIFEST
 from lianxin_geo.ingest.ledger import LedgerResult, read_ledger
+from lianxin_geo.ingest.limits import ReadLimits
 from lianxin_geo.location.locator import LocateResult, locate
 
-__all__ = ["Workspace", "load_workspace", "locate_layer", "DEFAULT_DEMO_ORGS", "DEFAULT_DEMO_SEED", "LAYER_NAMES", "MISSING_NOTES"]
+__all__ = ["Workspace", "load_workspace", "load_city_workspace", "read_city_district", "city_manifest",
+           "city_read_limits", "locate_layer", "DEFAULT_DEMO_ORGS", "DEFAULT_DEMO_SEED", "LAYER_NAMES",
+           "MISSING_NOTES"]
 
 DEFAULT_DEMO_ORGS = 5000
 DEFAULT_DEMO_SEED = 20170602
@@ -292,3 +301,119 @@ def _to_headers(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
 def is_demo_frame(frame: pd.DataFrame) -> bool:
     """True when every record of the frame carries the demo flag."""
     return "source" in frame and len(frame) > 0 and bool((frame["source"] == DEMO_FLAG).all())
+
+
+# ----------------------------------------------------------------------------- a whole city, district by district
+def city_manifest(folder: PathLike) -> dict[str, Any]:
+    """The ``city.json`` of a city folder (written by ``lianxin-geo demo --city``).
+
+    Raises
+    ------
+    LianxinError
+        The folder has no ``city.json`` or it cannot be read.
+    """
+    root = Path(folder)
+    mpath = root / CITY_MANIFEST
+    if not mpath.is_file():
+        raise LianxinError(f"{root} 中没有 {CITY_MANIFEST}：请指定 `lianxin-geo demo --city --out 目录` 写出的全市目录")
+    try:
+        doc = json.loads(mpath.read_text(encoding="utf-8"))
+        items = doc["districts"]
+        for d in items:
+            str(d["code"]), str(d["name"]), int(d["orgs"]), dict(d["files"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LianxinError(f"{mpath} 无法读取（{type(exc).__name__}：{exc}）：请重新写出全市目录") from exc
+    return doc
+
+
+def city_read_limits(items: Iterable[dict[str, Any]]) -> ReadLimits:
+    """The reading limits of a city's districts: the configured ones, raised to the largest district's rows."""
+    biggest = max((int(d["orgs"]) for d in items), default=0)
+    base = ReadLimits.from_env()
+    return dataclasses.replace(base, max_rows=max(base.max_rows, biggest + 1),
+                               max_cells=max(base.max_cells, 40 * (biggest + 1)))
+
+
+def read_city_district(item: dict[str, Any], *, folder: PathLike, city: District, profile: Profile,
+                       limits: ReadLimits) -> Workspace:
+    """One district of a city folder as its own workspace: its four ledgers read and validated, its orgs located
+    on its towns (an engine task of :func:`load_city_workspace` and of the city run).
+
+    Every layer gains ``district_code``. The workspace's district is ``city.subdistrict(code)``.
+    """
+    code = str(item["code"])
+    sub = city.subdistrict(code)
+    ledgers = {kind: read_ledger(Path(folder) / item["files"][kind], kind, district=sub, limits=limits)
+               for kind in LEDGER_KINDS}
+    lay = {k: locate_layer(ledgers[k].accepted, sub) for k in ("buildings", "parks", "centers")}
+    located = locate(ledgers["orgs"].accepted, district=sub, buildings=lay["buildings"], parks=lay["parks"])
+    for k in ("buildings", "parks", "centers"):
+        lay[k]["district_code"] = code
+    orgs = located.orgs
+    orgs["district_code"] = code
+    demo_kinds = tuple(k for k in LEDGER_KINDS if is_demo_frame(ledgers[k].accepted))
+    return Workspace(district=sub, profile=profile, ledgers=ledgers, orgs=orgs, located=located,
+                     demo_kinds=demo_kinds, **lay)
+
+
+def _read_part(item: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    """:func:`read_city_district` as the parts :func:`load_city_workspace` joins (the orgs once, not twice)."""
+    ws = read_city_district(item, **kw)
+    ledgers = dict(ws.ledgers)
+    ledgers["orgs"] = dataclasses.replace(ledgers["orgs"], accepted=ledgers["orgs"].accepted.iloc[0:0])
+    return {"ledgers": ledgers, "orgs": ws.orgs, "buildings": ws.buildings, "parks": ws.parks,
+            "centers": ws.centers}
+
+
+def _join_ledgers(parts: list[LedgerResult], kind: str, source: str, orgs: pd.DataFrame | None) -> LedgerResult:
+    acc = orgs if orgs is not None else pd.concat([p.accepted for p in parts], ignore_index=True)
+    rej = pd.concat([p.rejected for p in parts], ignore_index=True)
+    issues = [i for p in parts for i in p.issues]
+    return LedgerResult(kind=kind, source=source, rows_in=sum(p.rows_in for p in parts), accepted=acc,
+                        rejected=rej, issues=issues, header_row=parts[0].header_row if parts else 1,
+                        encoding=parts[0].encoding if parts else None)
+
+
+def load_city_workspace(folder: PathLike, *, policy: "Profile | str | None" = None,
+                        engine: "Engine | str | None" = None,
+                        progress: Callable[[int, int, str], None] | None = None) -> Workspace:
+    """Read a whole city folder (written by ``demo --city``) into one workspace, one engine task per district.
+
+    Fits a city of some hundred thousand orgs in memory; for more, the city run
+    (:func:`lianxin_geo.pipeline.city.run_city`) keeps each district in its own task and joins only the tables.
+
+    Parameters
+    ----------
+    folder
+        A folder with ``city.json`` and ``districts/<code>/{orgs,buildings,parks,centers}.csv``.
+    policy
+        Profile name or path (default ``shunyi-2017``).
+    engine
+        The parallel engine or a scheduler name (``sync``, ``local``, ``tcp://…``).
+    progress
+        ``progress(done, total, label)`` as districts finish.
+
+    Raises
+    ------
+    LianxinError
+        The folder has no ``city.json``, or a district could not be read (named with the reason).
+    """
+    root = Path(folder)
+    items = city_manifest(root)["districts"]
+    city = load_city([d["code"] for d in items])
+    profile = load_profile(policy) if not isinstance(policy, Profile) else policy
+    res = get_engine(engine).map(
+        _read_part, items, keys=[d["code"] for d in items], labels=[d["name"] for d in items],
+        cost=[1.0 + int(d["orgs"]) / 5_000.0 for d in items], progress=progress,
+        folder=str(root), city=city, profile=profile, limits=city_read_limits(items))
+    if res.partial:
+        raise LianxinError("全市数据读取未完成：" + "；".join(f"{f.label}：{f.reason}" for f in res.failures))
+    parts = res.ordered([d["code"] for d in items])
+    orgs = pd.concat([p["orgs"] for p in parts], ignore_index=True)
+    ledgers = {k: _join_ledgers([p["ledgers"][k] for p in parts], k, f"{root.name}/districts/*/{k}.csv",
+                                orgs if k == "orgs" else None) for k in LEDGER_KINDS}
+    layers = {k: pd.concat([p[k] for p in parts], ignore_index=True) for k in ("buildings", "parks", "centers")}
+    demo_kinds = tuple(k for k in LEDGER_KINDS if len(ledgers[k].accepted) and is_demo_frame(ledgers[k].accepted))
+    located = LocateResult(orgs=orgs, district_code=city.code, district_name=city.name)
+    return Workspace(district=city, profile=profile, ledgers=ledgers, orgs=orgs, located=located,
+                     demo_kinds=demo_kinds, notes=[f"全市 {len(items)} 个区，按区分片读取"], **layers)

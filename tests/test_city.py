@@ -12,7 +12,9 @@ import shapely
 from typer.testing import CliRunner
 
 from lianxin_geo.assessment.assessor import assess
-from lianxin_geo.cli.city import city_app, district_rates, drilldown, load_city_workspace
+from lianxin_geo.assessment.tables import district_rates
+from lianxin_geo.cli.city import city_app, drilldown
+from lianxin_geo.workspace import load_city_workspace
 from lianxin_geo.core.engine import Engine
 from lianxin_geo.core.errors import BoundaryError
 from lianxin_geo.core.model import DEMO_FLAG
@@ -173,7 +175,7 @@ def test_city_end_to_end(city_dir):
     assert len(located) == 3000
     assert (ws.district.district_of(located["jurisdiction_code"]) == located["district_code"].to_numpy()).all()
     a = assess(ws.orgs, centers=ws.centers, parks=ws.parks, district=ws.district, profile=ws.profile)
-    rates = district_rates(a, ws.district)
+    rates = district_rates(a.orgs, a.district_summary, ws.district, a.profile)
     total = rates[rates["org_kind"] == "合计"]
     assert len(total) == 16 and total["orgs"].sum() == 3000
     towns = a.jurisdictions.assign(d=a.jurisdictions["code"].astype(str).str[:6])

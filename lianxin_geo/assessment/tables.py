@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["KIND_PREFIX", "jurisdiction_frame", "rate_block", "district_summary", "venues_frame",
            "funding_frame", "contact_points_frame", "gap_to_target", "gap_note", "with_town_gap_sums",
-           "NO_CODE_NAME"]
+           "NO_CODE_NAME", "combine_summaries", "district_rates", "drilldown", "drilldown_tree", "DRILL_KEYS"]
 
 KIND_PREFIX = {ENTERPRISE: "enterprise", SOCIAL: "social"}
 NO_CODE_NAME = "未落位（无镇街）"
@@ -157,19 +157,95 @@ def jurisdiction_frame(orgs: pd.DataFrame, actions: pd.DataFrame, juris: pd.Data
     return pd.DataFrame(out)
 
 
-def district_summary(orgs: pd.DataFrame, profile: "Profile", *, code: str, name: str) -> pd.DataFrame:
-    """Rows 合计 / 非公企业 / 社会组织 for the whole district, with targets and gaps."""
-    min_act = profile.get("activity.min_per_year")
+def _summary_rows(blocks: dict[Any, dict[str, Any]], profile: "Profile", code: str, name: str) -> pd.DataFrame:
     targets = _targets(profile)
     rows = []
     for kind in (None, ENTERPRISE, SOCIAL):
-        sub = orgs if kind is None else orgs[orgs["kind"] == kind]
-        blk = rate_block(sub, min_activities=min_act)
+        blk = blocks[kind]
         target = None if kind is None else targets[kind]
         gap = None if kind is None else gap_to_target(blk["org_covered"], blk["orgs"], target)
         rows.append({"code": code, "name": name, "org_kind": kind or "合计", **blk, "target": target, "gap": gap,
                      "gap_text": None if gap is None else (f"还需新增 {gap} 个" if gap else "已达标")})
     return pd.DataFrame(rows).astype({"target": object, "gap": object})
+
+
+def district_summary(orgs: pd.DataFrame, profile: "Profile", *, code: str, name: str) -> pd.DataFrame:
+    """Rows 合计 / 非公企业 / 社会组织 for the whole district, with targets and gaps."""
+    min_act = profile.get("activity.min_per_year")
+    blocks = {kind: rate_block(orgs if kind is None else orgs[orgs["kind"] == kind], min_activities=min_act)
+              for kind in (None, ENTERPRISE, SOCIAL)}
+    return _summary_rows(blocks, profile, code, name)
+
+
+def combine_summaries(frames: list[pd.DataFrame], profile: "Profile", *, code: str, name: str) -> pd.DataFrame:
+    """The :func:`district_summary` of a whole made of parts (a city of districts) from the parts' summaries.
+
+    The counts are summed per row (合计 / 非公企业 / 社会组织); rates, targets and gaps are computed again from the
+    sums, so the result equals :func:`district_summary` of all the parts' orgs at once (tested).
+    """
+    blocks: dict[Any, dict[str, Any]] = {}
+    for kind in (None, ENTERPRISE, SOCIAL):
+        label = kind or "合计"
+        rows = [f[f["org_kind"] == label] for f in frames]
+        sums = {k: int(sum(int(r[k].sum()) for r in rows)) for k in _SUM_KEYS}
+        blocks[kind] = _block(sums)
+    return _summary_rows(blocks, profile, code, name)
+
+
+#: The fields of each level of the city → district → town tree (:func:`drilldown_tree`).
+DRILL_KEYS = ("orgs", "org_coverage_rate", "work_coverage_rate", "uncovered")
+
+
+def _level(row: Any) -> dict[str, Any]:
+    out = {}
+    for k in DRILL_KEYS:
+        v = row.get(k)
+        out[k] = None if v is None or (isinstance(v, float) and math.isnan(v)) else (
+            int(v) if k in ("orgs", "uncovered") else float(v))
+    return out
+
+
+def drilldown_tree(city: pd.DataFrame, districts: dict[str, tuple[str, pd.DataFrame, pd.DataFrame]], *,
+                   code: str, name: str) -> dict[str, Any]:
+    """City → district → town as plain data: the 合计 row at each level.
+
+    Parameters
+    ----------
+    city
+        The city's summary (:func:`district_summary` or :func:`combine_summaries`).
+    districts
+        ``district code -> (name, its summary, its towns' rows of jurisdiction_frame)`` in the order to list.
+    """
+    total = city[city["org_kind"] == "合计"].iloc[0]
+    out: dict[str, Any] = {"code": code, "name": name, **_level(total), "districts": []}
+    for dcode, (dname, summary, towns) in districts.items():
+        row = summary[summary["org_kind"] == "合计"].iloc[0]
+        out["districts"].append({"code": dcode, "name": dname, **_level(row), "towns": [
+            {"code": t["code"], "name": t["name"], **_level(t)} for _, t in towns.iterrows()]})
+    return out
+
+
+def district_rates(orgs: pd.DataFrame, summary: pd.DataFrame, district: District, profile: "Profile"
+                   ) -> pd.DataFrame:
+    """Rates by district of a city's assessed ``orgs``: rows 合计 / 非公企业 / 社会组织 of every district.
+
+    Columns are those of :func:`district_summary`; for a single district it is ``summary`` itself.
+    """
+    if not district.is_city:
+        return summary
+    dcodes = pd.Series(district.district_of(orgs["jurisdiction_code"].astype(object).where(
+        orgs["jurisdiction_code"].notna(), None)), index=orgs.index)
+    frames = [district_summary(orgs[dcodes == c], profile, code=c, name=n) for c, n in district.district_names.items()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def drilldown(orgs: pd.DataFrame, summary: pd.DataFrame, towns: pd.DataFrame, district: District,
+              profile: "Profile") -> dict[str, Any]:
+    """City → district → town of one assessment of a whole city (see :func:`drilldown_tree`)."""
+    rates = district_rates(orgs, summary, district, profile)
+    tdist = district.district_of(towns["code"].astype(object).where(towns["code"].notna(), None))
+    parts = {c: (n, rates[rates["code"] == c], towns[tdist == c]) for c, n in district.district_names.items()}
+    return drilldown_tree(summary, parts, code=district.code, name=district.name)
 
 
 def gap_note(kind: str, district_gap: int, towns_sum: int) -> str:
