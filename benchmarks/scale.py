@@ -1,28 +1,29 @@
 """Scale benchmark (issue 16): the synthetic city end to end with ``sync`` and ``local`` (2 workers).
 
 For every size (5,000 / 50,000 / 1,000,000 orgs by default) the city demo is written once (``demo --city``,
-:func:`lianxin_geo.ingest.demo.city.write_city_demo`), then each scheduler runs in its own child process so
-peak memory is that run's alone (psutil, the whole process tree: the child and its Dask workers, sampled
-every 0.2 s). Stages, each timed: ``load`` (per-district read + locate, engine tasks), ``assessment``,
-``joint``, ``routes``, ``coverage``, ``exports``. A stage that fails is recorded with its reason and the
-next stages still run where they can; a child killed by a memory cap leaves what it reached in its JSON.
+:func:`lianxin_geo.ingest.demo.city.write_city_demo`), then each scheduler runs ``city run``
+(:func:`lianxin_geo.pipeline.city.run_city`: every district's whole run — load, assessment, joint units,
+instructor routes, coverage, exports — as one engine task; the city's tables summed from the districts') in its
+own child process, so peak memory is that run's alone (psutil, the whole process tree: the child and its Dask
+workers, sampled every 0.2 s). A run over ``--mem-cap-gb`` or ``--timeout`` is stopped and leaves what it reached.
 
-With ``local`` the run is wrapped in ``distributed.performance_report`` (HTML next to the JSON) and the
-task stream is kept: per-task compute times by stage feed the projection to 16 and 64 workers (LPT
-schedule of the measured tasks plus each stage's serial remainder), printed and written for
-``docs/scale.md``.
+Printed and written (``$LIANXIN_SCALE_DIR``, default /tmp/lianxin-scale): the run's wall time, peak memory (tree
+and largest worker), each stage's seconds summed over the districts (where the work goes: the next bottleneck),
+the speed-up sync / local, and with ``local`` Dask's HTML performance report (``run-<size>-local.html``, needs
+bokeh from the ``bench`` extra) and the task stream: the district tasks' compute times feed the projection to 16
+and 64 workers (LPT schedule of the measured tasks plus the run's serial remainder) for ``docs/scale.md``.
 
 Usage::
 
     .venv/bin/python benchmarks/scale.py --sizes 5000 50000
-    .venv/bin/python benchmarks/scale.py --sizes 1000000 --mem-cap-gb 8 --stages load assessment
+    .venv/bin/python benchmarks/scale.py --sizes 1000000 --mem-cap-gb 8 --schedulers local
+    .venv/bin/python benchmarks/scale.py --tables        # the tables of the runs already made
 """
 
 from __future__ import annotations
 
 import argparse
 import heapq
-import inspect
 import json
 import os
 import subprocess
@@ -37,7 +38,6 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 STAGES = ("load", "assessment", "joint", "routes", "coverage", "exports")
-PER_TOWN = ("load", "joint", "routes")  # the stages split into engine tasks (per district / per town)
 #: Where demos, run JSON and performance reports go (large: kept out of the repository).
 OUT = Path(os.environ.get("LIANXIN_SCALE_DIR", "/tmp/lianxin-scale"))
 
@@ -112,13 +112,6 @@ class TreeMemory:
 
 
 # ----------------------------------------------------------------------------- child: one run
-def _call(fn, *args, engine=None, **kwargs):
-    """Call a planner, passing ``engine`` only where its signature takes it (else $LIANXIN_SCHEDULER rules)."""
-    if engine is not None and "engine" in inspect.signature(fn).parameters:
-        kwargs["engine"] = engine
-    return fn(*args, **kwargs)
-
-
 def _task_durations(ts) -> list[float]:
     out = []
     for t in ts.data if ts is not None else []:
@@ -129,17 +122,18 @@ def _task_durations(ts) -> list[float]:
 
 
 def run_child(size: int, scheduler: str, folder: Path, out_json: Path, stages: list[str], run_dir: Path, *,
-              tree_cap_gb: float | None = None, timeout_s: float | None = None) -> None:
-    """Run the stages once, writing ``out_json`` after every stage (so a killed run leaves what it reached)."""
+              tree_cap_gb: float | None = None, timeout_s: float | None = None, time_limit_s: float = 120.0,
+              formats: tuple[str, ...] = ("xlsx", "geojson")) -> None:
+    """One city run (:func:`lianxin_geo.pipeline.city.run_city`), its stages timed inside each district's task;
+    ``out_json`` is written as districts finish (so a killed run leaves what it reached)."""
     import contextlib
 
     os.environ["LIANXIN_SCHEDULER"] = scheduler
-    from lianxin_geo import pipeline
-    from lianxin_geo.cli.city import load_city_workspace
     from lianxin_geo.core.engine import get_engine
-    from lianxin_geo.present.export import write_all
+    from lianxin_geo.pipeline.city import CITY_STAGES, run_city
 
-    doc: dict = {"size": size, "scheduler": scheduler, "stages": {}, "tasks": {}, "status": "running"}
+    doc: dict = {"size": size, "scheduler": scheduler, "stages": {}, "tasks": {}, "status": "running",
+                 "districts": {}, "time_limit_s": time_limit_s, "formats": list(formats)}
 
     def save() -> None:
         out_json.write_text(json.dumps(doc, ensure_ascii=False, indent=1))
@@ -148,13 +142,9 @@ def run_child(size: int, scheduler: str, folder: Path, out_json: Path, stages: l
     doc["loadavg_start"] = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews the ratios
     doc["workers"] = 1 if scheduler == "sync" else engine.workers
     t_all = time.perf_counter()
-    current = {"stage": None, "t0": 0.0}
 
     def stop(why: str) -> None:  # over the memory cap or the time limit: record what was reached, then end
-        doc["status"] = f"{why} during {current['stage']}"
-        if current["stage"] is not None:
-            doc["stages"][current["stage"]] = {"seconds": round(time.perf_counter() - current["t0"], 3),
-                                               "status": why, "peak_rss_mb": round(mem.peak_total / 2**20)}
+        doc["status"] = f"{why} after {len(doc['districts'])} districts"
         doc["wall_s"] = round(time.perf_counter() - t_all, 3)
         doc["peak_rss_mb"] = round(mem.peak_total / 2**20)
         doc["peak_worker_rss_mb"] = round(mem.peak_child / 2**20)
@@ -167,59 +157,50 @@ def run_child(size: int, scheduler: str, folder: Path, out_json: Path, stages: l
                     on_stop=stop) as mem:
         client = None
         report = contextlib.nullcontext()
-        stream = None
+        stream = contextlib.nullcontext()
+        current = contextlib.nullcontext()
         if scheduler != "sync":
             import distributed
 
             t0 = time.perf_counter()
             client = engine.client()
             doc["cluster_start_s"] = round(time.perf_counter() - t0, 3)
-            stack = contextlib.ExitStack()
-            stack.enter_context(client.as_current())
-            t0 = time.perf_counter()  # workers import the package once; a warm cluster is what a planner reuses
-            client.run(lambda: __import__("lianxin_geo.cli.city") and None)
-            doc["worker_warmup_s"] = round(time.perf_counter() - t0, 3)
+            current = client.as_current()  # the report and the task stream find the engine's client
             try:
                 import bokeh  # noqa: F401 - the HTML report draws with bokeh
 
                 report = distributed.performance_report(filename=str(out_json.with_suffix(".html")))
                 doc["performance_report"] = str(out_json.with_suffix(".html"))
             except ImportError:
-                doc["performance_report"] = "未写出：需要 bokeh（pip install bokeh）；任务时间取自 get_task_stream"
-            stream = distributed.get_task_stream
-        with report:
-            ws = a = joint = None
-            for stage in stages:
-                ctx = stream(client=client) if stream is not None else contextlib.nullcontext()
-                t0 = time.perf_counter()
-                current.update(stage=stage, t0=t0)
-                try:
-                    with ctx as ts:
-                        if stage == "load":
-                            ws = load_city_workspace(folder, engine=engine)
-                            doc["orgs_loaded"] = int(len(ws.orgs))
-                        elif stage == "assessment":
-                            a = pipeline.run_assessment(ws)
-                        elif stage == "joint":
-                            joint = _call(pipeline.run_joint, ws, assessment=a, seed=0, engine=engine)
-                        elif stage == "routes":
-                            _call(pipeline.run_routes, ws, assessment=a, joint=joint, seed=0, engine=engine)
-                        elif stage == "coverage":
-                            _call(pipeline.run_coverage, ws, k=5, seed=0, engine=engine)
-                        elif stage == "exports":
-                            write_all(ws, run_dir, assessment=a, formats=("xlsx", "geojson"))
-                    status = "ok"
-                except Exception as exc:  # noqa: BLE001 - a benchmark records the failure and goes on
-                    status = f"{type(exc).__name__}: {str(exc)[:300]}"
-                doc["stages"][stage] = {"seconds": round(time.perf_counter() - t0, 3), "status": status,
-                                        "peak_rss_mb": round(mem.peak_total / 2**20)}
-                if stream is not None:
-                    doc["tasks"][stage] = _task_durations(ts)
-                save()
-                if stage == "load" and ws is None:
-                    break
-        if client is not None:
-            stack.close()
+                doc["performance_report"] = "未写出：需要 bokeh（pip install -e '.[bench]'）；任务时间取自 get_task_stream"
+            stream = distributed.get_task_stream(client=client)
+
+        def progress(done: int, total: int, label: str) -> None:
+            doc["districts"][label] = round(time.perf_counter() - t_all, 1)
+            doc["status"] = f"running: {done}/{total} districts"
+            doc["peak_rss_mb"] = round(mem.peak_total / 2**20)
+            save()
+
+        t0 = time.perf_counter()
+        with current, report, stream as ts:
+            try:
+                res = run_city(folder, run_dir, engine=engine, formats=formats, time_limit_s=time_limit_s,
+                               progress=progress)
+                status = "ok" if not res["partial"] else "partial: " + "；".join(
+                    f"{f['label']}：{f['reason'][:80]}" for f in res["failures"])
+            except Exception as exc:  # noqa: BLE001 - a benchmark records the failure
+                res, status = None, f"{type(exc).__name__}: {str(exc)[:300]}"
+        doc["run_s"] = round(time.perf_counter() - t0, 3)
+        if res is not None:
+            # stage seconds summed over the districts' tasks (one core each): where the work goes
+            doc["stages"] = {st: {"seconds": res["stages"].get(st, 0.0), "status": status} for st in CITY_STAGES}
+            doc["district_seconds"] = {d["name"]: d["seconds"] for d in res["city"]["districts"]}
+            doc["district_orgs"] = {d["name"]: d["orgs"] for d in res["city"]["districts"]}
+            doc["orgs_run"] = res["city"]["orgs"]
+            doc["peak_task_rss_mb"] = res["peak_worker_rss_mb"]
+        doc["run_status"] = status
+        if client is not None and ts is not None:
+            doc["tasks"]["district"] = _task_durations(ts)
     doc["wall_s"] = round(time.perf_counter() - t_all, 3)
     doc["peak_rss_mb"] = round(mem.peak_total / 2**20)
     doc["peak_worker_rss_mb"] = round(mem.peak_child / 2**20)
@@ -240,16 +221,19 @@ def lpt_makespan(durations: list[float], workers: int) -> float:
 
 
 def project(local: dict, workers: tuple[int, ...] = (16, 64)) -> dict:
-    """Each stage on W workers: serial remainder (measured wall − makespan on the measured workers) + LPT(W)."""
-    out: dict = {}
+    """The city run on W workers: its serial part (measured wall − LPT makespan of the district tasks on the
+    measured workers) + the LPT makespan of the measured district tasks on W workers.
+
+    One task per district: beyond 16 workers the largest district bounds the run (a finer split — towns of a
+    district as tasks of their own — is what would use 64)."""
+    tasks = local["tasks"].get("district", [])
     w0 = int(local.get("workers", 2))
-    for stage, st in local["stages"].items():
-        tasks = local["tasks"].get(stage, [])
-        serial = max(0.0, st["seconds"] - lpt_makespan(tasks, w0)) if tasks else st["seconds"]
-        out[stage] = {"tasks": len(tasks), "task_s_total": round(sum(tasks), 2),
-                      "task_s_max": round(max(tasks), 2) if tasks else 0.0, "serial_s": round(serial, 2),
-                      **{f"w{w}_s": round(serial + lpt_makespan(tasks, w), 2) for w in workers}}
-    return out
+    run_s = float(local.get("run_s") or 0.0)
+    serial = max(0.0, run_s - lpt_makespan(tasks, w0)) if tasks else run_s
+    return {"run": {"tasks": len(tasks), "task_s_total": round(sum(tasks), 2),
+                    "task_s_max": round(max(tasks), 2) if tasks else 0.0, "serial_s": round(serial, 2),
+                    "worker_mb": local.get("peak_task_rss_mb"),
+                    **{f"w{w}_s": round(serial + lpt_makespan(tasks, w), 2) for w in workers}}}
 
 
 # ----------------------------------------------------------------------------- parent
@@ -269,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[5000, 50000, 1000000])
     ap.add_argument("--schedulers", nargs="+", default=["sync", "local"])
-    ap.add_argument("--stages", nargs="+", default=list(STAGES), choices=STAGES)
+    ap.add_argument("--time-limit", type=float, default=120.0, help="each district's plans (as run --time-limit)")
+    ap.add_argument("--formats", default="xlsx,geojson", help="each district's files")
     ap.add_argument("--mem-cap-gb", type=float, default=None,
                     help="memory cap of each run: the whole process tree's RSS (the run stops and records where it "
                          "was) and each process's address space (prlimit --as)")
@@ -284,8 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        run_child(args.size, args.scheduler, Path(args.folder), Path(args.out), args.stages,
-                  Path(args.out).with_suffix(".run"), tree_cap_gb=args.mem_cap_gb, timeout_s=args.timeout)
+        run_child(args.size, args.scheduler, Path(args.folder), Path(args.out), [],
+                  Path(args.out).with_suffix(".run"), tree_cap_gb=args.mem_cap_gb, timeout_s=args.timeout,
+                  time_limit_s=args.time_limit, formats=tuple(x for x in args.formats.split(",") if x))
         return 0
     if args.tables:
         results = [json.loads(p.read_text()) for p in sorted(OUT.glob("run-*.json"),
@@ -301,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             out_json = OUT / f"run-{size}-{sched}.json"
             cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--size", str(size), "--scheduler",
                    sched, "--folder", str(folder), "--out", str(out_json), "--timeout", str(args.timeout),
-                   "--stages", *args.stages]
+                   "--time-limit", str(args.time_limit), "--formats", args.formats]
             if args.mem_cap_gb:
                 cmd += ["--mem-cap-gb", str(args.mem_cap_gb)]
                 cmd = ["prlimit", f"--as={int(args.mem_cap_gb * 2**30)}", "--", *cmd]
@@ -323,58 +309,49 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def markdown(results: list[dict], summary: dict) -> str:
-    """The tables of ``docs/scale.md``: runs with per-stage times, speed-ups, projections."""
-    lines = ["| orgs | scheduler | wall s | peak MB (tree) | peak MB (one worker) | load avg | "
-             + " | ".join(STAGES) + " |", "|" + "---|" * (6 + len(STAGES))]
+    """The tables of ``docs/scale.md``: runs with per-stage seconds, speed-ups, projections."""
+    lines = ["| orgs | scheduler | run wall s | peak MB (tree) | peak MB (one worker) | load avg | status | "
+             + " | ".join(f"{st} (Σ s)" for st in STAGES) + " |", "|" + "---|" * (7 + len(STAGES))]
     for r in results:
-        cells = []
-        for st in STAGES:
-            v = r["stages"].get(st)
-            cells.append("–" if v is None else (f"{v['seconds']:.1f}" + ("" if v["status"] == "ok" else " ✗")))
+        cells = [f"{r['stages'][st]['seconds']:.1f}" if st in r.get("stages", {}) else "–" for st in STAGES]
         la = r.get("loadavg_start", ["?"])[0]
-        lines.append(f"| {r['size']:,} | {r['scheduler']} | {r.get('wall_s') or '–'} | {r.get('peak_rss_mb') or '–'} | "
-                     f"{r.get('peak_worker_rss_mb') or '–'} | {la} | " + " | ".join(cells) + " |")
+        lines.append(f"| {r['size']:,} | {r['scheduler']} | {r.get('run_s') or '–'} | {r.get('peak_rss_mb') or '–'} | "
+                     f"{r.get('peak_worker_rss_mb') or '–'} | {la} | {r.get('run_status', r.get('status'))} | "
+                     + " | ".join(cells) + " |")
     for key, val in summary.items():
         if key.startswith("speedup_"):
-            lines += ["", f"Speed-up sync/local, {int(key[8:]):,} orgs: "
+            lines += ["", f"Speed-up sync/local (2 workers), {int(key[8:]):,} orgs: "
                       + ", ".join(f"{k} {v}×" for k, v in val.items())]
         if key.startswith("projection_"):
             lines += ["", f"Projection, {int(key[11:]):,} orgs (seconds):", "",
-                      "| stage | tasks | task s total | longest task s | serial s | 16 workers | 64 workers |",
+                      "| tasks | task s total | longest task s | serial s | MB per worker | 16 workers | 64 workers |",
                       "|---|---|---|---|---|---|---|"]
-            for st, p in val.items():
-                lines.append(f"| {st} | {p['tasks']} | {p['task_s_total']} | {p['task_s_max']} | {p['serial_s']} | "
-                             f"{p['w16_s']} | {p['w64_s']} |")
+            for p in val.values():
+                lines.append(f"| {p['tasks']} | {p['task_s_total']} | {p['task_s_max']} | {p['serial_s']} | "
+                             f"{p['worker_mb']} | {p['w16_s']} | {p['w64_s']} |")
     return "\n".join(lines) + "\n"
 
 
 def print_row(doc: dict) -> None:
-    stages = " ".join(f"{k}={v['seconds']:.1f}s{'' if v['status'] == 'ok' else '!'}" for k, v in doc["stages"].items())
-    print(f"{doc['size']:>9,} {doc['scheduler']:>6}  wall {doc.get('wall_s', float('nan')):8.1f} s  "
-          f"peak {doc.get('peak_rss_mb', 0):6,} MB  rc={doc['returncode']}  {stages}", flush=True)
+    stages = " ".join(f"{k}={v['seconds']:.1f}s" for k, v in doc.get("stages", {}).items())
+    print(f"{doc['size']:>9,} {doc['scheduler']:>6}  run {doc.get('run_s') or float('nan'):8.1f} s  "
+          f"peak {doc.get('peak_rss_mb', 0):6,} MB  rc={doc['returncode']}  {doc.get('run_status')}  {stages}",
+          flush=True)
 
 
 def summarize(results: list[dict]) -> dict:
-    """Speed-up ratios (sync / local) per size for the per-town stages, and the projections."""
+    """Speed-up ratios (sync / local) of the run per size, and the projections."""
     by = {(r["size"], r["scheduler"]): r for r in results}
-    out: dict = {"runs": [{k: r.get(k) for k in ("size", "scheduler", "wall_s", "peak_rss_mb", "peak_worker_rss_mb",
-                                                 "returncode")} | {"stages": r["stages"]} for r in results]}
+    out: dict = {"runs": [{k: r.get(k) for k in ("size", "scheduler", "run_s", "wall_s", "peak_rss_mb",
+                                                 "peak_worker_rss_mb", "peak_task_rss_mb", "returncode",
+                                                 "run_status", "loadavg_start")} | {"stages": r.get("stages", {})}
+                          for r in results]}
     for size in sorted({r["size"] for r in results}):
         s, l = by.get((size, "sync")), by.get((size, "local"))
-        if l:
+        if l and l.get("tasks", {}).get("district"):
             out[f"projection_{size}"] = project(l)
-        if not (s and l):
-            continue
-        ratios = {}
-        for st in PER_TOWN:
-            a, b = s["stages"].get(st), l["stages"].get(st)
-            if a and b and a["status"] == b["status"] == "ok" and b["seconds"] > 0:
-                ratios[st] = round(a["seconds"] / b["seconds"], 2)
-        both = [st for st in PER_TOWN if st in ratios]
-        if both:
-            ratios["per_town_total"] = round(sum(s["stages"][x]["seconds"] for x in both)
-                                             / sum(l["stages"][x]["seconds"] for x in both), 2)
-        out[f"speedup_{size}"] = ratios
+        if s and l and s.get("run_s") and l.get("run_s") and s.get("run_status") == l.get("run_status") == "ok":
+            out[f"speedup_{size}"] = {"run (every stage per district)": round(s["run_s"] / l["run_s"], 2)}
     return out
 
 
