@@ -43,6 +43,7 @@ from lianxin_geo.ingest.city import load_city
 from lianxin_geo.ingest.limits import ReadLimits
 from lianxin_geo.pipeline import PARTIAL_NOTE, plan_failures, run_all, run_assessment, run_coverage, run_joint, run_routes
 from lianxin_geo.present.cityexport import CITY_WORKBOOK, write_city_workbook
+from lianxin_geo.present.citymap import CITY_RUN_FILE, CITY_RUN_KIND
 from lianxin_geo.present.export import check_formats
 from lianxin_geo.present.outdir import staged_folder
 from lianxin_geo.present.plans import Plans
@@ -50,8 +51,6 @@ from lianxin_geo.workspace import city_manifest, city_read_limits, read_city_dis
 
 __all__ = ["CITY_RUN_FILE", "CITY_RUN_KIND", "CITY_STAGES", "DEFAULT_CITY_FORMATS", "run_city", "district_run"]
 
-CITY_RUN_FILE = "city.json"
-CITY_RUN_KIND = "lianxin-city-run"
 #: The stages of each district's task, timed one by one (``stages`` of ``city.json``: seconds summed over districts).
 CITY_STAGES = ("load", "assessment", "joint", "routes", "coverage", "exports")
 #: The files each district writes by default: its workbook and GIS layers (maps and decks are a district's own run).
@@ -201,6 +200,7 @@ def run_city(
                 atomic_write_bytes(stage / rel, data)
         summary = combine_summaries([p["summary"] for p in parts], profile, code=city.code, name=city.name)
         doc = _city_document(city, summary, parts, res.failures, items)
+        doc["profile"] = profile.name
         doc["seconds"] = round(time.perf_counter() - t0, 3)
         _write_city_files(stage, doc, parts, summary)
     return doc

@@ -29,6 +29,7 @@ __all__ = ["ADMIN_PAGES", "PAGES", "MapChoice", "Page", "PlanRun", "PrivateFolde
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("overview.py", "总览", ":material/dashboard:", "overview"),
     ("cockpit.py", "驾驶舱", ":material/monitoring:", "cockpit"),
+    ("city.py", "全市", ":material/location_city:", "city"),
     ("data.py", "数据", ":material/table_view:", "data"),
     ("joint.py", "联建方案", ":material/hub:", "joint"),
     ("routes.py", "指导员路线", ":material/route:", "routes"),
@@ -43,9 +44,16 @@ ADMIN_PAGES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+#: Pages that show the whole area (every district): not in the navigation of a user scoped to some towns.
+_WHOLE_AREA_PAGES = frozenset({"city.py"})
+
+
 def pages_for(user: User | None) -> tuple[tuple[str, str, str, str], ...]:
-    """The navigation of ``user``: every page, and the admin pages for a 区级管理员 only (none without accounts)."""
-    return PAGES + ADMIN_PAGES if user is not None and user.is_admin else PAGES
+    """The navigation of ``user``: every page, and the admin pages for a 区级管理员 only (none without accounts);
+    a user scoped to some towns (镇街用户, 只读) does not get the whole-area pages (全市)."""
+    if user is not None and user.is_admin:
+        return PAGES + ADMIN_PAGES
+    return PAGES if user is None else tuple(p for p in PAGES if p[0] not in _WHOLE_AREA_PAGES)
 
 
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
