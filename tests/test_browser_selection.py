@@ -31,7 +31,7 @@ TARGET_CODE = "91110113MA01ABCD9X"
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"没有可用的浏览器：{CHROMIUM} 不存在 / no Chromium installed", allow_module_level=True)
 playwright_api = pytest.importorskip("playwright.sync_api", reason="需要 playwright / needs playwright")
-from _browser import wait_idle  # noqa: E402
+from _browser import map_frame, wait_idle  # noqa: E402
 from test_serve_hosts import serve_app  # noqa: E402
 
 
@@ -95,18 +95,7 @@ def demo_url(tmp_path_factory):
 
 # ---------------------------------------------------------------- helpers
 def _map(page, timeout: float = 120.0):
-    """The map's frame once the selection's layers are in (``window.__lx_fg`` filled)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for fr in page.frames:
-            if "st_folium" in fr.url:
-                try:
-                    if fr.evaluate("() => !!window.map && Array.isArray(window.__lx_fg) && window.__lx_fg.length > 0"):
-                        return fr
-                except Exception:  # noqa: BLE001 - the frame is loading
-                    pass
-        page.wait_for_timeout(200)
-    raise AssertionError("地图没有绘制出来")
+    return map_frame(page, timeout, filled=True)
 
 
 def _idle(page) -> None:

@@ -28,6 +28,7 @@ from lianxin_geo.store import open_store  # noqa: E402
 from lianxin_geo.store.access import User  # noqa: E402
 from lianxin_geo.ui import pages_for  # noqa: E402
 from lianxin_geo.ui.city import CITY_ONLY, DEMO_BUTTON, run_files  # noqa: E402
+from _browser import map_frame  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -181,18 +182,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disa
 
 
 def _map_frame(page, timeout: float = 120.0):
-    """The map's frame once the level's script has run (``window.__lx_fg`` defined)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for fr in page.frames:
-            if "st_folium" in fr.url:
-                try:
-                    if fr.evaluate("() => !!window.map && Array.isArray(window.__lx_fg)"):
-                        return fr
-                except Exception:  # noqa: BLE001 - the frame is loading
-                    pass
-        page.wait_for_timeout(100)
-    raise AssertionError("地图没有绘制出来")
+    return map_frame(page, timeout, filled=False)
 
 
 def _colours(png: bytes) -> int:

@@ -33,7 +33,7 @@ from lianxin_geo.core.district import District
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.policy import Profile
 from lianxin_geo.present.layers import _shift_geom, _shifter
-from lianxin_geo.present.legend import legend_rows, map_chrome
+from lianxin_geo.present.legend import legend_box, legend_rows, map_chrome
 from lianxin_geo.present.maps import BASEMAPS, SelectionLayers, _control_hook, _tiles, notes_control
 from lianxin_geo.present.style import esc, num, pct, rate_color
 from lianxin_geo.present import assets as _assets
@@ -390,18 +390,6 @@ def towns_layers(city: District, run: CityRun, code: str | None, *, target: floa
                       legend=city_legend_html("town", target=target))
 
 
-def _legend_box(body: str) -> Any:
-    from branca.element import MacroElement, Template
-
-    tpl = ("{% macro html(this, kwargs) %}<div class=\"lx-legend\" style=\"position:absolute;top:80px;left:10px;"
-           "z-index:640;background:rgba(255,255,255,.92);padding:4px 8px;font:12px sans-serif;border-radius:4px;"
-           "max-height:calc(100% - 130px);overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)\">" + body
-           + "</div>{% endmacro %}")
-    el = MacroElement()
-    el._template = Template(tpl)
-    return el
-
-
 def area_bounds(city: District, code: str | None) -> tuple[float, float, float, float]:
     """``(minx, miny, maxx, maxy)`` lon/lat of district ``code`` (``None``: the city)."""
     if code is None:
@@ -427,7 +415,7 @@ def city_base_map(city: District, run: CityRun, *, target: float | None, basemap
         m.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#f4f4f0}</style>"))
     districts_layer(city, run, target=target, basemap=basemap).add_to(m)
     m.add_child(notes_control([" / ".join(run.labels()) + "（区界真实）"]))
-    m.add_child(_legend_box(city_legend_html("district", target=target)))
+    m.add_child(legend_box(city_legend_html("district", target=target)))
     control = folium.LayerControl(collapsed=False)
     control.add_to(m)
     m.add_child(_control_hook(control))

@@ -20,7 +20,7 @@ from lianxin_geo.core.district import District
 from lianxin_geo.present.density import DENSITY_CLASSES
 from lianxin_geo.present.style import RATE_BANDS, RATE_MISSING, STATUS_COLORS, esc
 
-__all__ = ["LEGEND_TITLES", "legend_rows", "legend_body",
+__all__ = ["LEGEND_TITLES", "legend_rows", "legend_body", "legend_box",
            "legend_control", "town_labels", "map_chrome", "LABEL_LAYER_NAME",
            "CHANGE_BANDS", "change_color", "change_layer"]
 
@@ -130,13 +130,17 @@ def legend_control(layers: Iterable[str], *, target: float | None = None,
                    status_counts: Mapping[str, int] | None = None, always: bool = False) -> Any:
     """A fixed legend box for ``layers`` (a ``branca`` element; ``None`` when nothing needs explaining, unless
     ``always``: the app refills an empty box when the selection changes)."""
-    from branca.element import MacroElement, Template
-
     body = legend_body(layers, target=target, status_counts=status_counts)
     if not body and not always:
         return None
-    # top left under the zoom buttons (the scale bar keeps the bottom left), under the popups (Leaflet's popup
-    # pane is z-index 700): an open card is never hidden by it
+    return legend_box(body)
+
+
+def legend_box(body: str) -> Any:
+    """The fixed legend box around ``body`` (HTML, already escaped): top left under the zoom buttons (the scale bar
+    keeps the bottom left), under the popups (Leaflet's popup pane is z-index 700): an open card is never hidden."""
+    from branca.element import MacroElement, Template
+
     tpl = ("{% macro html(this, kwargs) %}<div class=\"lx-legend\" style=\"position:absolute;top:80px;left:10px;"
            "z-index:640;background:rgba(255,255,255,.92);padding:4px 8px;font:12px sans-serif;border-radius:4px;"
            "max-height:calc(100% - 130px);overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)\">" + body
