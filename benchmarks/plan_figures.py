@@ -42,7 +42,7 @@ def build_ledger(out: Path, *, orgs: int, seed: int, n_joint: int = 40) -> dict[
     """Write a demo dataset at ``seed`` and regroup its existing joint orgs into ``n_joint`` rule-breaking ones."""
     write_demo(out, n_orgs=orgs, seed=seed)
     path = out / "orgs.xlsx"
-    raw = pd.read_excel(path, header=None, dtype=object)
+    raw = pd.read_excel(path, header=None, dtype=object, engine="openpyxl")
     head = raw.iloc[HEADER_ROWS].tolist()
     body = raw.iloc[HEADER_ROWS + 1:].reset_index(drop=True)
     body.columns = head

@@ -6,6 +6,7 @@ Usage::
     .venv/bin/python benchmarks/run_speed.py --repo /tmp/before     # and another checkout: before → after, ratio
     .venv/bin/python benchmarks/run_speed.py --levers               # each speed lever of this checkout, off → on
     options: --orgs 5000  --repeat 1 (the best of N)  --schedulers sync,local  --skip-run  --skip-stages
+             --only calamine,xlsx_cells (these levers only)
 
 What is measured, each checkout in its own Python process (``PYTHONPATH=<checkout>``), on the same ledger files
 (``lianxin-geo demo --out DIR --orgs N`` written once by this checkout):
@@ -23,7 +24,15 @@ What is measured, each checkout in its own Python process (``PYTHONPATH=<checkou
   ``sync`` engine vs a warm 2-worker LocalCluster, one task per town; the cluster's start-up is printed apart),
   ``nav_links`` (routes: navigation links converting coordinates once per route instead of once per leg),
   ``stop_numbers`` (deck: stop numbers as one glyph collection vs one text artist each), ``map_cache``
-  (png + pdf + pptx: each map drawn once per run vs drawn for every format).
+  (png + pdf + pptx: each map drawn once per run vs drawn for every format), ``calamine`` (load: the ledger
+  workbooks' cells read by python-calamine vs openpyxl), ``xlsx_cells`` (xlsx: the workbook's data cells written
+  through a short path for text and column widths measured up to the widest width vs every cell through ``_put``
+  and measured in full; the summary sheets' narrower per-town split is not switched off),
+  ``early_start`` (the whole ``run``, local scheduler: the cluster started at the start of the command when the
+  orgs ledger is big vs after the workspace is loaded) and ``quick_exit`` (the whole ``run``, local: the workers'
+  fork server ended at exit vs left to exit after the command, holding its output open). The last two time
+  the command line as ``run`` does below (wall clock to the end of its output); their CPU seconds count only
+  the processes reaped (a fork server left running is not, so ``quick_exit`` off shows less CPU than on).
 
 Machine load changes every figure; ``uptime`` is printed with the table, and ``--repeat 3`` keeps each one's best.
 """
@@ -47,7 +56,16 @@ PY = sys.executable
 STAGES = ("load", "assess", "joint", "routes", "coverage")
 FORMATS = ("html", "png", "xlsx", "pptx", "gpkg", "pdf")
 DEFAULT_RUN_FORMATS = ("html", "png", "xlsx", "pptx", "gpkg")
-LEVERS = ("scaled_stops", "town_tasks", "nav_links", "stop_numbers", "map_cache")
+LEVERS = ("scaled_stops", "town_tasks", "nav_links", "stop_numbers", "map_cache", "calamine", "xlsx_cells",
+          "early_start", "quick_exit")
+#: Levers timed on the whole command line (the others on one stage, in a child process).
+RUN_LEVERS = ("early_start", "quick_exit")
+#: Python run before ``run`` for a command-line lever switched off.
+RUN_LEVER_OFF = {
+    "early_start": "import lianxin_geo.cli.main as m; m._engine = lambda scheduler, **kw: m.get_engine(scheduler)",
+    "quick_exit": "import atexit; from lianxin_geo.core import engine as e; atexit.unregister(e._close_at_exit); "
+                  "atexit.register(e.close_engines)",
+}
 RUN_BUDGET_S = 120.0  # `run --time-limit` default: joint and routes 40 % each, coverage 20 %
 
 
@@ -166,7 +184,38 @@ def _lever_off(lever: str) -> contextlib.ExitStack:
             for a, b, s in zip(x, y, labels):
                 ax.text(a, b, s, fontsize=6, ha="center", va="center", color="black", zorder=10, clip_on=True)
         patch(sm, "_draw_numbers", texts)
+    elif lever == "calamine":
+        from lianxin_geo.ingest import _xlsx
+
+        patch(_xlsx, "_calamine", lambda: None)
+    elif lever == "xlsx_cells":
+        _xlsx_cells_off(patch)
     return stack
+
+
+def _xlsx_cells_off(patch) -> None:
+    """The workbook writer before ``xlsx_cells``: every cell through ``_put``, every width measured in full."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from lianxin_geo.present import xlsx as xl
+
+    def width(value):
+        if value is None:
+            return 0
+        text = f"{value:.4g}" if isinstance(value, float) else str(value)
+        return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text.split("\n", 1)[0])
+
+    def rows(ws, fmts, r, data, formats, widths, *, measure):
+        for row in data:
+            for j, v in enumerate(row):
+                written = xl._put(ws, fmts, r, j, v, "", formats.get(j))
+                if j < len(widths):
+                    widths[j] = max(widths[j], width(written))
+            r += 1
+
+    patch(xl, "_write_rows", rows)
+    patch(xl, "_display_width", width)
+    patch(xl, "_text", lambda v: ILLEGAL_CHARACTERS_RE.sub("", v).replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @contextlib.contextmanager
@@ -183,13 +232,22 @@ def _patcher():
             setattr(obj, name, old)
 
 
-def measure_lever(lever: str, state: Path) -> dict[str, float]:
+def _load_once(demo: Path) -> tuple[float, float]:
+    from lianxin_geo import load_workspace
+
+    clock: dict = {}
+    with _Clock(clock, "l"):
+        load_workspace(**_ledgers(demo), boundaries=demo / "boundaries.geojson")
+    return clock["wall"]["l"], clock["cpu"]["l"]
+
+
+def measure_lever(lever: str, state: Path, demo: Path | None = None) -> dict[str, float]:
     """Wall and CPU seconds (``off``, ``on``, ``off_cpu``, ``on_cpu``) of the stage the lever speeds up, plus
     ``start`` (the cluster's start-up) for ``town_tasks``."""
     from lianxin_geo.core import engine as eng
     from lianxin_geo.present import staticmap as sm
 
-    ws, a, plans = pickle.loads(state.read_bytes())
+    ws, a, plans = pickle.loads(state.read_bytes()) if lever != "calamine" else (None, None, None)
     got: dict[str, tuple[float, float]] = {}
     out: dict[str, float] = {}
     if lever in ("scaled_stops", "nav_links"):
@@ -219,6 +277,17 @@ def measure_lever(lever: str, state: Path) -> dict[str, float]:
             got["off"] = _write_once(ws, a, plans, ("png", "pdf", "pptx"))
         with sm.map_cache():
             got["on"] = _write_once(ws, a, plans, ("png", "pdf", "pptx"))
+    elif lever == "calamine":
+        assert demo is not None
+        _load_once(demo)  # warm imports
+        with _lever_off(lever):
+            got["off"] = _load_once(demo)
+        got["on"] = _load_once(demo)
+    elif lever == "xlsx_cells":
+        _write_once(ws, a, plans, ("xlsx",))
+        with _lever_off(lever):
+            got["off"] = _write_once(ws, a, plans, ("xlsx",))
+        got["on"] = _write_once(ws, a, plans, ("xlsx",))
     for k, (wall, cpu) in got.items():
         out[k], out[f"{k}_cpu"] = wall, cpu
     return out
@@ -245,14 +314,15 @@ def _child(repo: Path, args: list[str], scheduler: str | None = None) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def time_run(repo: Path, demo: Path, scheduler: str) -> dict[str, float]:
+def time_run(repo: Path, demo: Path, scheduler: str, prelude: str = "") -> dict[str, float]:
     """Wall and CPU seconds of the whole ``run`` command line (a fresh process: imports included; CPU of the
-    process and of the worker processes it started)."""
+    process and of the worker processes it started); ``prelude``: Python run before the command (a lever off)."""
     import resource
 
     ledgers = [x for k, p in _ledgers(demo).items() for x in (f"--{k}", str(p))]
     with tempfile.TemporaryDirectory(prefix="lianxin_run_speed_run_") as tmp:
-        cmd = [PY, "-c", "from lianxin_geo.cli import run; run()", "run", "--out", str(Path(tmp) / "out"), *ledgers,
+        code = (prelude + "; " if prelude else "") + "from lianxin_geo.cli import run; run()"
+        cmd = [PY, "-c", code, "run", "--out", str(Path(tmp) / "out"), *ledgers,
                "--boundaries", str(demo / "boundaries.geojson"), "--json"]
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
@@ -263,6 +333,13 @@ def time_run(repo: Path, demo: Path, scheduler: str) -> dict[str, float]:
     if proc.returncode != 0:
         raise SystemExit(f"{repo}: run failed:\n{proc.stderr[-3000:]}")
     return {"wall": wall, "cpu": (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)}
+
+
+def _run_lever(lever: str, demo: Path) -> dict[str, float]:
+    """A command-line lever off then on: the whole ``run`` (local scheduler) each time."""
+    off = time_run(HERE, demo, "local", RUN_LEVER_OFF[lever])
+    on = time_run(HERE, demo, "local")
+    return {"off": off["wall"], "on": on["wall"], "off_cpu": off["cpu"], "on_cpu": on["cpu"]}
 
 
 def _best(values: list[dict]) -> dict:
@@ -295,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--levers", action="store_true")
     ap.add_argument("--skip-run", action="store_true")
     ap.add_argument("--skip-stages", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated levers (default: all)")
     ap.add_argument("--measure", choices=("stages", "lever"), help=argparse.SUPPRESS)
     ap.add_argument("--demo", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--scheduler", default="sync", help=argparse.SUPPRESS)
@@ -305,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure_stages(args.demo, args.scheduler, args.state)))
         return 0
     if args.measure == "lever":
-        print(json.dumps(measure_lever(args.lever, args.state)))
+        print(json.dumps(measure_lever(args.lever, args.state, args.demo)))
         return 0
 
     schedulers = [s for s in args.schedulers.split(",") if s]
@@ -317,7 +395,9 @@ def main(argv: list[str] | None = None) -> int:
         state = Path(tmp) / "state.pickle"
         print(f"{args.orgs} orgs · load: {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores", flush=True)
         stages: dict[str, dict[str, float]] = {}
-        if not args.skip_stages or args.levers:
+        chosen = {x for x in args.only.split(",") if x}
+        need_state = args.levers and not (chosen and chosen <= {*RUN_LEVERS, "calamine"})  # the others read it
+        if not args.skip_stages or need_state:
             for name, repo in repos:
                 runs = [_child(repo, ["--measure", "stages", "--demo", str(demo), "--scheduler", "sync",
                                       *(["--state", str(state)] if name == "after" else [])])
@@ -351,9 +431,16 @@ def main(argv: list[str] | None = None) -> int:
             print(_table(rows, head))
         if args.levers:
             rows = []
-            for lever in LEVERS:
-                got = _best([_child(HERE, ["--measure", "lever", "--lever", lever, "--state", str(state)])
-                             for _ in range(args.repeat)])
+            only = [x for x in args.only.split(",") if x]
+            unknown = sorted(set(only) - set(LEVERS))
+            if unknown:
+                raise SystemExit(f"unknown levers: {', '.join(unknown)} (known: {', '.join(LEVERS)})")
+            for lever in only or LEVERS:
+                if lever in RUN_LEVERS:
+                    got = _best([_run_lever(lever, demo) for _ in range(args.repeat)])
+                else:
+                    got = _best([_child(HERE, ["--measure", "lever", "--lever", lever, "--state", str(state),
+                                               "--demo", str(demo)]) for _ in range(args.repeat)])
                 extra = f" (cluster start {got['start']:.1f} s)" if "start" in got else ""
                 rows.append((lever, f"{got['off']:.2f}", f"{got['on']:.2f}", _ratio(got["off"], got["on"]),
                              f"{got['off_cpu']:.2f}", f"{got['on_cpu']:.2f}", _ratio(got["off_cpu"], got["on_cpu"])

@@ -197,7 +197,7 @@ def test_routes_and_coverage_generate():
 
 def test_user_ledger_shows_no_demo_until_asked(tmp_path, monkeypatch):
     """Issue 12: with the user's orgs ledger only, no page shows demo data; 载入演示数据 fills the rest, named."""
-    frame = pd.read_excel(write_demo(tmp_path / "demo", n_orgs=150, seed=5)["orgs"], dtype=str, header=1)
+    frame = pd.read_excel(write_demo(tmp_path / "demo", n_orgs=150, seed=5)["orgs"], dtype=str, header=1, engine="openpyxl")
     user = tmp_path / "user_orgs.csv"
     frame.drop(columns=["数据来源"]).to_csv(user, index=False, encoding="utf-8-sig")
     monkeypatch.setenv("LIANXIN_GEO_ORGS", str(user))

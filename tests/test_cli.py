@@ -266,7 +266,7 @@ def formula_orgs(small_orgs, tmp_path_factory) -> Path:
     """The 600-org ledger with every name (and address) starting like a spreadsheet formula."""
     import pandas as pd
 
-    df = pd.read_excel(small_orgs, header=1, dtype=str)
+    df = pd.read_excel(small_orgs, header=1, dtype=str, engine="openpyxl")
     df["单位名称"] = [FORMULAS[i % 5] if i < 5 else f"{FORMULAS[i % 5]}{i}" for i in range(len(df))]
     df["地址"] = [f"{FORMULAS[i % 5]}地址{i}" for i in range(len(df))]
     path = tmp_path_factory.mktemp("formulas") / "orgs.csv"

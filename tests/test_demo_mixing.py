@@ -30,7 +30,7 @@ CENTER_NOTE = MISSING_NOTES["centers"]
 
 def _as_user_csv(xlsx: Path, out: Path) -> Path:
     """A demo ledger rewritten as a user's CSV (the 数据来源 flag that marks demo rows is dropped)."""
-    frame = pd.read_excel(xlsx, dtype=str, header=1)  # row 1 is the sheet's title
+    frame = pd.read_excel(xlsx, dtype=str, header=1, engine="openpyxl")  # row 1 is the sheet's title
     frame = frame.drop(columns=[c for c in frame.columns if c == "数据来源"])
     frame.to_csv(out, index=False, encoding="utf-8-sig")
     return out

@@ -29,7 +29,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from lianxin_geo.cli._common import emit_json, err, progress_printer
+from lianxin_geo.cli._common import emit_json, err, prestart_for_run, progress_printer
 from lianxin_geo.cli.city import city_app, city_demo
 from lianxin_geo.cli.store import DbOpt, db_app, measures_app, round_app
 from lianxin_geo.cli.users import UserOpt, audit_event, login_user, reset_sessions, users_app
@@ -215,9 +215,15 @@ SchedulerOpt = Annotated[Optional[str], typer.Option(
                         f"已有的 Dask 集群；缺省读环境变量 {SCHEDULER_ENV} / local, sync or tcp://HOST:PORT")]
 
 
-def _engine(scheduler: Optional[str]) -> Engine:
-    """The engine of ``--scheduler`` (checked before any work: an unknown name is a Chinese error, exit 1)."""
-    return get_engine(scheduler)
+def _engine(scheduler: Optional[str], *, inputs: Optional[Inputs] = None, formats: tuple[str, ...] = ()) -> Engine:
+    """The engine of ``--scheduler`` (checked before any work: an unknown name is a Chinese error, exit 1); given a
+    run's ``inputs`` and ``formats``, its workers start at once when the orgs ledger is big (:func:`prestart_for_run`:
+    the ledger named, or the demo when none is; a stored round starts nothing here)."""
+    engine = get_engine(scheduler)
+    if inputs is not None and inputs.db is None and inputs.round is None:
+        prestart_for_run(engine, inputs.orgs, formats, demo_orgs=DEFAULT_DEMO_ORGS if inputs.demo or not inputs.given()
+                         else 0)
+    return engine
 
 
 _progress = progress_printer
@@ -625,11 +631,11 @@ def run_cmd(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """一次完成全部工作：校验、定位、评估、三个方案和全部导出 / everything for a district into one folder."""
-    engine = _engine(scheduler)
     wanted = tuple(x.strip() for x in formats.split(",") if x.strip())
     bad = [x for x in wanted if x not in FORMATS]
     if bad or not wanted:
         raise LianxinError(f"未知格式 {', '.join(bad) or '（空）'}：可选 {', '.join(FORMATS)}")
+    engine = _engine(scheduler, inputs=inputs, formats=wanted)  # a big run's workers start while it reads
     t0 = time.perf_counter()
     ws = inputs.workspace(quiet=json_)
     given = inputs.given()

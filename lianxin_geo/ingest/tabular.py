@@ -26,7 +26,7 @@ import pandas as pd
 from lianxin_geo.core.errors import LedgerError
 from lianxin_geo.ingest._csv import CSV_ENCODINGS, decode_text, read_csv_text
 from lianxin_geo.ingest._raw import RawTable, _pad, cell_text
-from lianxin_geo.ingest._xlsx import read_xlsx
+from lianxin_geo.ingest._xlsx import estimate_xlsx_rows, read_xlsx
 from lianxin_geo.ingest.limits import ReadLimits, resolve_limits
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "match_headers",
     "find_header_row",
     "read_table",
+    "estimate_rows",
     "source_label",
 ]
 
@@ -209,6 +210,30 @@ def read_table(
         data = path.read_bytes()
     text, enc = decode_text(data, source=label)
     return read_csv_text(text, label, enc, lim)
+
+
+def estimate_rows(path: str | os.PathLike, *, limits: ReadLimits | None = None) -> int | None:
+    """About how many rows a ledger file has, without reading it: for deciding early how big a run will be.
+
+    A workbook: :func:`~lianxin_geo.ingest._xlsx.estimate_xlsx_rows` (its declared size, or its first 64 KB
+    scaled). A text file within ``limits``' size: its line count. ``None`` when the file is missing, too big or
+    not a ledger format; never an error (the reader reports those).
+    """
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        with p.open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None
+    if head.startswith(_ZIP_MAGIC):
+        return estimate_xlsx_rows(p)
+    if head.startswith(_OLE_MAGIC) or size > resolve_limits(limits).max_bytes:
+        return None
+    try:
+        return p.read_bytes().count(b"\n")
+    except OSError:
+        return None
 
 
 def find_header_row(

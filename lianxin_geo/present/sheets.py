@@ -133,13 +133,20 @@ def _org_sheet(a: Assessment, kind: str) -> Sheet:
                  notes=_notes(a, "一企（社）一行；“五个清”为未建党组织单位的台账信息（R20）"))
 
 
+#: The org columns a summary sheet counts (those :func:`tables.rate_block` reads and the thresholds'); the towns'
+#: subsets are taken of these only.
+_SUMMARY_COLUMNS = ("kind", "jurisdiction_code", "status", "activities", "members", "probationary", "employees",
+                    "social_type", "registration_level")
+
+
 def _summary_sheet(a: Assessment, kind: str) -> Sheet:
     p = a.profile
-    orgs = a.orgs[a.orgs["kind"] == kind]
+    orgs = a.orgs.loc[a.orgs["kind"] == kind, [c for c in _SUMMARY_COLUMNS if c in a.orgs.columns]]
     target = p.get("targets.enterprise" if kind == ENTERPRISE else "targets.social")
+    by_town = dict(list(orgs.groupby("jurisdiction_code", sort=False, observed=True))) if len(orgs) else {}
     scopes: list[tuple[str, pd.DataFrame]] = []
     for r in a.jurisdictions.itertuples(index=False):
-        sub = orgs[orgs["jurisdiction_code"].isna()] if pd.isna(r.code) else orgs[orgs["jurisdiction_code"] == r.code]
+        sub = orgs[orgs["jurisdiction_code"].isna()] if pd.isna(r.code) else by_town.get(r.code, orgs.iloc[:0])
         scopes.append((r.name, sub))
     scopes.append(("合计", orgs))
     rows = []

@@ -27,13 +27,15 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from lianxin_geo.core.files import DANGEROUS_PREFIXES, atomic_path, is_dangerous
 
 __all__ = ["Sheet", "write_workbook", "workbook_bytes", "cell_value", "is_dangerous", "frame_rows", "DANGEROUS_PREFIXES"]
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+#: Control characters the xlsx format forbids in a cell (openpyxl's ``ILLEGAL_CHARACTERS_RE``, without importing
+#: openpyxl for it: ``run`` reads and writes workbooks without openpyxl).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 @dataclass
@@ -95,12 +97,21 @@ def cell_value(value: Any) -> Any:
     return str(value)
 
 
+#: Characters counted double in a column's width (CJK and everything after it).
+_WIDE = re.compile("[^\u0000-\u2e7f]")
+#: Column widths are ``min(50, max(6, w + 2))``: a text at least this wide already gets the widest column, so
+#: only this many characters of a cell are measured and a column that reached it is not measured any more.
+_WIDTH_CAP = 48
+_MAX_WIDTH = 50.0
+
+
 def _display_width(value: Any) -> float:
+    """Width of a cell's first line (CJK characters count double), measured up to :data:`_WIDTH_CAP`."""
     if value is None:
         return 0
     text = f"{value:.4g}" if isinstance(value, float) else str(value)
-    first = text.split("\n", 1)[0]
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in first)
+    first = text.split("\n", 1)[0][:_WIDTH_CAP] if "\n" in text else text[:_WIDTH_CAP]
+    return len(first) if first.isascii() else len(first) + len(_WIDE.findall(first))
 
 
 def frame_rows(df: pd.DataFrame, columns: Sequence[str] | None = None) -> list[list[Any]]:
@@ -158,6 +169,8 @@ class _Formats:
 def _text(value: str) -> str:
     """Cell text: characters the format forbids removed; a carriage return becomes a line feed (both are a line
     break in a cell, and a CR would be stored as the escape ``_x000D_``, which not every reader decodes)."""
+    if value.isprintable():  # no control character at all (the usual case): nothing to remove
+        return value
     return ILLEGAL_CHARACTERS_RE.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -183,6 +196,31 @@ def _put(ws: Any, fmts: _Formats, row: int, col: int, value: Any, style: str = "
     else:
         ws.write_number(row, col, value, fmts.get(style, number_format))
     return value
+
+
+def _write_rows(ws: Any, fmts: _Formats, r: int, rows: Iterable[Sequence[Any]], formats: Mapping[int, str],
+                widths: list[float], *, measure: bool) -> None:
+    """Write the data rows from row ``r`` (0-based) on, widening ``widths`` to the content when ``measure``.
+
+    Exactly what :func:`_put` writes, cell by cell in the same order; plain text (the most common cell) takes a
+    short path, and a column already at the widest width is not measured again.
+    """
+    nw = len(widths)
+    todo = [measure and w < _WIDTH_CAP for w in widths]
+    write_string = ws.write_string
+    for row in rows:
+        for j, v in enumerate(row):
+            if type(v) is str:
+                written: Any = _text(v)
+                write_string(r, j, written, fmts.get("", None, is_dangerous(written)))
+            else:
+                written = _put(ws, fmts, r, j, v, "", formats.get(j))
+            if j < nw and todo[j]:
+                w = _display_width(written)
+                if w > widths[j]:
+                    widths[j] = w
+                    todo[j] = w < _WIDTH_CAP
+        r += 1
 
 
 def _write_sheet(book: Any, fmts: _Formats, name: str, spec: Sheet) -> None:
@@ -214,19 +252,9 @@ def _write_sheet(book: Any, fmts: _Formats, name: str, spec: Sheet) -> None:
     for j, h in enumerate(spec.headers):
         _put(ws, fmts, r, j, h, "header")
     widths = [_display_width(h) for h in spec.headers] or [8.0]
-    r += 1
-    formats = dict(spec.number_formats)
-    nw = len(widths)
-    for row in spec.rows:
-        for j, v in enumerate(row):
-            written = _put(ws, fmts, r, j, v, "", formats.get(j))
-            if j < nw:
-                w = _display_width(written)
-                if w > widths[j]:
-                    widths[j] = w
-        r += 1
+    _write_rows(ws, fmts, r + 1, spec.rows, dict(spec.number_formats), widths, measure=spec.widths is None)
     ws.freeze_panes(header_row + 1, 0)
-    final = list(spec.widths) if spec.widths is not None else [min(50.0, max(6.0, w + 2)) for w in widths]
+    final = list(spec.widths) if spec.widths is not None else [min(_MAX_WIDTH, max(6.0, w + 2)) for w in widths]
     for j, w in enumerate(final):
         ws.set_column(j, j, w)
 
