@@ -68,6 +68,9 @@ LOCAL_MIN_COST_WARM = 0.5
 LOCAL_MIN_TASKS = 2
 #: Without ``cost`` each task counts this many seconds.
 DEFAULT_TASK_COST = 0.5
+#: A job with a task estimated at this many seconds or more keeps one task per worker thread in flight: the next
+#: largest goes to the first worker free (below, two per thread hide the round trips of many short tasks).
+FEED_ONE_COST = 1.0
 #: Modules each local worker imports when it starts (not on its first task).
 WORKER_PRELOAD = ("lianxin_geo.pipeline",)
 #: Modules the local cluster's fork server imports once; its worker processes are forked from it with these
@@ -331,7 +334,8 @@ class Engine:
         if self.in_process(len(items), sum(costs), longest=max(costs, default=0.0)):
             outcomes = self._map_here(fn, items, keys, labels, order, progress, shared)
         else:
-            outcomes = self._map_dask(fn, items, keys, labels, order, progress, shared)
+            outcomes = self._map_dask(fn, items, keys, labels, order, progress, shared,
+                                      feed_one=max(costs, default=0.0) >= FEED_ONE_COST)
         values: dict[str, Any] = {}
         failures: list[TaskFailure] = []
         for i, key in enumerate(keys):  # the keys' order, never the finishing order
@@ -350,7 +354,15 @@ class Engine:
                 progress(done, len(items), labels[i])
         return outcomes
 
-    def _map_dask(self, fn, items, keys, labels, order, progress, shared) -> dict[int, tuple[bool, Any]]:
+    def _map_dask(self, fn, items, keys, labels, order, progress, shared, *, feed_one: bool = False
+                  ) -> dict[int, tuple[bool, Any]]:
+        """The tasks on the cluster, fed in ``order`` as threads free up (list scheduling).
+
+        Submitting every task at once lets the scheduler split them between the workers by count before it knows
+        their lengths (4 export jobs: maps + html on one worker, workbook + layers on the other, which then waits).
+        Here at most one task per worker thread is in flight (two when every task is short, ``feed_one`` false,
+        so the round trip to the scheduler is hidden): the next largest task goes to whichever worker frees first.
+        """
         import distributed
 
         client = self.client()
@@ -359,22 +371,31 @@ class Engine:
         # released left workers retrying a gather forever (seen in the full suite).
         remote_shared = client.scatter(shared, hash=False) if shared else {}
         token = os.urandom(6).hex()
-        futures = {}
         n = len(order)
-        for rank, i in enumerate(order):
-            fut = client.submit(
-                _run_task_remote, fn, items[i], key=f"lianxin-{token}-{i}", priority=n - rank, pure=False,
-                **remote_shared,
-            )
+        threads = max(1, sum(client.nthreads().values()))
+        in_flight = threads if feed_one else 2 * threads
+        queue = list(enumerate(order))[::-1]  # (rank, item index); popped largest first
+        futures: dict[Any, int] = {}
+
+        def submit() -> Any:
+            rank, i = queue.pop()
+            fut = client.submit(_run_task_remote, fn, items[i], key=f"lianxin-{token}-{i}", priority=n - rank,
+                                pure=False, **remote_shared)
             futures[fut] = i
+            return fut
+
+        running = distributed.as_completed([submit() for _ in range(min(in_flight, n))], loop=client.loop)
         outcomes: dict[int, tuple[bool, Any]] = {}
         try:
-            for done, fut in enumerate(distributed.as_completed(list(futures), loop=client.loop), start=1):
+            for done, fut in enumerate(running, start=1):
+                if queue:
+                    running.add(submit())
                 i = futures[fut]
                 try:
                     outcomes[i] = fut.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker fails one task, not the job
                     outcomes[i] = (False, failure_reason(exc))
+                fut.release()
                 if progress is not None:
                     progress(done, n, labels[i])
         finally:
