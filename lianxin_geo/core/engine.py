@@ -366,10 +366,11 @@ class Engine:
         import distributed
 
         client = self.client()
-        # Sent once to one worker; the others fetch it from there when a task needs it. Fresh keys (hash=False) and
-        # no broadcast: re-scattering equal data under its content key while the previous job's copy was being
-        # released left workers retrying a gather forever (seen in the full suite).
-        remote_shared = client.scatter(shared, hash=False) if shared else {}
+        # Sent to every worker once, under fresh keys (hash=False). Fresh keys: re-scattering equal data under its
+        # content key while the previous job's copy was being released left workers retrying a gather forever.
+        # To every worker: a copy held by one worker only made the others fetch it from their peer, and under
+        # load such a fetch was seen to stall with both workers idle and the job waiting (CI, test_engine).
+        remote_shared = client.scatter(shared, hash=False, broadcast=True) if shared else {}
         token = os.urandom(6).hex()
         n = len(order)
         threads = max(1, sum(client.nthreads().values()))
