@@ -66,6 +66,8 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage"]
+#: Rounds of the pages every user finishes even when the time is up (``--min-rounds``; a short check run).
+MIN_ROUNDS = [0]
 #: (navigation title, text that shows the page is drawn) of every page a user browses.
 PAGES: tuple[tuple[str, str], ...] = (
     ("总览", "覆盖率地图"), ("数据", "校验报告"), ("联建方案", "生成联建方案"), ("指导员路线", "生成路线"),
@@ -308,10 +310,15 @@ async def one_user(browser, acc: Account, base: str, until: float, tally: Tally,
     """
     await asyncio.sleep(delay)
     rounds = 0
-    while time.time() < until:
+    while _going(until, rounds) and rounds >= 0:
         rounds = await _session(browser, acc, base, until, tally, timeout_ms, rounds, churn)
         if rounds < 0:
             return
+
+
+def _going(until: float, rounds: int) -> bool:
+    """Whether a user goes on: the time is not up, or it has not finished ``--min-rounds`` rounds of the pages."""
+    return time.time() < until or 0 <= rounds < MIN_ROUNDS[0]
 
 
 async def _session(browser, acc: Account, base: str, until: float, tally: Tally, timeout_ms: float, rounds: int,
@@ -353,9 +360,9 @@ async def _session(browser, acc: Account, base: str, until: float, tally: Tally,
         except Exception as exc:  # noqa: BLE001 - counted, the user stops
             tally.error(acc.name, "登录", repr(exc))
             return -1
-        while time.time() < until and (stop_at is None or rounds < stop_at):
+        while _going(until, rounds) and (stop_at is None or rounds < stop_at):
             for title, mark in PAGES:
-                if time.time() >= until:
+                if not _going(until, rounds):
                     break
                 step = where["step"] = title
                 try:
@@ -491,9 +498,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ramp", type=float, help="用户在多少秒内陆续开始（默认 min(20, 持续秒数/4)）")
     ap.add_argument("--churn", type=int, default=0,
                     help="每个用户每走完几轮页面就退出登录并以新会话重新登录（默认 0：不轮换）")
+    ap.add_argument("--min-rounds", type=int, default=0,
+                    help="每个用户至少走完几轮页面，时间到了也走完（默认 0；短时检查用 1）")
     ap.add_argument("--json", type=Path, help="把结果另存为 JSON")
     ap.add_argument("--log", type=Path, help="把服务器日志另存到此文件")
     args = ap.parse_args(argv)
+    MIN_ROUNDS[0] = max(0, args.min_rounds)
     if not os.path.exists(CHROMIUM):
         print(f"没有可用的浏览器：{CHROMIUM} 不存在", file=sys.stderr)
         return 2
