@@ -181,7 +181,8 @@ def run_city(
         want = {str(d) for d in districts}
         unknown = want - {str(d["code"]) for d in items}
         if unknown:
-            raise LianxinError(f"全市目录中没有这些区：{'、'.join(sorted(unknown))}")
+            raise LianxinError(f"全市目录中没有这些区：{'、'.join(sorted(unknown))}；--district 请填 6 位区划代码，"
+                              f"可选：{'、'.join(str(d['code']) + str(d['name']) for d in items)}")
         items = [d for d in items if str(d["code"]) in want]
     city = load_city([d["code"] for d in items])
     profile = load_profile(policy) if not isinstance(policy, Profile) else policy

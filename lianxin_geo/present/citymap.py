@@ -33,8 +33,8 @@ from lianxin_geo.core.district import District
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.policy import Profile
 from lianxin_geo.present.layers import _shift_geom, _shifter
-from lianxin_geo.present.legend import legend_box, legend_rows, map_chrome
-from lianxin_geo.present.maps import BASEMAPS, SelectionLayers, _control_hook, _tiles, notes_control
+from lianxin_geo.present.legend import legend_box, legend_rows
+from lianxin_geo.present.maps import BASEMAPS, SelectionLayers, _control_hook, base_folium_map, notes_control
 from lianxin_geo.present.style import esc, num, pct, rate_color
 from lianxin_geo.present import assets as _assets
 
@@ -405,20 +405,15 @@ def city_base_map(city: District, run: CityRun, *, target: float | None, basemap
 
     if basemap not in BASEMAPS:
         raise ValueError(f"未知底图 {basemap!r}：可选 {', '.join(BASEMAPS)}")
-    minx, miny, maxx, maxy = city.bounds
-    (x0, x1), (y0, y1) = _shifter(basemap)(np.array([minx, maxx]), np.array([miny, maxy]))
-    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=8, tiles=None, prefer_canvas=True,
-                   control_scale=False, height=height, width="100%")
-    m.add_child(map_chrome())
-    _tiles(m, basemap, tianditu_key)
-    if basemap == "none":
-        m.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#f4f4f0}</style>"))
+    m = base_folium_map(city.bounds, basemap=basemap, tianditu_key=tianditu_key, zoom=8, height=height)
     districts_layer(city, run, target=target, basemap=basemap).add_to(m)
     m.add_child(notes_control([" / ".join(run.labels()) + "（区界真实）"]))
     m.add_child(legend_box(city_legend_html("district", target=target)))
     control = folium.LayerControl(collapsed=False)
     control.add_to(m)
     m.add_child(_control_hook(control))
+    minx, miny, maxx, maxy = city.bounds
+    (x0, x1), (y0, y1) = _shifter(basemap)(np.array([minx, maxx]), np.array([miny, maxy]))
     m.fit_bounds([[float(y0), float(x0)], [float(y1), float(x1)]])
     _assets.localize(m, base_url=asset_base)
     return m

@@ -56,7 +56,7 @@ from lianxin_geo.present.style import STATUS_COLORS, esc, org_status
 from lianxin_geo.workspace import Workspace
 
 #: This module's API is the layer builders of :mod:`.layers` plus the map assembly.
-__all__ = ["DEFAULT_LAYERS", "BASEMAPS", "STATUS_COLORS", "esc", "org_status", *_layers.__all__,
+__all__ = ["DEFAULT_LAYERS", "BASEMAPS", "base_folium_map", "STATUS_COLORS", "esc", "org_status", *_layers.__all__,
            "notes_control", "build_map", "map_html", "SelectionLayers", "selection_layers",
            "shift_lonlat"]
 
@@ -92,6 +92,23 @@ def notes_control(notes: Iterable[str]):
     el = MacroElement()
     el._template = Template(tpl)
     return el
+
+
+def base_folium_map(bounds: tuple[float, float, float, float], *, basemap: str, tianditu_key: str | None,
+                    zoom: int, height: int | str) -> Any:
+    """An empty folium map centred on ``bounds`` (WGS-84, shifted for the basemap's datum): scale bar and chrome,
+    the basemap's tiles (a plain background with ``none``)."""
+    import folium
+
+    minx, miny, maxx, maxy = bounds
+    (x0, x1), (y0, y1) = _shifter(basemap)(np.array([minx, maxx]), np.array([miny, maxy]))
+    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=zoom, tiles=None, prefer_canvas=True,
+                   control_scale=False, height=height, width="100%")
+    m.add_child(map_chrome())
+    _tiles(m, basemap, tianditu_key)
+    if basemap == "none":
+        m.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#f4f4f0}</style>"))
+    return m
 
 
 def _tiles(m, basemap: str, tianditu_key: str | None) -> None:
@@ -194,15 +211,8 @@ def build_map(
     on = set(layers) if shown is None else set(shown)
     p = as_plans(plans)
     district = workspace.district
-    minx, miny, maxx, maxy = district.bounds
     shift = _shifter(basemap)
-    (x0, x1), (y0, y1) = shift(np.array([minx, maxx]), np.array([miny, maxy]))
-    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=10, tiles=None, prefer_canvas=True,
-                   control_scale=False, height=height, width="100%")
-    m.add_child(map_chrome())
-    _tiles(m, basemap, tianditu_key)
-    if basemap == "none":
-        m.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#f4f4f0}</style>"))
+    m = base_folium_map(district.bounds, basemap=basemap, tianditu_key=tianditu_key, zoom=10, height=height)
     if "boundaries" in layers:
         boundaries_layer(district, rates=rates, target=target, basemap=basemap, show="boundaries" in on).add_to(m)
     if "buildings" in layers:
@@ -243,8 +253,8 @@ def build_map(
     control.add_to(m)
     if parts == "base":
         m.add_child(_control_hook(control))
-    if bounds is not None:
-        (x0, x1), (y0, y1) = shift(np.array([bounds[0], bounds[2]]), np.array([bounds[1], bounds[3]]))
+    fit = bounds if bounds is not None else district.bounds
+    (x0, x1), (y0, y1) = shift(np.array([fit[0], fit[2]]), np.array([fit[1], fit[3]]))
     m.fit_bounds([[float(y0), float(x0)], [float(y1), float(x1)]])
     _assets.localize(m, base_url=asset_base)
     return m
