@@ -150,6 +150,11 @@ def _session_folders(tmpdir: Path) -> list[Path]:
     return sorted(tmpdir.glob("lianxin-geo-session-*"))
 
 
+def _stored_uploads(tmpdir: Path) -> list[Path]:
+    """The finished uploads in the session folders (a ``.part`` file is still being written)."""
+    return [f for d in _session_folders(tmpdir) for f in d.glob("*") if not f.name.endswith(".part")]
+
+
 @pytest.mark.browser
 def test_upload_folder_is_private_and_goes_with_the_session(tmp_path):
     if not os.path.exists(CHROMIUM):
@@ -184,8 +189,10 @@ def test_upload_folder_is_private_and_goes_with_the_session(tmp_path):
             page.get_by_text("我的台账.csv").first.wait_for(timeout=30_000)
             page.get_by_role("button", name="载入", exact=True).click()
             page.get_by_role("heading", name="已载入").wait_for(timeout=120_000)
+            # the heading is on the page before the click too, and the folder is made just before the file is
+            # written into it: wait for the file itself, not for the folder
             deadline = time.time() + 60
-            while not _session_folders(tmpdir) and time.time() < deadline:
+            while not _stored_uploads(tmpdir) and time.time() < deadline:
                 time.sleep(0.5)
             folders = _session_folders(tmpdir)
             assert len(folders) == 1, folders
