@@ -262,6 +262,8 @@ def _check_area(scan: SheetScan, sheet: str, source: str, limits: ReadLimits) ->
 
 
 def _choose_sheet(names: Sequence[str], sheet: str | int | None, preferred: Sequence[str], source: str) -> str:
+    if not names:
+        raise LedgerError(f"文件“{source}”中找不到任何工作表：文件可能已损坏，请在 Excel/WPS 中打开后重新另存为 .xlsx")
     if sheet is None:
         return next((s for s in preferred if s in names), names[0])
     if isinstance(sheet, int):
