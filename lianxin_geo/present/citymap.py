@@ -32,9 +32,9 @@ import pandas as pd
 from lianxin_geo.core.district import District
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.policy import Profile
-from lianxin_geo.present.layers import _shift_geom, _shifter
+from lianxin_geo.present.layers import basemap_shift, shift_geometry
 from lianxin_geo.present.legend import legend_box, legend_rows
-from lianxin_geo.present.maps import BASEMAPS, SelectionLayers, _control_hook, base_folium_map, notes_control
+from lianxin_geo.present.maps import BASEMAPS, SelectionLayers, base_folium_map, control_hook, notes_control
 from lianxin_geo.present.style import esc, num, pct, rate_color
 from lianxin_geo.present import assets as _assets
 
@@ -303,7 +303,7 @@ def _area_geojson(areas: Iterable[Area], geoms: Mapping[str, Any], *, level: str
     """A ``folium.FeatureGroup`` of ``areas`` (choropleth of the organization-coverage rate) and their names."""
     import folium
 
-    shift = _shifter(basemap)
+    shift = basemap_shift(basemap)
     feats = []
     for area in areas:
         geom = geoms.get(area.code)
@@ -311,7 +311,7 @@ def _area_geojson(areas: Iterable[Area], geoms: Mapping[str, Any], *, level: str
             continue
         props = _props(area, level=level, approximate=approximate)
         props["_fill"] = rate_color(area.org_coverage_rate, target)
-        g = _shift_geom(geom, shift) if basemap == "amap" else geom
+        g = shift_geometry(geom, shift) if basemap == "amap" else geom
         feats.append({"type": "Feature", "geometry": g.__geo_interface__, "properties": props})
     group = folium.FeatureGroup(name=group_name, show=True, overlay=True, control=True)
     dashed = "4 3" if approximate else None
@@ -411,9 +411,9 @@ def city_base_map(city: District, run: CityRun, *, target: float | None, basemap
     m.add_child(legend_box(city_legend_html("district", target=target)))
     control = folium.LayerControl(collapsed=False)
     control.add_to(m)
-    m.add_child(_control_hook(control))
+    m.add_child(control_hook(control))
     minx, miny, maxx, maxy = city.bounds
-    (x0, x1), (y0, y1) = _shifter(basemap)(np.array([minx, maxx]), np.array([miny, maxy]))
+    (x0, x1), (y0, y1) = basemap_shift(basemap)(np.array([minx, maxx]), np.array([miny, maxy]))
     m.fit_bounds([[float(y0), float(x0)], [float(y1), float(x1)]])
     _assets.localize(m, base_url=asset_base)
     return m
@@ -429,7 +429,7 @@ def city_map(city: District, run: CityRun, *, district: str | None = None, targe
         g.add_to(m)
     if district is not None:
         minx, miny, maxx, maxy = area_bounds(city, district)
-        (x0, x1), (y0, y1) = _shifter(basemap)(np.array([minx, maxx]), np.array([miny, maxy]))
+        (x0, x1), (y0, y1) = basemap_shift(basemap)(np.array([minx, maxx]), np.array([miny, maxy]))
         m.fit_bounds([[float(y0), float(x0)], [float(y1), float(x1)]])
     _assets.localize(m, base_url=asset_base)
     return m

@@ -38,6 +38,8 @@ __all__ = [
     "sites_layer",
     "stop_offsets",
     "highlight_marker",
+    "basemap_shift",
+    "shift_geometry",
 ]
 
 #: Layer keys and their Chinese names (the layer switcher shows the names).
@@ -90,7 +92,8 @@ def filter_orgs(orgs: pd.DataFrame, filters: MapFilters | None = None, *, status
 
 
 # ---------------------------------------------------------------- coordinates
-def _shifter(basemap: str) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def basemap_shift(basemap: str) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """``shift(lon, lat) -> (x, y)``: WGS-84 to the basemap's datum (GCJ-02 for ``amap``, else unchanged)."""
     if basemap == "amap":
         return lambda lon, lat: _crs.wgs84_to_gcj02(np.asarray(lon, float), np.asarray(lat, float))
     return lambda lon, lat: (np.asarray(lon, float), np.asarray(lat, float))
@@ -106,7 +109,8 @@ def _xy(frame: pd.DataFrame, shift) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return np.asarray(x, float), np.asarray(y, float), ok
 
 
-def _shift_geom(geom, shift):
+def shift_geometry(geom, shift):
+    """The geometry (or array of geometries) with every vertex moved by ``shift`` (:func:`basemap_shift`)."""
     import shapely
 
     def fn(coords: np.ndarray) -> np.ndarray:
@@ -171,7 +175,7 @@ def boundaries_layer(district: District, *, rates: pd.DataFrame | None = None, r
     """
     import folium
 
-    shift = _shifter(basemap)
+    shift = basemap_shift(basemap)
     jur = district.jurisdictions
     approx_all = bool(district.approximate)
     lut: dict[str, dict] = {}
@@ -202,7 +206,7 @@ def boundaries_layer(district: District, *, rates: pd.DataFrame | None = None, r
                 label = esc(_RATE_LABELS.get(str(k), k))
                 extra.append(f"{label}：{n:.1%}" if 0 <= n <= 1 and "rate" in str(k) else f"{label}：{n:g}")
         props["more"] = "；".join(extra[:8])
-        geom = _shift_geom(row.geometry, shift) if basemap == "amap" else row.geometry
+        geom = shift_geometry(row.geometry, shift) if basemap == "amap" else row.geometry
         feats.append({"type": "Feature", "geometry": geom.__geo_interface__, "properties": props})
     group = _group("boundaries", show=show)
     folium.GeoJson(
@@ -240,7 +244,7 @@ def orgs_layer(orgs: pd.DataFrame, *, status: pd.Series | None = None, basemap: 
     """
     import folium
 
-    shift = _shifter(basemap)
+    shift = basemap_shift(basemap)
     st = status if status is not None else org_status(orgs)
     x, y, ok = _xy(orgs, shift)
 
@@ -291,7 +295,7 @@ def points_layer(frame: pd.DataFrame, *, key: str, color: str, basemap: str = "n
     """A ledger of places (buildings, parks) as canvas circle markers with their fields on click."""
     import folium
 
-    shift = _shifter(basemap)
+    shift = basemap_shift(basemap)
     x, y, ok = _xy(frame, shift)
     feats = []
     if ok.any():
@@ -320,7 +324,7 @@ def centers_layer(centers: pd.DataFrame, *, reach_m: Mapping[str, float] | pd.Se
     """
     import folium
 
-    shift = _shifter(basemap)
+    shift = basemap_shift(basemap)
     x, y, ok = _xy(centers, shift)
     group = _group("centers", show=show)
     if not ok.any():
@@ -377,7 +381,7 @@ def units_layer(joint: JointPlan, orgs: pd.DataFrame, *, basemap: str = "none", 
     """
     import folium
 
-    shift = _shifter(basemap)
+    shift = basemap_shift(basemap)
     where = _lut(orgs)
     lines, hubs = [], []
     for n, u in enumerate(joint.units.itertuples(index=False)):
@@ -451,7 +455,7 @@ def routes_layer(routes: InstructorPlan, *, basemap: str = "none", selected: str
     """
     import folium
 
-    shift = _shifter(basemap)
+    shift = basemap_shift(basemap)
     visits = route_points(routes)
     group = _group("routes", show=show)
     lines, stops = [], []
@@ -521,7 +525,7 @@ def highlight_marker(orgs: pd.DataFrame, org_id: str, *, basemap: str = "none"):
     if "id" not in orgs:
         return None
     hit = orgs[orgs["id"].astype(str) == str(org_id)]
-    x, y, ok = _xy(hit, _shifter(basemap))
+    x, y, ok = _xy(hit, basemap_shift(basemap))
     if not len(hit) or not ok[0]:
         return None
     name = hit["name"].iloc[0] if "name" in hit else org_id
@@ -538,7 +542,7 @@ def gaps_layer(coverage: CoveragePlan, *, basemap: str = "none", show: bool = Tr
     """
     import folium
 
-    shift = _shifter(basemap)
+    shift = basemap_shift(basemap)
     group = _group("gaps", show=show)
     if not len(coverage.gaps):
         return group
@@ -547,7 +551,7 @@ def gaps_layer(coverage: CoveragePlan, *, basemap: str = "none", show: bool = Tr
         vmax = max(float(pd.to_numeric(frame["orgs"], errors="coerce").max() or 1), 1.0)
         feats = []
         for rec, geom in zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry):
-            g = _shift_geom(geom, shift) if basemap == "amap" else geom
+            g = shift_geometry(geom, shift) if basemap == "amap" else geom
             o = num(rec.get("orgs")) or 0.0
             feats.append({"type": "Feature", "geometry": g.__geo_interface__, "properties": {
                 "cell": esc(rec.get("cell_id")), "orgs": f"{o:.0f}",
@@ -577,7 +581,7 @@ def sites_layer(coverage: CoveragePlan, *, basemap: str = "none", show: bool = T
     import folium
 
     sites = coverage.proposed_sites
-    shift = _shifter(basemap)
+    shift = basemap_shift(basemap)
     x, y, ok = _xy(sites, shift)
     group = _group("sites", show=show)
     feats = []

@@ -38,7 +38,7 @@ from lianxin_geo.present.legend import legend_body, legend_control, map_chrome, 
 from lianxin_geo.present.layers import (
     LAYERS,
     MapFilters,
-    _shifter,
+    basemap_shift,
     boundaries_layer,
     centers_layer,
     filter_orgs,
@@ -47,6 +47,7 @@ from lianxin_geo.present.layers import (
     orgs_layer,
     points_layer,
     routes_layer,
+    shift_geometry,  # noqa: F401  (re-exported)
     sites_layer,
     stop_offsets,  # noqa: F401  (re-exported)
     units_layer,
@@ -58,7 +59,7 @@ from lianxin_geo.workspace import Workspace
 #: This module's API is the layer builders of :mod:`.layers` plus the map assembly.
 __all__ = ["DEFAULT_LAYERS", "BASEMAPS", "base_folium_map", "STATUS_COLORS", "esc", "org_status", *_layers.__all__,
            "notes_control", "build_map", "map_html", "SelectionLayers", "selection_layers",
-           "shift_lonlat"]
+           "shift_lonlat", "control_hook"]
 
 #: Layers drawn when the caller names none.
 DEFAULT_LAYERS: tuple[str, ...] = ("boundaries", "orgs", "centers")
@@ -74,7 +75,7 @@ BASEMAPS: dict[str, str] = {
 
 def shift_lonlat(basemap: str, lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     """WGS-84 ``lon``/``lat`` in the base map's datum (GCJ-02 for AMap, unchanged otherwise)."""
-    return _shifter(basemap)(np.asarray(lon, float), np.asarray(lat, float))
+    return basemap_shift(basemap)(np.asarray(lon, float), np.asarray(lat, float))
 
 
 def notes_control(notes: Iterable[str]):
@@ -101,7 +102,7 @@ def base_folium_map(bounds: tuple[float, float, float, float], *, basemap: str, 
     import folium
 
     minx, miny, maxx, maxy = bounds
-    (x0, x1), (y0, y1) = _shifter(basemap)(np.array([minx, maxx]), np.array([miny, maxy]))
+    (x0, x1), (y0, y1) = basemap_shift(basemap)(np.array([minx, maxx]), np.array([miny, maxy]))
     m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=zoom, tiles=None, prefer_canvas=True,
                    control_scale=False, height=height, width="100%")
     m.add_child(map_chrome())
@@ -211,7 +212,7 @@ def build_map(
     on = set(layers) if shown is None else set(shown)
     p = as_plans(plans)
     district = workspace.district
-    shift = _shifter(basemap)
+    shift = basemap_shift(basemap)
     m = base_folium_map(district.bounds, basemap=basemap, tianditu_key=tianditu_key, zoom=10, height=height)
     if "boundaries" in layers:
         boundaries_layer(district, rates=rates, target=target, basemap=basemap, show="boundaries" in on).add_to(m)
@@ -252,7 +253,7 @@ def build_map(
     control = folium.LayerControl(collapsed=False)
     control.add_to(m)
     if parts == "base":
-        m.add_child(_control_hook(control))
+        m.add_child(control_hook(control))
     fit = bounds if bounds is not None else district.bounds
     (x0, x1), (y0, y1) = shift(np.array([fit[0], fit[2]]), np.array([fit[1], fit[3]]))
     m.fit_bounds([[float(y0), float(x0)], [float(y1), float(x1)]])
@@ -309,7 +310,7 @@ def selection_layers(workspace: Workspace, *, layers: Iterable[str], basemap: st
     p = as_plans(plans)
     district = workspace.district
     minx, miny, maxx, maxy = district.bounds
-    shift = _shifter(basemap)
+    shift = basemap_shift(basemap)
     orgs = workspace.orgs
     groups: list = []
     flags: list[bool] = []
@@ -349,7 +350,7 @@ def selection_layers(workspace: Workspace, *, layers: Iterable[str], basemap: st
     return SelectionLayers(groups=groups, shown=flags, legend_layers=drawn, counts=counts, target=target)
 
 
-def _control_hook(control: Any) -> Any:
+def control_hook(control: Any) -> Any:
     """A script that names the layer switcher ``window.__lx_ctl`` (the app adds the selection's layers to it)."""
     from branca.element import MacroElement, Template
 
