@@ -139,3 +139,23 @@ def test_damaged_workbooks_end_as_a_table_or_a_chinese_error(monkeypatch, fast):
             assert res.n_accepted + res.n_rejected == res.rows_in
             outcomes["table"] += 1
     assert outcomes["table"] > 10 and outcomes["error"] > 10, outcomes  # both ends are reached
+
+
+class PanicException(BaseException):
+    """What pyo3 raises when Rust code panics: a BaseException, so ``except Exception`` lets it through."""
+
+
+def test_a_panic_in_the_fast_reader_falls_back_to_openpyxl(monkeypatch):
+    class Panicking:
+        @staticmethod
+        def from_filelike(_fh):
+            raise PanicException("index out of bounds")
+
+        from_path = from_filelike
+
+    monkeypatch.setattr(_xlsx, "_calamine", lambda: type("calamine", (), {"CalamineWorkbook": Panicking}))
+    res = read_ledger(_workbook(), filename="台账.xlsx")
+    assert res.n_accepted == 30
+    monkeypatch.setattr(Panicking, "from_filelike", staticmethod(lambda _fh: (_ for _ in ()).throw(KeyboardInterrupt)))
+    with pytest.raises(KeyboardInterrupt):  # the user's Ctrl-C still stops the read
+        read_ledger(_workbook(), filename="台账.xlsx")

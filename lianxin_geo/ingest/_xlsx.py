@@ -511,6 +511,10 @@ def _fast_values(data: bytes | str | os.PathLike, zf: zipfile.ZipFile, chosen: s
             book.close()
     except Exception:  # noqa: BLE001 - a part calamine cannot read: openpyxl reads it (or names the damage)
         return None
+    except BaseException as exc:  # a panic in the Rust reader (pyo3's PanicException is no Exception)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        return None
     width = scan.last_col
     if len(rows) > scan.last_row or any(len(r) > width for r in rows[:1]):
         return None  # calamine saw a cell the scan did not: let openpyxl decide
