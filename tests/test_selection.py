@@ -17,6 +17,9 @@ import pytest
 
 from conftest import ledger_org, make_box_district
 from lianxin_geo.assessment import assess
+from lianxin_geo.core.policy import load_profile
+from lianxin_geo.plan.routes.params import InstructorParams
+from lianxin_geo.plan.routes.result import InstructorPlan
 from lianxin_geo.present import maps
 from lianxin_geo.present.layers import stop_offsets
 from lianxin_geo.present.selection import (
@@ -25,6 +28,8 @@ from lianxin_geo.present.selection import (
     community_orgs,
     community_table,
     select_assessment,
+    selected_plan,
+    selected_units,
     selection_bounds,
 )
 
@@ -259,3 +264,47 @@ def test_the_selection_script_swaps_layers_refills_the_legend_and_zooms(world):
     assert (names[0] in js or "乙制造1厂" in js) and not (names[1] in js or "甲企业0号有限公司" in js)
     dense = maps.selection_layers(ws_full, layers=("orgs",), assessment=a, dense_dots=False)
     assert len(dense.groups) == 1  # few orgs: dots, never left out
+
+
+# ---------------------------------------------------------------- the plans seen through a selection
+def _routes_plan():
+    routes = pd.DataFrame({"instructor_id": ["J-01", "J-02", "Y-01"], "route_id": ["J-01", "J-02", "Y-01"],
+                           "jurisdiction_code": [JIA, JIA, YI],
+                           "org_ids": [("J2", "J3"), ("S0", "S1"), ("Y1", "Y2")]})
+    stops = pd.DataFrame({"route_id": ["J-01", "J-01", "J-02", "J-02", "Y-01", "Y-01"],
+                          "instructor_id": ["J-01", "J-01", "J-02", "J-02", "Y-01", "Y-01"],
+                          "org_id": ["J2", "J3", "S0", "S1", "Y1", "Y2"]})
+    unassigned = pd.DataFrame({"org_id": ["S1", "Y2"], "reason": ["无坐标", "无坐标"]})
+    towns = pd.DataFrame({"jurisdiction_code": [JIA, YI], "orgs": [4, 2]})
+    return InstructorPlan(routes=routes, stops=stops, unassigned=unassigned, towns=towns, stats={},
+                          params=InstructorParams.from_profile(load_profile()))
+
+
+def test_the_joint_units_of_a_selection(world):
+    ws, a = world
+    units = pd.DataFrame({"unit_id": ["U1", "U2", "U3"], "jurisdiction_code": [JIA, YI, YI],
+                          "jurisdiction_codes": [(JIA,), (YI,), (YI, JIA)],  # U3 reaches over into 甲街道
+                          "org_ids": [("J2", "J3"), ("Y1", "Y2"), ("Y2", "S0")]})
+    plan = SimpleNamespace(units=units)
+
+    def ids(sel):
+        return selected_units(plan, ws, sel, a.orgs)["unit_id"].tolist()
+
+    assert ids(Selection()) == ["U1", "U2", "U3"]
+    assert ids(Selection(towns=(JIA,))) == ["U1", "U3"]
+    assert ids(Selection(towns=(BING,))) == []
+    assert ids(Selection(kinds=("社会组织",))) == ["U3"]  # a unit with at least one selected org
+    assert ids(Selection(industries=("C",))) == ["U2", "U3"]
+
+
+def test_the_routes_of_a_selection(world):
+    ws, a = world
+    plan = _routes_plan()
+    assert selected_plan(plan, ws, Selection(), a.orgs) is plan
+    yi = selected_plan(plan, ws, Selection(towns=(YI,)), a.orgs)
+    assert yi.routes["route_id"].tolist() == ["Y-01"] and yi.stops["org_id"].tolist() == ["Y1", "Y2"]
+    assert yi.unassigned["org_id"].tolist() == ["Y2"] and yi.towns["jurisdiction_code"].tolist() == [YI]
+    social = selected_plan(plan, ws, Selection(kinds=("社会组织",)), a.orgs)
+    assert social.routes["route_id"].tolist() == ["J-02"] and set(social.stops["org_id"]) == {"S0", "S1"}
+    assert social.unassigned["org_id"].tolist() == ["S1"]
+    assert len(plan.routes) == 3  # the whole plan is untouched

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,12 @@ import pandas as pd
 from lianxin_geo.assessment import Assessment, tables
 from lianxin_geo.core.district import District
 from lianxin_geo.core.industry import section_label, section_of
+from lianxin_geo.present.plans import route_key
 from lianxin_geo.present.style import org_status
+
+if TYPE_CHECKING:  # annotations only: the solvers' modules are not imported with the selection
+    from lianxin_geo.plan.joint import JointPlan
+    from lianxin_geo.plan.routes import InstructorPlan
 
 __all__ = [
     "Selection",
@@ -35,6 +40,8 @@ __all__ = [
     "community_orgs",
     "community_table",
     "select_assessment",
+    "selected_plan",
+    "selected_units",
     "selection_bounds",
 ]
 
@@ -351,3 +358,54 @@ def selection_bounds(ws: Any, sel: Selection) -> tuple[float, float, float, floa
             return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
     b = district.bounds
     return None if not all(np.isfinite(b)) else tuple(float(v) for v in b)  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- the plans of a selection
+def selected_units(plan: JointPlan, ws: Any, sel: Selection, assessment_orgs: pd.DataFrame | None = None
+                   ) -> pd.DataFrame:
+    """The units of the selection: in its towns and, with a community, kind, industry or status filter, having
+    at least one selected org."""
+    u = plan.units
+    if sel.is_all() or not len(u):
+        return u
+    towns = sel.town_codes(ws)
+    keep = np.ones(len(u), dtype=bool)
+    if towns:
+        want = set(towns)
+        keep &= np.array([bool(want & {str(c) for c in (codes if isinstance(codes, (list, tuple, np.ndarray))
+                                                          else [home])})
+                          for codes, home in zip(u.get("jurisdiction_codes", u["jurisdiction_code"]),
+                                                 u["jurisdiction_code"])], dtype=bool)
+    if sel.community is not None or sel.has_filters:
+        orgs = ws.orgs
+        ids = set(orgs.loc[sel.org_mask(orgs, assessment_orgs, district=ws.district), "id"].astype(str))
+        keep &= np.array([any(str(o) in ids for o in org_ids) for org_ids in u["org_ids"]], dtype=bool)
+    return u[keep]
+
+
+def selected_plan(plan: InstructorPlan, ws: Any, sel: Selection,
+                  assessment_orgs: pd.DataFrame | None = None) -> InstructorPlan:
+    """The routes of the selection: of its towns and, with a community, kind, industry or status filter, visiting
+    at least one selected org; their stops, the unassigned orgs and the town rows of those towns."""
+    if sel.is_all():
+        return plan
+    r = plan.routes
+    keep = np.ones(len(r), dtype=bool)
+    towns = set(sel.town_codes(ws))
+    if towns:
+        keep &= r["jurisdiction_code"].astype(str).isin(towns).to_numpy()
+    if sel.community is not None or sel.has_filters:
+        orgs = ws.orgs
+        ids = set(orgs.loc[sel.org_mask(orgs, assessment_orgs, district=ws.district), "id"].astype(str))
+        keep &= np.array([any(str(o) in ids for o in org_ids) for org_ids in r["org_ids"]], dtype=bool)
+    routes = r[keep]
+    key = route_key(plan.stops)
+    stops = plan.stops[plan.stops[key].astype(str).isin(set(routes[route_key(routes)].astype(str)))]
+    un, tw = plan.unassigned, plan.towns
+    if len(un) and "org_id" in un:
+        orgs = ws.orgs
+        ids = set(orgs.loc[sel.org_mask(orgs, assessment_orgs, district=ws.district), "id"].astype(str))
+        un = un[un["org_id"].astype(str).isin(ids)]
+    if towns and "jurisdiction_code" in tw:
+        tw = tw[tw["jurisdiction_code"].astype(str).isin(towns)]
+    return dataclasses.replace(plan, routes=routes, stops=stops, unassigned=un, towns=tw)

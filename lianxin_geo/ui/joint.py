@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from lianxin_geo.plan.joint import JointPlan
-from lianxin_geo.present.selection import Selection
+from lianxin_geo.present.selection import selected_units
 from lianxin_geo.ui import auth, cards, charts, search, state, widgets
 from lianxin_geo.ui.engine import partial_message
 from lianxin_geo.ui.screen_export import screen_export
 
-__all__ = ["render", "size_tables", "units_table", "unit_details", "kept_table", "selected_units", "unit_bounds"]
+__all__ = ["render", "size_tables", "units_table", "unit_details", "kept_table", "unit_bounds"]
 
 _ALL = "（全部）"
 
@@ -144,28 +143,6 @@ def render() -> None:
     _units_part(page, plan, names)
     screen_export("联建方案", page.selection, {"联建单元一览": units_table(plan.units, names)}, ("boundaries", "joint"),
                   plans={"joint": plan})
-
-
-def selected_units(plan: JointPlan, ws: Any, sel: Selection, assessment_orgs: pd.DataFrame | None = None
-                   ) -> pd.DataFrame:
-    """The units of the selection: in its towns and, with a community, kind, industry or status filter, having
-    at least one selected org."""
-    u = plan.units
-    if sel.is_all() or not len(u):
-        return u
-    towns = sel.town_codes(ws)
-    keep = np.ones(len(u), dtype=bool)
-    if towns:
-        want = set(towns)
-        keep &= np.array([bool(want & {str(c) for c in (codes if isinstance(codes, (list, tuple, np.ndarray))
-                                                          else [home])})
-                          for codes, home in zip(u.get("jurisdiction_codes", u["jurisdiction_code"]),
-                                                 u["jurisdiction_code"])], dtype=bool)
-    if sel.community is not None or sel.has_filters:
-        orgs = ws.orgs
-        ids = set(orgs.loc[sel.org_mask(orgs, assessment_orgs, district=ws.district), "id"].astype(str))
-        keep &= np.array([any(str(o) in ids for o in org_ids) for org_ids in u["org_ids"]], dtype=bool)
-    return u[keep]
 
 
 def unit_bounds(unit: Any, orgs: pd.DataFrame) -> tuple[float, float, float, float] | None:

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from lianxin_geo.core.files import neutralise_frame
 from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.present.plans import route_key
-from lianxin_geo.present.selection import Selection
+from lianxin_geo.present.selection import selected_plan
 from lianxin_geo.ui import auth, cards, charts, state, widgets
 from lianxin_geo.ui.engine import partial_message
 from lianxin_geo.ui.screen_export import screen_export
 
-__all__ = ["render", "route_bounds", "route_csv", "routes_table", "selected_plan", "town_table",
+__all__ = ["render", "route_bounds", "route_csv", "routes_table", "town_table",
            "unassigned_table"]
 
 _ALL = "（全部）"
@@ -111,34 +109,6 @@ def render() -> None:
 def _assessment_orgs() -> pd.DataFrame | None:
     a = state.assessment()
     return a.orgs if a is not None else None
-
-
-def selected_plan(plan: InstructorPlan, ws: Any, sel: Selection,
-                  assessment_orgs: pd.DataFrame | None = None) -> InstructorPlan:
-    """The routes of the selection: of its towns and, with a community, kind, industry or status filter, visiting
-    at least one selected org; their stops, the unassigned orgs and the town rows of those towns."""
-    if sel.is_all():
-        return plan
-    r = plan.routes
-    keep = np.ones(len(r), dtype=bool)
-    towns = set(sel.town_codes(ws))
-    if towns:
-        keep &= r["jurisdiction_code"].astype(str).isin(towns).to_numpy()
-    if sel.community is not None or sel.has_filters:
-        orgs = ws.orgs
-        ids = set(orgs.loc[sel.org_mask(orgs, assessment_orgs, district=ws.district), "id"].astype(str))
-        keep &= np.array([any(str(o) in ids for o in org_ids) for org_ids in r["org_ids"]], dtype=bool)
-    routes = r[keep]
-    key = route_key(plan.stops)
-    stops = plan.stops[plan.stops[key].astype(str).isin(set(routes[route_key(routes)].astype(str)))]
-    un, tw = plan.unassigned, plan.towns
-    if len(un) and "org_id" in un:
-        orgs = ws.orgs
-        ids = set(orgs.loc[sel.org_mask(orgs, assessment_orgs, district=ws.district), "id"].astype(str))
-        un = un[un["org_id"].astype(str).isin(ids)]
-    if towns and "jurisdiction_code" in tw:
-        tw = tw[tw["jurisdiction_code"].astype(str).isin(towns)]
-    return dataclasses.replace(plan, routes=routes, stops=stops, unassigned=un, towns=tw)
 
 
 def route_bounds(plan: InstructorPlan, instructor_id: str) -> tuple[float, float, float, float] | None:
