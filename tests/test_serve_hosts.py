@@ -27,6 +27,8 @@ from typing import Iterator, Sequence
 
 import pytest
 
+from _browser import Relay, file_input, wait_idle
+
 pytest.importorskip("streamlit")
 websockets_client = pytest.importorskip("websockets.sync.client")
 
@@ -156,7 +158,7 @@ def _stored_uploads(tmpdir: Path) -> list[Path]:
 
 
 @pytest.mark.browser
-def test_upload_folder_is_private_and_goes_with_the_session(tmp_path):
+def test_upload_folder_is_private_outlives_a_dropped_connection_and_goes_with_the_session(tmp_path):
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"没有可用的浏览器：{CHROMIUM} 不存在 / no Chromium installed")
     playwright_api = pytest.importorskip("playwright.sync_api")
@@ -165,11 +167,13 @@ def test_upload_folder_is_private_and_goes_with_the_session(tmp_path):
     stale = tmpdir / "lianxin-geo-session-stale"  # left by a crashed server two days ago
     stale.mkdir(mode=0o700)
     os.utime(stale, (time.time() - 48 * 3600,) * 2)
-    with serve_app(ROOT / "app.py", ROOT, tmp_path / "streamlit.log", TMPDIR=str(tmpdir)) as port, \
-            playwright_api.sync_playwright() as p:
+    grace = 4.0
+    with serve_app(ROOT / "app.py", ROOT, tmp_path / "streamlit.log", TMPDIR=str(tmpdir),
+                   LIANXIN_UPLOAD_GRACE_S=str(grace)) as port, playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                     args=["--no-sandbox", "--disable-gpu", "--host-resolver-rules="
                                           "MAP evil.example 127.0.0.1"])
+        relay = Relay(port)  # the network between the browser and the app, which can drop
         try:
             # DNS rebinding: a page on evil.example that resolves to this machine gets no app
             rebound = browser.new_page()
@@ -180,17 +184,16 @@ def test_upload_folder_is_private_and_goes_with_the_session(tmp_path):
 
             ctx = browser.new_context(locale="zh-CN")
             page = ctx.new_page()
-            page.goto(f"http://127.0.0.1:{port}/data", wait_until="domcontentloaded")
+            page.goto(f"http://127.0.0.1:{relay.port}/data", wait_until="domcontentloaded")
             page.get_by_text("上传台账与边界").first.wait_for(timeout=120_000)
             assert not stale.exists()  # swept at start: older than 24 hours
             assert page.get_by_text("本机文件夹路径").count() == 0  # no LIANXIN_DATA_DIR: no folder box
-            page.locator("input[type=file]").first.set_input_files(
+            file_input(page, "两新组织台账").set_input_files(
                 {"name": "我的台账.csv", "mimeType": "text/csv", "buffer": LEDGER.read_bytes()})
             page.get_by_text("我的台账.csv").first.wait_for(timeout=30_000)
             page.get_by_role("button", name="载入", exact=True).click()
-            page.get_by_role("heading", name="已载入").wait_for(timeout=120_000)
-            # the heading is on the page before the click too, and the folder is made just before the file is
-            # written into it: wait for the file itself, not for the folder
+            # the 已载入 heading is on the page before the click too, and the folder is made just before the file
+            # is written into it: wait for the file itself, not for the folder
             deadline = time.time() + 60
             while not _stored_uploads(tmpdir) and time.time() < deadline:
                 time.sleep(0.5)
@@ -199,10 +202,27 @@ def test_upload_folder_is_private_and_goes_with_the_session(tmp_path):
             st = os.lstat(folders[0])
             assert stat.S_IMODE(st.st_mode) == 0o700 and st.st_uid == os.geteuid()
             assert [f.suffix for f in folders[0].iterdir()] == [".csv"]
-            ctx.close()  # the session ends: its folder goes
-            deadline = time.time() + 30
+            wait_idle(page)
+
+            # the network drops; the browser reconnects to its session, whose upload is still there
+            before = relay.accepted
+            relay.cut()
+            deadline = time.time() + 60
+            while relay.accepted == before and time.time() < deadline:
+                time.sleep(0.2)
+            assert relay.accepted > before, "浏览器没有重新连接"
+            time.sleep(2 * grace)  # longer than the grace: a connected session keeps its folder however long
+            assert [f.suffix for f in folders[0].iterdir()] == [".csv"]
+            page.get_by_role("link", name="总览").click()  # a page that reads the loaded ledgers
+            wait_idle(page)
+            page.get_by_text("组织覆盖率").first.wait_for(timeout=120_000)
+            assert page.get_by_text("已随上一次会话结束被删除").count() == 0
+
+            ctx.close()  # the session ends: its folder goes once the grace is over
+            deadline = time.time() + 60
             while _session_folders(tmpdir) and time.time() < deadline:
                 time.sleep(0.5)
             assert _session_folders(tmpdir) == []
         finally:
+            relay.close()
             browser.close()

@@ -75,7 +75,7 @@ def upload_hint(types: str) -> str:
 def _inputs_form() -> None:
     """Uploads, the server data folder (when configured) and the policy profile; applied before loading."""
     st.html(UPLOADER_CSS)
-    st.caption("上传的文件只保存在本机、只在本会话中使用（会话结束即删除）。一个台账都未上传时显示内置顺义演示数据（合成）；"
+    st.caption("上传的文件只保存在本机、只在本会话中使用（关闭页面几分钟后删除；网络短暂中断不受影响）。一个台账都未上传时显示内置顺义演示数据（合成）；"
                "上传任一台账后，未上传的台账按空表处理（不混入演示数据），除非点击“载入演示数据”。")
     try:
         root = data_dir()

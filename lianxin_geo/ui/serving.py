@@ -13,7 +13,9 @@ Pure functions (no Streamlit import), so each rule is tested on its own:
   links resolved (:func:`resolve_inside`, :func:`scan_folder`).
 * **Uploads**: one private folder per session, made by :func:`tempfile.mkdtemp`
   (mode 0700, owned by the server's user, checked by :func:`check_private`),
-  removed when the session ends (:class:`PrivateFolder`) or, after a crash, by
+  kept while the session lives (:class:`SessionFolders`: a dropped connection that
+  comes back within :data:`UPLOAD_GRACE_S` keeps its files), removed after that,
+  at exit (:class:`PrivateFolder`) or, after a crash, by
   :func:`sweep_stale_folders` on the next start once older than
   :data:`RETENTION_S` (24 hours).
 """
@@ -25,10 +27,11 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Mapping
 from urllib.parse import urlparse
 
 from lianxin_geo.core.errors import LianxinError
@@ -37,8 +40,11 @@ __all__ = [
     "DATA_DIR_ENV",
     "LOOPBACK_HOSTS",
     "RETENTION_S",
+    "UPLOAD_GRACE_ENV",
+    "UPLOAD_GRACE_S",
     "UPLOAD_PREFIX",
     "PrivateFolder",
+    "SessionFolders",
     "allowed_hosts",
     "check_private",
     "data_dir",
@@ -46,6 +52,7 @@ __all__ = [
     "resolve_inside",
     "scan_folder",
     "sweep_stale_folders",
+    "upload_grace_s",
 ]
 
 #: Environment variable naming the only server folder the app may read paths from.
@@ -56,6 +63,11 @@ LOOPBACK_HOSTS: frozenset[str] = frozenset({"localhost", "127.0.0.1", "::1"})
 UPLOAD_PREFIX = "lianxin-geo-session-"
 #: Age after which a session upload folder left by a crashed server is deleted on the next start (seconds).
 RETENTION_S = 24 * 3600
+#: Seconds a session's uploads outlive its connection. Streamlit keeps a disconnected session two minutes for the
+#: browser to come back (a network blip, a laptop lid closed); a session that came back keeps its files.
+UPLOAD_GRACE_S = 180.0
+#: Environment variable overriding :data:`UPLOAD_GRACE_S` (seconds, ≥ 0).
+UPLOAD_GRACE_ENV = "LIANXIN_UPLOAD_GRACE_S"
 #: Addresses that mean "every interface", not a host name a browser uses.
 _ANY_ADDRESS = frozenset({"", "0.0.0.0", "::"})
 
@@ -218,6 +230,110 @@ class PrivateFolder:
     def removed(self) -> bool:
         """True once the folder has been deleted."""
         return not self._finalizer.alive
+
+
+def upload_grace_s(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds a session's uploads outlive its connection: ``$LIANXIN_UPLOAD_GRACE_S``, else :data:`UPLOAD_GRACE_S`.
+
+    Raises
+    ------
+    LianxinError
+        The variable is set but is not a number of seconds ≥ 0.
+    """
+    text = (os.environ if environ is None else environ).get(UPLOAD_GRACE_ENV, "").strip()
+    if not text:
+        return UPLOAD_GRACE_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise LianxinError(f"环境变量 {UPLOAD_GRACE_ENV}={text!r} 不是有效的秒数：请写一个不小于 0 的数，"
+                           f"或删除它（缺省 {UPLOAD_GRACE_S:g} 秒）")
+    return value
+
+
+class SessionFolders:
+    """The private upload folder of each browser session, kept while the session lives.
+
+    Streamlit drops a session's resources the moment its connection drops, even when the browser
+    reconnects to the same session a few seconds later; its uploads would go with them. Here a folder
+    stays while ``is_active(session)`` says the session is connected, and for ``grace_s`` seconds after
+    it was last seen so; :meth:`reap` (called every :attr:`poll_s` seconds by the app) removes the rest.
+
+    Parameters
+    ----------
+    is_active
+        ``is_active(session_id) -> bool``: the session is connected now (Streamlit's
+        ``Runtime.is_active_session``; safe from any thread).
+    grace_s
+        Seconds a folder outlives its session's last connection.
+    base
+        Where the folders are made (default: the system temporary folder).
+    clock
+        Monotonic seconds (tests pass their own).
+    """
+
+    def __init__(self, is_active: Callable[[str], bool], *, grace_s: float = UPLOAD_GRACE_S,
+                 base: str | os.PathLike[str] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self._is_active = is_active
+        self.grace_s = float(grace_s)
+        self._base = base
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._folders: dict[str, PrivateFolder] = {}
+        self._seen: dict[str, float] = {}
+
+    @property
+    def poll_s(self) -> float:
+        """How often :meth:`reap` should run: a third of the grace, between 0.5 and 30 seconds."""
+        return min(30.0, max(0.5, self.grace_s / 3))
+
+    def folder(self, session_id: str) -> PrivateFolder:
+        """The session's folder, made on first use (a folder removed meanwhile is made again)."""
+        with self._lock:
+            f = self._folders.get(session_id)
+            if f is None or f.removed:
+                f = self._folders[session_id] = PrivateFolder(self._base)
+            self._seen[session_id] = self._clock()
+            return f
+
+    def reap(self) -> list[Path]:
+        """Remove the folders of sessions not connected for ``grace_s`` seconds; return their paths."""
+        now = self._clock()
+        with self._lock:
+            sessions = list(self._folders)
+        gone = []
+        for sid in sessions:
+            try:
+                active = bool(self._is_active(sid))
+            except Exception:  # noqa: BLE001 - a runtime shutting down: the grace still applies
+                active = False
+            with self._lock:
+                if sid not in self._folders:
+                    continue
+                if active:
+                    self._seen[sid] = now
+                    continue
+                if now - self._seen.get(sid, now) < self.grace_s:
+                    continue
+                f = self._folders.pop(sid)
+                self._seen.pop(sid, None)
+            f.remove()
+            gone.append(f.path)
+        return gone
+
+    def remove_all(self) -> None:
+        """Remove every folder (the server stops)."""
+        with self._lock:
+            folders, self._folders = list(self._folders.values()), {}
+            self._seen.clear()
+        for f in folders:
+            f.remove()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._folders)
 
 
 def sweep_stale_folders(base: str | os.PathLike[str] | None = None, *, max_age_s: float = RETENTION_S,

@@ -8,10 +8,11 @@ Caching and privacy
   result can only be reached by someone who gives the very same bytes, and no
   page lists other users' uploads.
 * Uploaded bytes go to this session's private folder
-  (:class:`lianxin_geo.ui.serving.PrivateFolder`: ``mkdtemp``, mode 0700), which is
-  deleted when the session ends (a session-scoped ``st.cache_resource`` with
-  ``on_release``); folders a crashed server left behind are deleted on the next
-  start once older than 24 hours.
+  (:class:`lianxin_geo.ui.serving.PrivateFolder`: ``mkdtemp``, mode 0700), kept
+  by :class:`lianxin_geo.ui.serving.SessionFolders` while the session is connected and
+  for :data:`~lianxin_geo.ui.serving.UPLOAD_GRACE_S` after (a dropped connection that
+  comes back keeps its files), then deleted by a background thread; folders a crashed
+  server left behind are deleted on the next start once older than 24 hours.
 * Plans are cached on the workspace key and their parameters; each plan kept in
   the session carries that key as a digest (:class:`PlanRun`), which is what the
   export page caches its files on.
@@ -28,12 +29,17 @@ assessment, a plan or an export cached for one scope is never served to another.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 import streamlit as st
+from streamlit import runtime as st_runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lianxin_geo.assessment import Assessment
 from lianxin_geo.core.errors import LianxinError
@@ -45,8 +51,16 @@ from lianxin_geo.plan.coverage import CoveragePlan
 from lianxin_geo.plan.joint import JointPlan
 from lianxin_geo.plan.routes import InstructorPlan
 from lianxin_geo.ui.engine import app_engine
-from lianxin_geo.ui.serving import PrivateFolder, sweep_stale_folders
+from lianxin_geo.ui.serving import (
+    UPLOAD_GRACE_S,
+    PrivateFolder,
+    SessionFolders,
+    sweep_stale_folders,
+    upload_grace_s,
+)
 from lianxin_geo.workspace import DEFAULT_DEMO_ORGS, Workspace, load_workspace
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "ENV",
@@ -164,14 +178,38 @@ def _swept_at_start() -> int:
     return len(sweep_stale_folders())
 
 
-def _release(folder: PrivateFolder) -> None:
-    folder.remove()
+def _is_active(session_id: str) -> bool:
+    """The session is connected now (Streamlit's runtime; safe from any thread)."""
+    return st_runtime.exists() and st_runtime.get_instance().is_active_session(session_id)
 
 
-@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
+def _reap_forever(folders: SessionFolders) -> None:
+    while True:
+        time.sleep(folders.poll_s)
+        try:
+            folders.reap()
+        except Exception:  # noqa: BLE001 - never let the reaper die: the next round tries again
+            _log.exception("清理会话上传文件夹失败 / reaping upload folders failed")
+
+
+@st.cache_resource(show_spinner=False)
+def _folders() -> SessionFolders:
+    """The upload folders of every session of this server, reaped by one background thread."""
+    try:
+        grace = upload_grace_s()
+    except LianxinError as exc:  # the operator's setting: the server log says so, the default applies
+        _log.warning("%s", exc)
+        grace = UPLOAD_GRACE_S
+    folders = SessionFolders(_is_active, grace_s=grace)
+    threading.Thread(target=_reap_forever, args=(folders,), name="lianxin-upload-reaper", daemon=True).start()
+    return folders
+
+
 def _session_folder() -> PrivateFolder:
-    """This session's private upload folder; Streamlit releases (deletes) it when the session ends."""
-    return PrivateFolder()
+    """This session's private upload folder: it outlives a dropped connection that comes back (see
+    :class:`~lianxin_geo.ui.serving.SessionFolders`) and goes a few minutes after the session ends."""
+    ctx = get_script_run_ctx()
+    return _folders().folder(ctx.session_id if ctx is not None else "bare")
 
 
 def init_state() -> None:
