@@ -12,12 +12,15 @@ import pytest
 from lianxin_geo.core import LianxinError
 from lianxin_geo.core.engine import (
     LOCAL_MIN_COST,
+    NO_WORKERS_ENV,
+    NO_WORKERS_S,
     SCHEDULER_ENV,
     Engine,
     TaskFailure,
     TaskResults,
     failure_reason,
     get_engine,
+    no_workers_s,
     task_seed,
 )
 
@@ -122,6 +125,61 @@ def test_unreachable_scheduler_is_a_chinese_error(monkeypatch):
     engine = Engine("tcp://127.0.0.1:9")
     with pytest.raises(LianxinError, match="无法连接 Dask 集群 tcp://127.0.0.1:9"):
         engine.map(crunch, [0, 1], keys=KEYS[:2])
+
+
+def _tcp_cluster(distributed, n_workers: int):
+    return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=False, protocol="tcp",
+                                    host="127.0.0.1", scheduler_port=0, dashboard_address=None,
+                                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
+
+
+def nap(item: int) -> int:
+    import time
+
+    time.sleep(0.3)
+    return item * 10
+
+
+def test_a_cluster_without_workers_is_a_chinese_error_not_a_hang(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setenv(NO_WORKERS_ENV, "1.5")
+    with _tcp_cluster(distributed, 0) as cl:
+        engine = Engine(cl.scheduler_address)
+        try:
+            with pytest.raises(LianxinError, match=r"没有可用的计算节点（worker）.*dask worker tcp://127\.0\.0\.1"):
+                engine.map(nap, [0, 1], keys=KEYS[:2], big=Counted([1.0]))  # the scatter would wait forever
+        finally:
+            engine.close()
+
+
+def test_workers_lost_during_a_job_make_its_rest_failures(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setenv(NO_WORKERS_ENV, "1.5")
+    with _tcp_cluster(distributed, 1) as cl:
+        engine = Engine(cl.scheduler_address)
+        seen: list[tuple[int, int]] = []
+
+        def progress(done: int, total: int, _label: str) -> None:
+            seen.append((done, total))
+            if done == 1:  # the only worker goes away after the first task, and no other comes
+                cl.scale(0)
+
+        try:
+            res = engine.map(nap, list(range(6)), keys=KEYS[:6], labels=LABELS[:6], cost=[2.0] * 6,
+                             progress=progress)
+        finally:
+            engine.close()
+    assert res.partial and 1 <= len(res.values) < 6
+    assert len(res.values) + len(res.failures) == 6
+    assert all(f.reason.startswith("集群没有计算节点") and "1.5 秒内没有任何 worker" in f.reason for f in res.failures)
+    assert seen[-1] == (6, 6)  # the progress still reaches the total
+
+
+def test_the_no_worker_limit_from_the_environment():
+    assert no_workers_s({}) == NO_WORKERS_S
+    assert no_workers_s({NO_WORKERS_ENV: "5"}) == 5
+    for bad in ("0", "-3", "x", "inf"):
+        assert no_workers_s({NO_WORKERS_ENV: bad}) == NO_WORKERS_S
 
 
 def test_local_runs_small_jobs_in_process():

@@ -79,6 +79,11 @@ WORKER_PRELOAD = ("lianxin_geo.pipeline",)
 FORKSERVER_PRELOAD = ("distributed", *WORKER_PRELOAD, "matplotlib.pyplot", "pptx", "xlsxwriter", "folium", "pyvrp")
 #: How long to wait for an existing scheduler at a ``tcp://`` address before giving up.
 CONNECT_TIMEOUT_S = 15
+#: Seconds a job waits while its cluster has no worker at all (a ``tcp://`` cluster whose workers never came or all
+#: went away): at the start of a job it is then a user error; during a job its unfinished tasks become failures
+#: (部分结果). ``$LIANXIN_NO_WORKERS_S`` overrides it.
+NO_WORKERS_S = 60.0
+NO_WORKERS_ENV = "LIANXIN_NO_WORKERS_S"
 
 _REASON_CHARS = 300
 
@@ -90,6 +95,7 @@ _KIND = {
     "CommError": "与工作进程的连接中断",
     "FutureCancelledError": "任务被取消",
     "CancelledError": "任务被取消",
+    "NoWorkers": "集群没有计算节点",
     "ZeroDivisionError": "除以零",
     "KeyError": "缺少数据",
     "ValueError": "数值不合法",
@@ -152,6 +158,55 @@ def failure_reason(exc: BaseException) -> str:
     message = " ".join(str(exc).split())
     text = f"{kind}（{name}）" + (f"：{message}" if message else "")
     return text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 1] + "…"
+
+
+def no_workers_s(environ: dict[str, str] | None = None) -> float:
+    """Seconds a job waits for a worker (:data:`NO_WORKERS_S`, or ``$LIANXIN_NO_WORKERS_S`` when it is a number > 0)."""
+    text = (os.environ if environ is None else environ).get(NO_WORKERS_ENV, "").strip()
+    try:
+        value = float(text) if text else NO_WORKERS_S
+    except ValueError:
+        value = NO_WORKERS_S
+    return value if 0 < value < float("inf") else NO_WORKERS_S
+
+
+class _Watchdog:
+    """Watches a job's cluster from a thread: once it has had no worker for ``limit`` seconds, cancels the job's
+    futures (the job's wait then ends; its unfinished tasks are failures with :attr:`reason`)."""
+
+    def __init__(self, client: Any, futures: dict[Any, int], limit: float) -> None:
+        self._client, self._futures, self.limit = client, futures, limit
+        self._stop = threading.Event()
+        self.fired = threading.Event()
+        self.reason = (f"集群没有计算节点（NoWorkers）：{limit:g} 秒内没有任何 worker 在线，本项未计算；"
+                       "请检查集群的 worker 后重新运行")
+        self._thread = threading.Thread(target=self._run, name="lianxin-engine-watchdog", daemon=True)
+        self._thread.start()
+
+    def _workers(self) -> int:
+        try:
+            return len(self._client.nthreads())
+        except Exception:  # noqa: BLE001 - the scheduler is unreachable: no worker either
+            return 0
+
+    def _run(self) -> None:
+        import time
+
+        since: float | None = None
+        while not self._stop.wait(min(2.0, self.limit / 4)):
+            if self._workers():
+                since = None
+                continue
+            since = since if since is not None else time.monotonic()
+            if time.monotonic() - since >= self.limit:
+                self.fired.set()
+                with contextlib.suppress(Exception):
+                    self._client.cancel(list(self._futures))
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def _run_task(fn: Callable[..., Any], item: Any, shared: dict[str, Any]) -> tuple[bool, Any]:
@@ -366,6 +421,17 @@ class Engine:
         import distributed
 
         client = self.client()
+        limit = no_workers_s()
+        try:  # a cluster with no worker would hold the scatter below, and every task, forever
+            client.wait_for_workers(1, timeout=limit)
+        except TimeoutError as exc:
+            if self.scheduler == "local":
+                raise LianxinError(f"本机的 Dask 工作进程在 {limit:g} 秒内未能启动：请检查可用内存，"
+                                   "或改用 --scheduler sync（单进程）") from exc
+            raise LianxinError(
+                f"Dask 集群 {self.scheduler} 在 {limit:g} 秒内没有可用的计算节点（worker）：请在集群上启动 worker"
+                f"（dask worker {self.scheduler}），或改用 --scheduler local"
+            ) from exc
         # Sent to every worker once, under fresh keys (hash=False). Fresh keys: re-scattering equal data under its
         # content key while the previous job's copy was being released left workers retrying a gather forever.
         # To every worker: a copy held by one worker only made the others fetch it from their peer, and under
@@ -386,20 +452,29 @@ class Engine:
             return fut
 
         running = distributed.as_completed([submit() for _ in range(min(in_flight, n))], loop=client.loop)
+        watchdog = _Watchdog(client, futures, limit)
         outcomes: dict[int, tuple[bool, Any]] = {}
+        done = 0
         try:
-            for done, fut in enumerate(running, start=1):
-                if queue:
+            for fut in running:
+                if queue and not watchdog.fired.is_set():
                     running.add(submit())
                 i = futures[fut]
                 try:
                     outcomes[i] = fut.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker fails one task, not the job
-                    outcomes[i] = (False, failure_reason(exc))
+                    outcomes[i] = (False, watchdog.reason if watchdog.fired.is_set() else failure_reason(exc))
                 fut.release()
+                done += 1
+                if progress is not None:
+                    progress(done, n, labels[i])
+            for _rank, i in reversed(queue):  # never sent: the cluster lost its workers first
+                outcomes[i] = (False, watchdog.reason)
+                done += 1
                 if progress is not None:
                     progress(done, n, labels[i])
         finally:
+            watchdog.stop()
             for fut in futures:
                 fut.release()
             for fut in remote_shared.values():
