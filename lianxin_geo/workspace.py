@@ -323,6 +323,13 @@ def city_manifest(folder: PathLike) -> dict[str, Any]:
             str(d["code"]), str(d["name"]), int(d["orgs"]), dict(d["files"])
     except (ValueError, KeyError, TypeError) as exc:
         raise LianxinError(f"{mpath} 无法读取（{type(exc).__name__}：{exc}）：请重新写出全市目录") from exc
+    inside = root.resolve()
+    for d in items:
+        for kind, name in dict(d["files"]).items():
+            target = (root / str(name)).resolve()
+            if not target.is_relative_to(inside):
+                raise LianxinError(f"{mpath} 中 {d['name']} 的 {kind} 文件“{name}”在全市目录之外：拒绝读取；"
+                                   "文件须在全市目录之内（相对路径）")
     return doc
 
 

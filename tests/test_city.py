@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from lianxin_geo.assessment.assessor import assess
 from lianxin_geo.assessment.tables import district_rates
 from lianxin_geo.cli.city import city_app, drilldown
-from lianxin_geo.workspace import load_city_workspace
+from lianxin_geo.workspace import city_manifest, load_city_workspace
 from lianxin_geo.core.engine import Engine
-from lianxin_geo.core.errors import BoundaryError
+from lianxin_geo.core.errors import BoundaryError, LianxinError
 from lianxin_geo.core.model import DEMO_FLAG
 from lianxin_geo.core.paths import data_dir
 from lianxin_geo.ingest.boundaries import _read_outline, demo_district
@@ -164,6 +164,18 @@ def test_city_demo_is_reproducible(tmp_path):
         assert (a / rel).read_bytes() == (b / rel).read_bytes()
     write_city_demo(b, n_orgs=400, seed=4, districts=["110101", "110113"])
     assert (a / "districts/110101/orgs.csv").read_bytes() != (b / "districts/110101/orgs.csv").read_bytes()
+
+
+def test_a_manifest_naming_files_outside_the_city_folder_is_refused(tmp_path):
+    folder = tmp_path / "c"
+    write_city_demo(folder, n_orgs=200, seed=3, districts=["110101"])
+    m = json.loads((folder / "city.json").read_text(encoding="utf-8"))
+    assert city_manifest(folder)["districts"][0]["code"] == "110101"
+    for bad in ("../../secret.csv", "/etc/passwd"):
+        m["districts"][0]["files"]["orgs"] = bad
+        (folder / "city.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+        with pytest.raises(LianxinError, match="在全市目录之外"):
+            city_manifest(folder)
 
 
 def test_city_end_to_end(city_dir):
