@@ -15,7 +15,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 def test_notebooks_exist():
     names = [p.stem for p in NOTEBOOKS]
-    assert names[:3] == ["01_quick_start", "02_joint_units", "03_your_own_district"]
+    assert names[:4] == ["01_quick_start", "02_joint_units", "03_your_own_district", "04_whole_city"]
 
 
 @pytest.mark.slow
