@@ -1,8 +1,10 @@
 """Benchmark the CVRP engines and the instructor planner.
 
-Run: ``.venv/bin/python benchmarks/routes.py [--quick]``
+Run: ``.venv/bin/python benchmarks/routes.py [--quick] [--instances PATH ...] [--standard-only]``
 
-1. Standard CVRPLIB instances (``benchmarks/data/cvrp``, rounded EUC_2D, known optima):
+1. Standard CVRPLIB instances (``benchmarks/data/cvrp``, or the ``.vrp`` files and folders given with
+   ``--instances``: EUC_2D rounded as CVRPLIB does, or EXPLICIT matrices; the depot of DEPOT_SECTION; the known
+   optimum from a ``# known optimum: N`` line, a ``.sol`` beside the file, or ``Optimal value: N`` in COMMENT):
    cost and gap of PyVRP, OR-Tools (PATH_CHEAPEST_ARC + GUIDED_LOCAL_SEARCH) and VROOM
    (pyvroom) at an equal time limit (10 s; 1 s with ``--quick``), and ``pyvrp_scaled``: PyVRP stopped only
    by the counts the planner uses (:func:`~lianxin_geo.plan.routes.search_limits` of the instance's size,
@@ -36,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from lianxin_geo.plan.routes.routing import (  # noqa: E402
     available_backends,
     haversine_matrix,
-    read_vrplib,
+    read_cvrp_instance,
     search_limits,
     solve_cvrp,
 )
@@ -47,26 +49,43 @@ SOLVERS = [s for s in ("pyvrp", "ortools", "vroom") if s in available_backends()
 
 
 
-def bench_standard(limit: float) -> pd.DataFrame:
+def instance_paths(given: list[str] | None) -> list[Path]:
+    """The ``.vrp`` files named (files, or folders searched for ``*.vrp``); default the shipped set."""
+    paths: list[Path] = []
+    for text in given or [str(CVRP_DIR)]:
+        p = Path(text)
+        paths += sorted(p.glob("*.vrp")) if p.is_dir() else [p]
+    return paths
+
+
+def _gap(cost: float, opt: int | None) -> float | None:
+    return None if not opt else round((cost / opt - 1) * 100, 2)
+
+
+def bench_standard(limit: float, paths: list[Path]) -> pd.DataFrame:
+    """Every engine on each instance at ``limit`` seconds, and PyVRP stopped by the planner's counts; the gap to
+    the known optimum where the file (or a ``.sol`` beside it) gives one."""
     rows = []
-    for path in sorted(CVRP_DIR.glob("*.vrp"), key=lambda p: int(p.stem.split("-n")[1].split("-")[0])):
-        xy, dem, cap, opt = read_vrplib(path)
-        row: dict[str, object] = {"instance": path.stem, "customers": len(dem) - 1, "optimum": opt}
+    instances = sorted((read_cvrp_instance(p) for p in paths), key=lambda i: (i.customers, i.name))
+    for inst in instances:
+        opt = inst.optimum
+        row: dict[str, object] = {"instance": inst.name, "customers": inst.customers, "optimum": opt,
+                                  "optimum_from": inst.optimum_source or "—"}
         for s in SOLVERS:
-            r = solve_cvrp(xy, dem, cap, round_distances=True, time_limit_s=limit, solver=s)
+            r = inst.solve(time_limit_s=limit, solver=s)
             row[f"{s}"] = int(r.cost)
-            row[f"{s}_gap%"] = round((r.cost / opt - 1) * 100, 2)
+            row[f"{s}_gap%"] = _gap(r.cost, opt)
             row[f"{s}_s"] = round(r.seconds, 1)
-        lim = search_limits(len(dem) - 1)
-        r = solve_cvrp(xy, dem, cap, round_distances=True, time_limit_s=60.0, solver="pyvrp",
-                       max_iterations=lim.max_iterations, no_improvement=lim.no_improvement)
+        lim = search_limits(inst.customers)
+        r = inst.solve(time_limit_s=60.0, solver="pyvrp", max_iterations=lim.max_iterations,
+                       no_improvement=lim.no_improvement)
         row["pyvrp_scaled"] = int(r.cost)
-        row["pyvrp_scaled_gap%"] = round((r.cost / opt - 1) * 100, 2)
+        row["pyvrp_scaled_gap%"] = _gap(r.cost, opt)
         row["pyvrp_scaled_s"] = round(r.seconds, 1)
         row["pyvrp_scaled_status"] = r.status
         rows.append(row)
-        print(f"  {path.stem}: " + ", ".join(f"{s} {row[s]} ({row[s + '_gap%']}%)" for s in [*SOLVERS, "pyvrp_scaled"]),
-              flush=True)
+        gaps = {s: "—" if row[s + "_gap%"] is None else f"{row[s + '_gap%']}%" for s in [*SOLVERS, "pyvrp_scaled"]}
+        print(f"  {inst.name}: " + ", ".join(f"{s} {row[s]} ({gaps[s]})" for s in gaps), flush=True)
     return pd.DataFrame(rows)
 
 
@@ -178,16 +197,26 @@ def bench_demo(time_limit_s: float = 30.0) -> dict[str, object]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="1 s limits, 500 orgs only")
+    ap.add_argument("--instances", nargs="+", metavar="PATH",
+                    help="CVRPLIB .vrp files or folders of them (default benchmarks/data/cvrp); the optimum comes "
+                         "from a '# known optimum: N' line, a .sol file beside the instance, or 'Optimal value: N' "
+                         "in COMMENT")
+    ap.add_argument("--standard-only", action="store_true", help="only the CVRPLIB instances")
     args = ap.parse_args()
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 30)
     limit = 1.0 if args.quick else 10.0
     print(f"engines: {', '.join(SOLVERS)}")
     print(f"\n== CVRPLIB instances, {limit:g} s each ==", flush=True)
-    std = bench_standard(limit)
+    std = bench_standard(limit, instance_paths(args.instances))
     print(std.to_string(index=False))
     for s in [*SOLVERS, "pyvrp_scaled"]:
-        print(f"  {s}: max gap {std[s + '_gap%'].max():.2f} %, mean {std[s + '_gap%'].mean():.2f} %")
+        gaps = pd.to_numeric(std[s + "_gap%"], errors="coerce").dropna()
+        if len(gaps):
+            print(f"  {s}: max gap {gaps.max():.2f} %, mean {gaps.mean():.2f} % over {len(gaps)} instances "
+                  "with a known optimum")
+    if args.standard_only:
+        return
     sizes = [(500, 5.0)] if args.quick else [(500, 10.0), (5000, 30.0)]
     for n, budget in sizes:
         print(f"\n== unit-demand Shunyi-like instance: {n} orgs, capacity 10, {budget:g} s total per engine ==",

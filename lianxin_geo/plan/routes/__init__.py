@@ -23,11 +23,13 @@ from lianxin_geo.plan.routes.params import InstructorParams
 from lianxin_geo.plan.routes.result import InstructorPlan
 from lianxin_geo.plan.routes.routing import (
     CVRPInputError,
+    CVRPInstance,
     CVRPResult,
     DistanceMatrix,
     available_backends,
     distance_matrix,
     fetch_road_graph,
+    read_cvrp_instance,
     read_vrplib,
     SearchLimits,
     route_cost,
@@ -38,6 +40,7 @@ from lianxin_geo.plan.routes.workloads import plan_workloads
 
 __all__ = [
     "CVRPInputError",
+    "CVRPInstance",
     "CVRPResult",
     "DistanceMatrix",
     "InstructorParams",
@@ -57,6 +60,7 @@ __all__ = [
     "industry_labels",
     "plan_instructor_routes",
     "plan_workloads",
+    "read_cvrp_instance",
     "read_vrplib",
     "route_cost",
     "search_limits",

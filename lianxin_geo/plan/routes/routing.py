@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ from lianxin_geo.plan.routes.cvrp import (
 
 __all__ = [
     "CVRPInputError",
+    "CVRPInstance",
     "CVRPResult",
     "DistanceMatrix",
     "RoadGraph",
@@ -63,6 +65,7 @@ __all__ = [
     "haversine_m",
     "haversine_matrix",
     "load_road_graph",
+    "read_cvrp_instance",
     "read_vrplib",
     "route_cost",
     "search_limits",
@@ -405,31 +408,115 @@ def fetch_road_graph(polygon: Any, *, online: bool = False, network_type: str = 
 
 
 # ============================================================== CVRPLIB files
-def read_vrplib(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, int, int | None]:
-    """Read a CVRPLIB ``.vrp`` file (EUC_2D): ``(coords, demands, capacity, known_optimum)``.
+@dataclass(frozen=True)
+class CVRPInstance:
+    """A CVRPLIB instance as the solvers take it (:func:`read_cvrp_instance`).
 
-    Node 1 (row 0) is the depot, as in the standard sets. ``known_optimum`` comes from a
-    ``# known optimum: N`` header line when the file has one (the project's benchmark files do).
+    Attributes
+    ----------
+    name
+        The ``NAME`` of the file (else its stem).
+    coords
+        ``(n, 2)`` node coordinates for ``EUC_2D`` instances, else ``None``.
+    matrix
+        The ``n×n`` arc costs for instances given by ``EDGE_WEIGHT_SECTION`` (``EXPLICIT``), else ``None``.
+    demands, capacity, depot
+        Node demands (the depot's is 0), the vehicle capacity and the depot's 0-based index.
+    optimum
+        The known optimal (or best known) cost, when the file or a solution beside it gives one, else ``None``.
+    optimum_source
+        Where it came from: ``"header"`` (a ``# known optimum: N`` line), ``"solution"`` (the ``Cost`` of a
+        ``.sol`` file of the same name), ``"comment"`` (``Optimal value: N`` / ``Best value: N`` in ``COMMENT``).
     """
-    xy, dem, cap, opt, sec = [], [], 0, None, None
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line.startswith("# known optimum"):
-            opt = int(line.split(":")[1].split()[0])
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("CAPACITY"):
-            cap = int(line.split(":")[1])
-        elif line.startswith("NODE_COORD_SECTION"):
-            sec = "c"
-        elif line.startswith("DEMAND_SECTION"):
-            sec = "d"
-        elif line.startswith(("DEPOT_SECTION", "EOF")):
-            sec = None
-        elif sec == "c":
-            _, x, y = line.split()
-            xy.append((float(x), float(y)))
-        elif sec == "d":
-            _, q = line.split()
-            dem.append(int(q))
-    return np.array(xy), np.array(dem), cap, opt
+
+    name: str
+    coords: np.ndarray | None
+    matrix: np.ndarray | None
+    demands: np.ndarray
+    capacity: int
+    depot: int
+    optimum: int | None
+    optimum_source: str | None
+
+    @property
+    def customers(self) -> int:
+        """The number of customers (nodes other than the depot)."""
+        return int(len(self.demands) - 1)
+
+    def solve(self, **kwargs: Any) -> "CVRPResult":
+        """:func:`solve_cvrp` on this instance with the CVRPLIB convention (arc costs rounded to integers)."""
+        metric: Any = self.matrix if self.matrix is not None else "euclidean"
+        return solve_cvrp(self.coords, self.demands, self.capacity, depot=self.depot, metric=metric,
+                          round_distances=True, **kwargs)
+
+
+_COMMENT_OPTIMUM = re.compile(r"(?:optimal|best(?:\s+known)?)\s*(?:value|cost|solution)?\s*[:=]?\s*(\d+)", re.I)
+
+
+def _known_optimum(path: Path, comment: str) -> tuple[int | None, str | None]:
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[:20]:
+        if line.strip().lower().startswith("# known optimum"):
+            return int(line.split(":", 1)[1].split()[0]), "header"
+    sol = path.with_suffix(".sol")
+    if sol.is_file():
+        vrplib = require("vrplib", extra="solvers", purpose="读取 CVRPLIB 算例")
+        try:
+            return int(round(float(vrplib.read_solution(str(sol))["cost"]))), "solution"
+        except Exception:  # noqa: BLE001 - a damaged solution file: the comment may still say it
+            pass
+    m = _COMMENT_OPTIMUM.search(comment or "")
+    return (int(m.group(1)), "comment") if m else (None, None)
+
+
+def read_cvrp_instance(path: str | os.PathLike) -> CVRPInstance:
+    """Read a CVRPLIB ``.vrp`` file with the ``vrplib`` package (PyVRP's reader).
+
+    ``EUC_2D`` instances keep their coordinates (the solvers round each arc to the nearest integer, as CVRPLIB
+    does); ``EXPLICIT`` ones (``FULL_MATRIX``, ``LOWER_ROW`` … given in ``EDGE_WEIGHT_SECTION``) their matrix.
+    The depot is the one of ``DEPOT_SECTION``. The known optimum: see :class:`CVRPInstance`.
+
+    Raises
+    ------
+    LianxinError
+        The file is missing or not a readable single-depot CVRP, or its distances are of another type.
+    """
+    p = Path(path)
+    vrplib = require("vrplib", extra="solvers", purpose="读取 CVRPLIB 算例")
+    try:
+        inst = vrplib.read_instance(str(p), compute_edge_weights=False)
+        kind = str(inst.get("edge_weight_type", "EUC_2D")).upper()
+        if kind == "EXPLICIT":  # the matrix, expanded from its format (FULL_MATRIX, LOWER_ROW …)
+            inst = vrplib.read_instance(str(p))
+    except Exception as exc:  # noqa: BLE001 - any parse error becomes one Chinese line
+        raise LianxinError(f"无法读取 CVRPLIB 算例 {p}（{type(exc).__name__}：{' '.join(str(exc).split())[:200]}）："
+                           "请提供标准的 .vrp 文件") from exc
+    demands = np.asarray(inst.get("demand", []), dtype=np.int64)
+    depots = np.atleast_1d(np.asarray(inst.get("depot", [0]), dtype=np.int64))
+    if not len(demands) or "capacity" not in inst or len(depots) != 1:
+        raise LianxinError(f"{p} 不是单车场的 CVRP 算例（需要 CAPACITY、DEMAND_SECTION 和一个 DEPOT）")
+    coords = matrix = None
+    if kind == "EUC_2D" and inst.get("node_coord") is not None:
+        coords = np.asarray(inst["node_coord"], dtype=float)
+    elif kind == "EXPLICIT" and inst.get("edge_weight") is not None:
+        matrix = np.asarray(inst["edge_weight"], dtype=float)
+    else:
+        raise LianxinError(f"{p} 的距离类型 {kind} 暂不支持：只支持 EUC_2D（坐标）与 EXPLICIT（距离矩阵）")
+    n = len(coords) if coords is not None else len(matrix)  # type: ignore[arg-type]
+    if len(demands) != n or not 0 <= int(depots[0]) < n:
+        raise LianxinError(f"{p} 的节点数（{n}）与需求数（{len(demands)}）或车场编号不一致")
+    optimum, source = _known_optimum(p, str(inst.get("comment", "")))
+    return CVRPInstance(name=str(inst.get("name") or p.stem), coords=coords, matrix=matrix, demands=demands,
+                        capacity=int(inst["capacity"]), depot=int(depots[0]), optimum=optimum,
+                        optimum_source=source)
+
+
+def read_vrplib(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, int, int | None]:
+    """Read a CVRPLIB ``.vrp`` file (EUC_2D, depot first): ``(coords, demands, capacity, known_optimum)``.
+
+    A shorthand of :func:`read_cvrp_instance` for coordinate instances whose depot is node 1, as in the
+    standard sets.
+    """
+    inst = read_cvrp_instance(path)
+    if inst.coords is None or inst.depot != 0:
+        raise LianxinError(f"{path} 不是车场为 1 号节点的坐标算例：请用 read_cvrp_instance 读取")
+    return inst.coords, inst.demands, inst.capacity, inst.optimum
