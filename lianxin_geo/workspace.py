@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from lianxin_geo.core.district import District
-from lianxin_geo.core.engine import Engine, get_engine
+from lianxin_geo.core.engine import Engine, TaskFailure, get_engine
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.core.model import APPROX_NOTE, DEMO_FLAG, DEMO_NOTE, LEDGER_KINDS, SCHEMAS
 from lianxin_geo.core.policy import Profile, load_profile
@@ -383,7 +383,8 @@ def _join_ledgers(parts: list[LedgerResult], kind: str, source: str, orgs: pd.Da
 
 def load_city_workspace(folder: PathLike, *, policy: "Profile | str | None" = None,
                         engine: "Engine | str | None" = None,
-                        progress: Callable[[int, int, str], None] | None = None) -> Workspace:
+                        progress: Callable[[int, int, str], None] | None = None,
+                        failures: list[TaskFailure] | None = None) -> Workspace:
     """Read a whole city folder (written by ``demo --city``) into one workspace, one engine task per district.
 
     Fits a city of some hundred thousand orgs in memory; for more, the city run
@@ -399,11 +400,16 @@ def load_city_workspace(folder: PathLike, *, policy: "Profile | str | None" = No
         The parallel engine or a scheduler name (``sync``, ``local``, ``tcp://…``).
     progress
         ``progress(done, total, label)`` as districts finish.
+    failures
+        A list to collect the districts that could not be read (:class:`~lianxin_geo.core.engine.TaskFailure`):
+        the workspace then holds the other districts only (its city is made of them, its notes say 部分结果).
+        Without it such a district is an error.
 
     Raises
     ------
     LianxinError
-        The folder has no ``city.json``, or a district could not be read (named with the reason).
+        The folder has no ``city.json``, or a district could not be read (named with the reason) and no
+        ``failures`` list was given, or no district could be read at all.
     """
     root = Path(folder)
     items = city_manifest(root)["districts"]
@@ -413,8 +419,15 @@ def load_city_workspace(folder: PathLike, *, policy: "Profile | str | None" = No
         _read_part, items, keys=[d["code"] for d in items], labels=[d["name"] for d in items],
         cost=[1.0 + int(d["orgs"]) / 5_000.0 for d in items], progress=progress,
         folder=str(root), city=city, profile=profile, limits=city_read_limits(items))
+    notes = [f"全市 {len(items)} 个区，按区分片读取"]
     if res.partial:
-        raise LianxinError("全市数据读取未完成：" + "；".join(f"{f.label}：{f.reason}" for f in res.failures))
+        told = "；".join(f"{f.label}：{f.reason}" for f in res.failures)
+        if failures is None or len(res.failures) == len(items):
+            raise LianxinError("全市数据读取未完成：" + told)
+        failures.extend(res.failures)
+        items = [d for d in items if d["code"] in res.values]
+        city = load_city([d["code"] for d in items])
+        notes.append(f"部分结果：{len(res.failures)} 个区未能读取，全市数字只含其余 {len(items)} 个区（{told}）")
     parts = res.ordered([d["code"] for d in items])
     orgs = pd.concat([p["orgs"] for p in parts], ignore_index=True)
     ledgers = {k: _join_ledgers([p["ledgers"][k] for p in parts], k, f"{root.name}/districts/*/{k}.csv",
@@ -423,4 +436,4 @@ def load_city_workspace(folder: PathLike, *, policy: "Profile | str | None" = No
     demo_kinds = tuple(k for k in LEDGER_KINDS if len(ledgers[k].accepted) and is_demo_frame(ledgers[k].accepted))
     located = LocateResult(orgs=orgs, district_code=city.code, district_name=city.name)
     return Workspace(district=city, profile=profile, ledgers=ledgers, orgs=orgs, located=located,
-                     demo_kinds=demo_kinds, notes=[f"全市 {len(items)} 个区，按区分片读取"], **layers)
+                     demo_kinds=demo_kinds, notes=notes, **layers)

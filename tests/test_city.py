@@ -217,8 +217,26 @@ def test_cli_city_demo_and_assess(tmp_path):
     assert [d["code"] for d in doc["districts"]] == ["110101", "110113"] and doc["orgs"] == 300
     res = runner.invoke(city_app, ["assess", str(out), "--scheduler", "sync", "--json"])
     assert res.exit_code == 0, res.output
-    city = json.loads(res.stdout)["city"]
+    doc = json.loads(res.stdout)
+    city = doc["city"]
     assert city["orgs"] == 300 and [d["name"] for d in city["districts"]] == ["东城区", "顺义区"]
+    assert doc["partial"] is False and doc["failures"] == []
+    # one district's ledger is garbage: the other is assessed, and the output says 部分结果 and why
+    shunyi = next(d for d in json.loads((out / "city.json").read_text(encoding="utf-8"))["districts"]
+                  if d["code"] == "110113")
+    (out / "districts" / "110101" / "orgs.csv").write_bytes(b"\xff\xfe\x00garbage\x00" * 10)
+    res = runner.invoke(city_app, ["assess", str(out), "--scheduler", "sync", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["partial"] is True and [f["key"] for f in doc["failures"]] == ["110101"]
+    assert doc["failures"][0]["label"] == "东城区" and doc["failures"][0]["reason"]
+    assert [d["code"] for d in doc["city"]["districts"]] == ["110113"] and doc["city"]["orgs"] == shunyi["orgs"]
+    assert any(n.startswith("部分结果") and "东城区" in n for n in doc["notes"])
+    res = runner.invoke(city_app, ["assess", str(out), "--scheduler", "sync"])
+    assert res.exit_code == 0 and "部分结果" in res.output and "未读取" in res.output
+    (out / "districts" / "110113" / "orgs.csv").write_bytes(b"\xff\xfe\x00garbage\x00" * 10)
+    res = runner.invoke(city_app, ["assess", str(out), "--scheduler", "sync", "--json"])
+    assert res.exit_code == 1 and "全市数据读取未完成" in str(res.exception)  # no district at all: an error
 
 
 # ------------------------------------------------------------------ bulk locating

@@ -24,6 +24,7 @@ from lianxin_geo.assessment.assessor import Assessment, assess
 from lianxin_geo.assessment.tables import drilldown as _drilldown
 from lianxin_geo.cli._common import emit_json, err, progress_printer
 from lianxin_geo.core.district import District
+from lianxin_geo.core.engine import TaskFailure
 from lianxin_geo.core.errors import LianxinError
 from lianxin_geo.ingest.demo.city import CITY_MANIFEST, write_city_demo
 from lianxin_geo.pipeline.city import DEFAULT_CITY_FORMATS, run_city
@@ -91,20 +92,26 @@ def assess_cmd(
     """读取全市数据并评估，逐级汇总：市 → 区 → 镇街 / assess a city, drill down city → district → town."""
     t0 = time.perf_counter()
     say = progress_printer(json_)
-    ws = load_city_workspace(folder, policy=policy, engine=scheduler,
+    failures: list[TaskFailure] = []
+    ws = load_city_workspace(folder, policy=policy, engine=scheduler, failures=failures,
                              progress=lambda done, total, label: say(f"已读取 {label}", done / max(total, 1)))
     a = assess(ws.orgs, centers=ws.centers, parks=ws.parks, buildings=ws.buildings, district=ws.district,
                profile=ws.profile)
-    doc = {"city": drilldown(a, ws.district), "seconds": round(time.perf_counter() - t0, 3),
+    doc = {"city": drilldown(a, ws.district), "partial": bool(failures),
+           "failures": [f.to_json() for f in failures], "seconds": round(time.perf_counter() - t0, 3),
            "notes": ws.data_notes}
     if json_:
         emit_json(doc)
         return
     c = doc["city"]
-    err.print(f"{c['name']}：组织 {c['orgs']:,}，组织覆盖率 {_pct(c['org_coverage_rate'])}")
+    head = "[yellow]部分结果[/yellow] " if failures else ""
+    err.print(f"{head}{escape(c['name'])}：组织 {c['orgs']:,}，组织覆盖率 {_pct(c['org_coverage_rate'])}")
     for d in c["districts"]:
-        err.print(f"  {d['name']}：组织 {d['orgs']:,}，组织覆盖率 {_pct(d['org_coverage_rate'])}（{len(d['towns'])} 个镇街）")
+        err.print(f"  {escape(d['name'])}：组织 {d['orgs']:,}，组织覆盖率 {_pct(d['org_coverage_rate'])}"
+                  f"（{len(d['towns'])} 个镇街）")
     _notes(doc["notes"])
+    for f in failures:
+        err.print(f"  [red]未读取[/red] {escape(f.label)}：{escape(f.reason)}")
 
 
 @city_app.command("run")
