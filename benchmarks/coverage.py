@@ -12,7 +12,9 @@ centers, buildings, parks on the real Shunyi skeleton) with candidate sites from
 demo's buildings, parks and community points, topped up with seeded user-added sites;
 reaches as in the shunyi-2017 profile. Orgs without coordinates are never covered.
 
-Run ``.venv/bin/python benchmarks/coverage.py [--quick]``.
+Run ``.venv/bin/python benchmarks/coverage.py [--quick]``; on your own ledgers instead of the demo:
+``.venv/bin/python benchmarks/coverage.py --orgs 组织.xlsx --centers 阵地.xlsx [--buildings F] [--parks F]
+[--boundaries F] [--policy P] [--k 5 20]`` (candidates: the ledgers' buildings, parks and community points).
 """
 
 from __future__ import annotations
@@ -106,6 +108,30 @@ def make_instance(n_orgs: int, n_candidates: int, *, seed: int = 0):
     return district, orgs, centers, cand, demo
 
 
+def workspace_instance(args):
+    """The instance of the user's ledgers (``--orgs`` …): their located orgs and centers, candidates from their
+    buildings, parks and the gazetteer's community points (``candidate_sites``), as ``plan coverage`` uses."""
+    from lianxin_geo.workspace import load_workspace
+
+    ws = load_workspace(orgs=args.orgs, centers=args.centers, buildings=args.buildings, parks=args.parks,
+                        boundaries=args.boundaries, policy=args.policy)
+    for note in ws.data_notes:
+        print("数据说明：", note)
+    orgs = ws.orgs.copy()
+    orgs["lon"] = pd.to_numeric(orgs["lon"], errors="coerce")
+    orgs["lat"] = pd.to_numeric(orgs["lat"], errors="coerce")
+    orgs["employees"] = pd.to_numeric(orgs["employees"], errors="coerce").fillna(0)
+    centers = ws.centers.copy()
+    for col in ("lon", "lat"):
+        centers[col] = pd.to_numeric(centers.get(col), errors="coerce")
+    cand = candidate_sites(ws.district, buildings=ws.buildings, parks=ws.parks).reset_index(drop=True)
+    miss = cand["jurisdiction_code"].isna().to_numpy()
+    cand["jurisdiction_code"] = cand["jurisdiction_code"].astype(object)
+    cand.loc[miss, "jurisdiction_code"] = ws.district.assign(cand.loc[miss, "lon"].to_numpy(float),
+                                                             cand.loc[miss, "lat"].to_numpy(float))
+    return ws.district, orgs, centers, cand, ws
+
+
 def build(district, orgs, centers, cand, params: CoverageParams):
     kinds = dict(zip(district.jurisdictions["code"].astype(str), district.jurisdictions["kind"].astype(str)))
     o_code = orgs["jurisdiction_code"].to_numpy(object)
@@ -167,9 +193,24 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="small cases only (well under a minute)")
     ap.add_argument("--demand", choices=["employees", "orgs"], default="employees")
     ap.add_argument("--time-limit", type=float, default=45.0, help="time limit of our solver (s)")
+    for kind in ("orgs", "centers", "buildings", "parks", "boundaries"):
+        ap.add_argument(f"--{kind}", default=None, help=f"{kind}: run on these ledgers instead of the seeded demo")
+    ap.add_argument("--policy", default="shunyi-2017", help="policy profile of the reaches (name or TOML)")
+    ap.add_argument("--k", type=int, nargs="+", default=[5, 20], help="new sites to choose (with ledgers)")
     args = ap.parse_args(argv)
-    params = CoverageParams.from_profile("shunyi-2017")  # street 1200 m, town 5000 m, circuity 1.3
-    if args.quick:
+    params = CoverageParams.from_profile(args.policy)  # shunyi-2017: street 1200 m, town 5000 m, circuity 1.3
+    given = any(getattr(args, kind) for kind in ("orgs", "centers", "buildings", "parks", "boundaries"))
+    cache: dict[tuple[int, int], tuple] = {}
+    demos: dict[tuple[int, int], object] = {}
+    if given:
+        district, orgs, centers, cand, ws = workspace_instance(args)
+        n, c = len(orgs), len(cand)
+        demos[(n, c)] = ws
+        t0 = time.perf_counter()
+        a_cand, covered, open_idx, reaches = build(district, orgs, centers, cand, params)
+        cache[(n, c)] = (district, orgs, centers, cand, a_cand, covered, open_idx, reaches, time.perf_counter() - t0)
+        cases = [(n, c, k) for k in args.k]
+    elif args.quick:
         cases = [(5_000, 200, 5), (5_000, 200, 20)]
     else:
         cases = [(n, c, k) for n in (5_000, 50_000) for c in (200, 2_000) for k in (5, 20)]
@@ -180,8 +221,6 @@ def main(argv: list[str] | None = None) -> None:
               f" {'speed-up':>8}")
     print(header)
     print("-" * len(header))
-    cache: dict[tuple[int, int], tuple] = {}
-    demos: dict[tuple[int, int], object] = {}
     for n, c, k in cases:
         if (n, c) not in cache:
             district, orgs, centers, cand, demo = make_instance(n, c, seed=n + c)

@@ -1,6 +1,8 @@
 """Benchmark: joint party units (联建方案) — ours vs KMeans / agglomerative / spopt Max-P / exact MIP.
 
-Run ``.venv/bin/python benchmarks/joint_units.py [--quick] [--sizes 200 2000 20000] [--maxp-up-to N]``.
+Run ``.venv/bin/python benchmarks/joint_units.py [--quick] [--sizes 200 2000 20000] [--maxp-up-to N]``; on the
+joint candidates of your own ledgers instead: ``… joint_units.py --orgs 组织.xlsx [--buildings F] [--parks F]
+[--centers F] [--boundaries F] [--policy P]``.
 
 For every instance size (eligible orgs) and method it prints orgs placed, orgs placed in valid
 units, units, violations found by the independent checker (:mod:`lianxin_geo.plan.joint.rules`),
@@ -33,7 +35,10 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from lianxin_geo.assessment.rules import A_JOINT_CANDIDATE  # noqa: E402
 from lianxin_geo.ingest.boundaries import demo_district  # noqa: E402
+from lianxin_geo.pipeline import run_assessment  # noqa: E402
+from lianxin_geo.workspace import load_workspace  # noqa: E402
 from lianxin_geo.plan.joint import JointParams, plan_joint_units, validate_proposal  # noqa: E402
 from lianxin_geo.plan.joint.rules import default_eligible, org_groups, radius_per_org  # noqa: E402
 from lianxin_geo.core.policy import load_profile  # noqa: E402
@@ -327,6 +332,48 @@ def table(rows: list[dict], title: str) -> None:
               f"{ratio(r['seconds'], ours['seconds']):>10}")
 
 
+def compare(orgs: pd.DataFrame, district, profile, title: str, *, maxp: bool, maxp_iters, maxp_cap: float) -> None:
+    """Ours, KMeans, agglomerative (up to 20,000) and Max-P (when ``maxp``) on one set of eligible orgs."""
+    res = []
+    u, t = timed(lambda: ours_units(orgs, district, profile))
+    res.append({"method": "ours", **score(u, orgs, district, profile), "seconds": t})
+    for how in ("kmeans", "agglomerative"):
+        if how == "agglomerative" and len(orgs) > 20000:
+            continue
+        with threadpool_limits(1):  # one small fit per partition: threads only add overhead here
+            u, t = timed(lambda: baseline_sklearn(orgs, profile, how))
+        res.append({"method": how, **score(u, orgs, district, profile), "seconds": t})
+    if maxp:
+        u, t = timed(lambda: baseline_maxp(orgs, profile, maxp_iters, per_partition_s=maxp_cap))
+        res.append({"method": f"MaxP {maxp_iters[0]}/{maxp_iters[1]}", **score(u, orgs, district, profile),
+                    "seconds": t})
+    table(res, title)
+    plan_figures(LAST_PLAN[0])
+    if MAXP_TIMEOUTS[0]:
+        print(f"(Max-P: {MAXP_TIMEOUTS[0]} partitions stopped after {maxp_cap:.0f} s each and left out; "
+              "their seconds are counted)")
+        MAXP_TIMEOUTS[0] = 0
+
+
+def compare_on_ledgers(args, maxp_iters, maxp_cap: float) -> None:
+    """The comparison on the joint candidates (R6) of the user's ledgers, located, as ``plan joint`` takes them."""
+    ws = load_workspace(orgs=args.orgs, centers=args.centers, buildings=args.buildings, parks=args.parks,
+                        boundaries=args.boundaries, policy=args.policy)
+    for note in ws.data_notes:
+        print("数据说明：", note)
+    acts = run_assessment(ws).actions
+    cands = set(acts.loc[acts["action"] == A_JOINT_CANDIDATE, "org_id"].astype(str))
+    orgs = ws.orgs[ws.orgs["id"].astype(str).isin(cands)].copy()
+    orgs["lon"] = pd.to_numeric(orgs["lon"], errors="coerce")
+    orgs["lat"] = pd.to_numeric(orgs["lat"], errors="coerce")
+    located = orgs[np.isfinite(orgs["lon"]) & np.isfinite(orgs["lat"]) & orgs["jurisdiction_code"].notna()]
+    print(f"joint units benchmark on {args.orgs or '（演示）'}: {len(ws.orgs)} orgs, {len(orgs)} joint candidates, "
+          f"{len(located)} of them located (the baselines need coordinates); profile {ws.profile.name}")
+    compare(located.reset_index(drop=True), ws.district, ws.profile, f"{len(located)} eligible orgs of the ledgers",
+            maxp=len(located) <= (args.maxp_up_to if args.maxp_up_to is not None else 2000),
+            maxp_iters=maxp_iters, maxp_cap=maxp_cap)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true",
@@ -335,10 +382,16 @@ def main(argv=None) -> None:
     ap.add_argument("--maxp-up-to", type=int, default=None, help="largest size to run spopt Max-P on (default 2000)")
     ap.add_argument("--maxp-iters", type=int, nargs=2, default=None, metavar=("CONSTRUCT", "SA"),
                     help="Max-P iterations (default: spopt's MaxPHeuristic defaults 99 10; --quick: 3 1)")
+    for kind in ("orgs", "centers", "buildings", "parks", "boundaries"):
+        ap.add_argument(f"--{kind}", default=None, help=f"{kind}: compare on the joint candidates of these ledgers")
+    ap.add_argument("--policy", default=None, help="policy profile with the ledgers (name or TOML)")
     args = ap.parse_args(argv)
     maxp_cap = 2.0 if args.quick else 20.0
     maxp_iters = tuple(args.maxp_iters) if args.maxp_iters else ((3, 1) if args.quick else (99, 10))
     warnings.filterwarnings("ignore")
+    if any(getattr(args, kind) for kind in ("orgs", "centers", "buildings", "parks", "boundaries")):
+        compare_on_ledgers(args, maxp_iters, maxp_cap)
+        return
     district = demo_district()
     profile = load_profile()
     sizes = args.sizes or ([200, 2000] if args.quick else [200, 2000, 20000])
@@ -381,26 +434,8 @@ def main(argv=None) -> None:
     with threadpool_limits(1):
         KMeans(n_clusters=2, n_init=1, random_state=0).fit(np.arange(8.0).reshape(4, 2))
     for n in sizes:
-        orgs = make_orgs(n, n, district)
-        res = []
-        u, t = timed(lambda: ours_units(orgs, district, profile))
-        res.append({"method": "ours", **score(u, orgs, district, profile), "seconds": t})
-        for how in ("kmeans", "agglomerative"):
-            if how == "agglomerative" and n > 20000:
-                continue
-            with threadpool_limits(1):  # one small fit per partition: threads only add overhead here
-                u, t = timed(lambda: baseline_sklearn(orgs, profile, how))
-            res.append({"method": how, **score(u, orgs, district, profile), "seconds": t})
-        if n <= maxp_up_to:
-            u, t = timed(lambda: baseline_maxp(orgs, profile, maxp_iters, per_partition_s=maxp_cap))
-            res.append({"method": f"MaxP {maxp_iters[0]}/{maxp_iters[1]}", **score(u, orgs, district, profile),
-                        "seconds": t})
-        table(res, f"{n} eligible orgs")
-        plan_figures(LAST_PLAN[0])
-        if MAXP_TIMEOUTS[0]:
-            print(f"(Max-P: {MAXP_TIMEOUTS[0]} partitions stopped after {maxp_cap:.0f} s each and left out; "
-                  "their seconds are counted)")
-            MAXP_TIMEOUTS[0] = 0
+        compare(make_orgs(n, n, district), district, profile, f"{n} eligible orgs", maxp=n <= maxp_up_to,
+                maxp_iters=maxp_iters, maxp_cap=maxp_cap)
 
 
 if __name__ == "__main__":
