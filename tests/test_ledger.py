@@ -561,3 +561,29 @@ def test_merges_over_values_are_ignored_and_formulas_keep_their_text(tmp_path):
             dst.writestr(n, data)
     res = read_ledger(p)
     assert res.rows_in == 3 and any("合并单元格 A2:D4" in i.reason and "取消合并" in i.reason for i in res.issues)
+
+
+def test_statistical_table_headers_town_of_which_and_a_datum_in_the_header():
+    """Headers as district statistics tables write them: 所在街道（乡镇）, 党员人数 + 其中：预备党员 (a part of the total,
+    so the formal members are the difference), and the datum in the 经度/纬度 headers (经度(百度))."""
+    cols = ["单位名称", "单位类型", "所在街道（乡镇）", "从业人员（人）", "党员人数", "其中：预备党员", "经度(百度)", "纬度(百度)"]
+    rows = [["甲公司", "非公企业", "胜利街道", "25", "4", "1", "116.66", "40.14"],
+            ["乙公司", "非公企业", "胜利街道", "25", "1", "2", "", ""],
+            ["丙公司", "非公企业", "胜利街道", "25", "3", "", "", ""]]
+    res = read_ledger(pd.DataFrame(rows, columns=cols))
+    assert res.column_map["town"] == "所在街道（乡镇）" and res.column_map["probationary"] == "其中：预备党员"
+    acc = res.accepted.set_index("name")
+    assert acc.loc["甲公司", "members"] == 3 and acc.loc["丙公司", "members"] == 3  # 4 − 1, and 3 − 0
+    assert acc.loc["甲公司", "town"] == "胜利街道"
+    assert acc.loc["甲公司", "crs"] == "BD09" and acc.loc["甲公司", "lon_raw"] == 116.66
+    assert abs(acc.loc["甲公司", "lon"] - 116.66) > 0.005  # converted from BD-09 to WGS-84, not taken as WGS-84
+    assert res.rejected["row"].tolist() == [3]  # 2 probationary of 1 member
+    notes = [i.reason for i in res.issues if i.row == 0]
+    assert any("正式党员数按 党员人数 − 预备党员" in n for n in notes)
+    assert any("注明了坐标系 BD09" in n for n in notes)
+    # an explicit 正式党员数 is never reduced, and a 坐标系 cell wins over the header
+    cols2 = ["单位名称", "单位类型", "所属镇街", "正式党员数", "其中：预备党员", "经度（GCJ02）", "纬度（GCJ02）", "坐标系"]
+    res2 = read_ledger(pd.DataFrame([["丁公司", "非公企业", "仁和镇", "4", "1", "116.6", "40.1", "WGS84"],
+                                     ["戊公司", "非公企业", "仁和镇", "4", "1", "116.6", "40.1", ""]], columns=cols2))
+    acc2 = res2.accepted.set_index("name")
+    assert acc2["members"].tolist() == [4, 4] and acc2["crs"].tolist() == ["WGS84", "GCJ02"]

@@ -186,7 +186,9 @@ _LOC = (
     ColumnSpec("crs", "坐标系", ("坐标系统", "坐标类型", "crs"), "enum", choices=CRS_NAMES,
                default="WGS84", help="WGS84（GPS）/GCJ02（高德、腾讯）/BD09（百度），空白按 WGS84"),
 )
-_TOWN = ColumnSpec("town", "所属镇街", ("所属街镇", "所在镇街", "镇街", "所属街道", "所属乡镇", "属地", "镇（街道）"),
+_TOWN = ColumnSpec("town", "所属镇街", ("所属街镇", "所在镇街", "镇街", "所属街道", "所属乡镇", "属地", "镇（街道）",
+                                        "所在街道", "所在乡镇", "所在街镇", "所属街乡", "所在街乡", "街乡", "乡镇街道",
+                                        "街道乡镇", "乡镇（街道）", "街道（乡镇）", "镇街名称", "街道", "乡镇"),
                    "str", help="乡镇/街道名称或9位统计代码，如 胜利街道、仁和镇、110113003")
 
 ORG_SCHEMA = LedgerSchema(
@@ -211,7 +213,7 @@ ORG_SCHEMA = LedgerSchema(
         ColumnSpec("employees", "从业人员数", ("职工人数", "从业人数", "员工人数", "从业人员", "职工数", "人员规模"), "int",
                    help="人数，整数"),
         ColumnSpec("members", "正式党员数", ("党员人数", "党员数", "正式党员", "党员数量"), "int", default=0),
-        ColumnSpec("probationary", "预备党员数", ("预备党员",), "int", default=0),
+        ColumnSpec("probationary", "预备党员数", ("预备党员", "预备党员人数"), "int", default=0),
         ColumnSpec("party_status", "党组织状态", ("党组织建立情况", "建立党组织情况", "组建情况", "党组织组建情况"), "enum",
                    choices=PARTY_STATUSES, default=PARTY_NONE, help="单独建立 / 联合建立 / 未建立"),
         ColumnSpec("party_org_type", "党组织类型", ("党组织类别", "党组织形式"), "enum", choices=PARTY_ORG_TYPES,

@@ -50,6 +50,8 @@ _MB = 1_000_000
 # "（必填）", "(选填)", "【必填】" ... markers; "*" anywhere.
 _MARKERS = re.compile(r"[\(\[【]\s*(?:必填|必填项|选填|可选|可空|非必填|必选|填写)\s*[\)\]】]")
 _TRAILING_PAREN = re.compile(r"[\(\[【][^\(\)\[\]【】]*[\)\]】]$")
+#: The "of which" prefix of statistical tables: ``其中：预备党员`` is the 预备党员 column.
+_OF_WHICH = re.compile(r"^其中[:：]?")
 
 
 # ---------------------------------------------------------------- headers
@@ -87,16 +89,16 @@ def match_headers(cells: Sequence[str], lookup: Mapping[str, str]) -> list[str |
     """Return the key each header cell maps to (``None`` when it maps to none).
 
     A header that does not match as written is tried again without a trailing
-    parenthesised unit such as ``（人）`` or ``(万元)``.
+    parenthesised unit such as ``（人）`` or ``(万元)``, and without an "of which"
+    prefix (``其中：预备党员``).
     """
     out: list[str | None] = []
     for cell in cells:
         norm = normalize_header(cell)
         key = lookup.get(norm) if norm else None
-        if key is None and norm:
-            stripped = _TRAILING_PAREN.sub("", norm)
-            if stripped and stripped != norm:
-                key = lookup.get(stripped)
+        for tried in (_TRAILING_PAREN.sub("", norm), _OF_WHICH.sub("", norm)):
+            if key is None and tried and tried != norm:
+                key = lookup.get(tried) or lookup.get(_TRAILING_PAREN.sub("", tried))
         out.append(key)
     return out
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from lianxin_geo.core.crs import to_wgs84
+from lianxin_geo.core.crs import normalize_crs_name, to_wgs84
 from lianxin_geo.core.district import District, normalize_text, town_short_name
 from lianxin_geo.core.model import CRS_NAMES, MAX_TEXT_CHARS, PARTY_JOINT, VALUE_LIMITS, ColumnSpec, LedgerSchema
 from lianxin_geo.ingest.boundary_checks import check_points_fit
@@ -145,6 +147,14 @@ class _Ctx:
         self.headers = headers
         self.district = district
         self._towns: dict[str, str | None] = {}
+        #: The datum the 经度/纬度 headers name (``经度(GCJ02)``, ``纬度（百度）``): rows with no 坐标系 use it.
+        named = {normalize_crs_name(headers[k]) for k in ("lon", "lat") if headers.get(k)} - {None}
+        self.header_crs: str | None = named.pop() if len(named) == 1 else None
+        #: 党员人数 followed by 其中：预备党员 (statistical tables): the members column is the total, so the
+        #: formal members are the total less the probationary ones.
+        mk, pk, _ = _HEADCOUNT_KEYS
+        self.members_total = bool(headers.get(mk) and headers.get(pk) and "正式" not in headers[mk]
+                                  and re.match(r"^\s*其中\s*[:：]?", unicodedata.normalize("NFKC", headers[pk])))
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or self.schema.column(key).header
@@ -192,6 +202,8 @@ def _parse_cell(ctx: _Ctx, spec: ColumnSpec, text: str, row: _Row) -> object:
         if spec.required:
             row.issues.append(_issue(ctx, row.num, spec.key, text,
                                      f"“{h}”为必填项，不能为空：请填写后重新导入", "error"))
+        if spec.key == "crs" and ctx.header_crs is not None:
+            return ctx.header_crs
         return spec.default
     t = spec.type
     if t == "code":
@@ -260,6 +272,21 @@ def _check_recommended(ctx: _Ctx, row: _Row, present: set[str]) -> None:
             row.issues.append(_issue(
                 ctx, row.num, key, "",
                 f"“{ctx.header(key)}”为空：已按缺失值保留，{_WHY_RECOMMENDED[key]}：请补填", "warning"))
+
+
+def _formal_members(ctx: _Ctx, row: _Row) -> None:
+    """With 党员人数 and 其中：预备党员, the formal members are the total less the probationary ones."""
+    mk, pk, _ = _HEADCOUNT_KEYS
+    total, prob = row.values.get(mk), row.values.get(pk)
+    if not ctx.members_total or not isinstance(total, int) or not isinstance(prob, int):
+        return
+    if prob > total:
+        row.issues.append(_issue(
+            ctx, row.num, pk, row.raw.get(pk, ""),
+            f"“{ctx.header(pk)}”（{prob}）多于“{ctx.header(mk)}”（{total}）：预备党员是党员人数的一部分，"
+            "请核对", "error"))
+        return
+    row.values[mk] = total - prob
 
 
 def _check_headcount(ctx: _Ctx, row: _Row) -> None:
@@ -614,6 +641,7 @@ def validate_rows(
             row.values[spec.key] = _parse_cell(ctx, spec, raw.get(spec.key, ""), row)
         _check_credit(ctx, row, _CREDIT_KEY in present)
         _check_recommended(ctx, row, present)
+        _formal_members(ctx, row)
         _check_headcount(ctx, row)
         _check_joint(ctx, row)
         _check_town(ctx, row)
@@ -622,6 +650,15 @@ def validate_rows(
     _check_duplicates(ctx, rows, lay)
     accepted, rejected = _frames(ctx, rows, lay)
     issues = [ValidationIssue(0, "", "", note, "warning") for note in table.notes + _boundary_notes(district)]
+    if ctx.members_total:
+        mk, pk, _ = _HEADCOUNT_KEYS
+        issues.append(ValidationIssue(
+            0, ctx.header(mk), "", f"“{ctx.header(pk)}”是“{ctx.header(mk)}”中的一部分：正式党员数按 "
+            f"{ctx.header(mk)} − 预备党员 计算（3 名以上正式党员才可单独组建）", "warning", mk))
+    if ctx.header_crs not in (None, "WGS84") and "lon" in lay.col_of:
+        issues.append(ValidationIssue(
+            0, ctx.header("lon"), "", f"经纬度列名“{ctx.header('lon')}”“{ctx.header('lat')}”注明了坐标系 "
+            f"{ctx.header_crs}：“坐标系”为空的行按 {ctx.header_crs} 换算为 WGS-84", "warning", "lon"))
     issues += read_issues + list(lay.file_issues) + coord_issues
     order = {k: j for k, j in lay.col_of.items()}
     order.update({spec.key: len(lay.col_of) + n for n, spec in enumerate(schema.columns)
