@@ -587,3 +587,18 @@ def test_statistical_table_headers_town_of_which_and_a_datum_in_the_header():
                                      ["戊公司", "非公企业", "仁和镇", "4", "1", "116.6", "40.1", ""]], columns=cols2))
     acc2 = res2.accepted.set_index("name")
     assert acc2["members"].tolist() == [4, 4] and acc2["crs"].tolist() == ["WGS84", "GCJ02"]
+
+
+def test_kind_and_party_status_as_registers_write_them():
+    cols = ["企业名称", "单位性质", "所属街道", "从业人数", "党员数", "是否建立党组织"]
+    vals = [("有限责任公司", "否"), ("社会服务机构", "单建"), ("外资企业", "已单独建立"), ("民营企业", "是"),
+            ("个体工商户", "未建")]
+    res = read_ledger(pd.DataFrame([[f"单位{i}", k, "胜利街道", "20", "3", p] for i, (k, p) in enumerate(vals)],
+                                   columns=cols))
+    assert res.column_map["kind"] == "单位性质" and res.column_map["party_status"] == "是否建立党组织"
+    acc = res.accepted.set_index("name")
+    assert acc["kind"].to_dict() == {"单位0": "非公企业", "单位1": "社会组织", "单位2": "非公企业"}
+    assert acc["party_status"].to_dict() == {"单位0": "未建立", "单位1": "单独建立", "单位2": "单独建立"}
+    why = {i.row: i.reason for i in res.issues if i.severity == "error"}
+    assert "没有说明是单独建立还是联合建立" in why[5]  # 是: built, but which way is not said
+    assert "非公企业、社会组织" in why[6]  # 个体工商户 is not mapped: the planner decides

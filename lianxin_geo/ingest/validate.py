@@ -238,9 +238,11 @@ def _parse_cell(ctx: _Ctx, spec: ColumnSpec, text: str, row: _Row) -> object:
     if t == "enum":
         value = _match_enum(spec, text)
         if value is None:
-            row.issues.append(_issue(
-                ctx, row.num, spec.key, text,
-                f"“{h}”的值“{text}”不在允许范围内：请填写 {'、'.join(spec.choices)} 之一", "error"))
+            said_yes = spec.key == "party_status" and _match_bool(text) is True
+            why = (f"“{text}”说明已建立党组织，但没有说明是单独建立还是联合建立：请改为 单独建立 或 联合建立"
+                   if said_yes else f"请填写 {'、'.join(spec.choices)} 之一")
+            row.issues.append(_issue(ctx, row.num, spec.key, text,
+                                     f"“{h}”的值“{text}”不在允许范围内：{why}", "error"))
         return value
     return text  # str, and lon/lat (parsed with its partner in _check_coords)
 
