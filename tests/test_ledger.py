@@ -602,3 +602,21 @@ def test_kind_and_party_status_as_registers_write_them():
     why = {i.row: i.reason for i in res.issues if i.severity == "error"}
     assert "没有说明是单独建立还是联合建立" in why[5]  # 是: built, but which way is not said
     assert "非公企业、社会组织" in why[6]  # 个体工商户 is not mapped: the planner decides
+
+
+def test_units_in_cells_and_headers_are_converted_not_taken_as_written():
+    cols = ["单位名称", "组织类别", "所属镇街", "工资总额（元）"]
+    rows = [["甲", "非公企业", "胜利街道", "8600000"], ["乙", "非公企业", "胜利街道", "860万元"],
+            ["丙", "非公企业", "胜利街道", "1200人"], ["丁", "非公企业", "胜利街道", "3亿元"]]
+    res = read_ledger(pd.DataFrame(rows, columns=cols))
+    pay = res.accepted.set_index("name")["payroll"]
+    assert pay["甲"] == pytest.approx(860) and pay["乙"] == pytest.approx(860) and pay["丁"] == pytest.approx(30000)
+    assert res.rejected["row"].tolist() == [4]  # 人 is no unit of money
+    assert any("按元填写：已换算为万元" in i.reason for i in res.issues if i.row == 0)
+    cols = ["楼宇名称", "所属镇街", "建筑面积（万平方米）"]
+    res = read_ledger(pd.DataFrame([["A座", "胜利街道", "5.2"], ["B座", "胜利街道", "30000㎡"],
+                                    ["C座", "胜利街道", "1.5万平方米"]], columns=cols), "buildings")
+    assert res.accepted["floor_area"].tolist() == pytest.approx([52000, 30000, 15000])
+    plain = read_ledger(pd.DataFrame([["A座", "胜利街道", "1200平米"]], columns=["楼宇名称", "所属镇街", "建筑面积"]),
+                        "buildings")
+    assert plain.accepted["floor_area"].tolist() == [1200] and not [i for i in plain.issues if "换算" in i.reason]

@@ -29,7 +29,16 @@ from lianxin_geo.ingest.boundary_checks import check_points_fit
 from lianxin_geo.ingest.creditcode import check_credit_code, normalize_credit_code
 from lianxin_geo.ingest.limits import ReadLimits
 from lianxin_geo.ingest.tabular import RawTable
-from lianxin_geo.ingest.vocabulary import ID_RULES, _match_bool, _match_enum, _parse_coord, _parse_number
+from lianxin_geo.ingest.vocabulary import (
+    ID_RULES,
+    UNIT_FACTORS,
+    _match_bool,
+    _match_enum,
+    _number_and_unit,
+    _parse_coord,
+    header_unit,
+    unit_factor,
+)
 
 __all__ = ["ValidationIssue", "Layout", "derive_id", "validate_rows", "preview"]
 
@@ -152,6 +161,16 @@ class _Ctx:
         self.header_crs: str | None = named.pop() if len(named) == 1 else None
         #: 党员人数 followed by 其中：预备党员 (statistical tables): the members column is the total, so the
         #: formal members are the total less the probationary ones.
+        #: Number columns with a unit (平方米, 万元) and the factor of the unit their header names, if another.
+        self.canonical_units = {spec.key: VALUE_LIMITS[spec.key].unit for spec in schema.columns
+                                if spec.type == "float" and spec.key in VALUE_LIMITS
+                                and VALUE_LIMITS[spec.key].unit in UNIT_FACTORS}
+        self.header_units: dict[str, str] = {}
+        self.header_factors: dict[str, float] = {}
+        for key, canonical in self.canonical_units.items():
+            found = header_unit(canonical, headers[key]) if headers.get(key) else None
+            if found is not None and found[1] != 1.0:
+                self.header_units[key], self.header_factors[key] = found
         mk, pk, _ = _HEADCOUNT_KEYS
         self.members_total = bool(headers.get(mk) and headers.get(pk) and "正式" not in headers[mk]
                                   and re.match(r"^\s*其中\s*[:：]?", unicodedata.normalize("NFKC", headers[pk])))
@@ -209,7 +228,16 @@ def _parse_cell(ctx: _Ctx, spec: ColumnSpec, text: str, row: _Row) -> object:
     if t == "code":
         return normalize_credit_code(text) if spec.key == _CREDIT_KEY else text
     if t in ("int", "float"):
-        v = _parse_number(text)
+        v, unit = _number_and_unit(text)
+        if v is not None and t == "float" and spec.key in ctx.canonical_units:
+            canonical = ctx.canonical_units[spec.key]
+            factor = unit_factor(canonical, unit) if unit is not None else ctx.header_factors.get(spec.key, 1.0)
+            if factor is None:
+                row.issues.append(_issue(ctx, row.num, spec.key, text,
+                                         f"“{h}”的单位“{unit}”不是{canonical}一类的单位：请按{canonical}填写数字",
+                                         "error"))
+                return None
+            v *= factor
         if v is None:
             expect = "整数（如 12），“{}”无法识别为数字" if t == "int" else "数字（如 1200），“{}”无法识别"
             row.issues.append(_issue(ctx, row.num, spec.key, text,
@@ -652,6 +680,10 @@ def validate_rows(
     _check_duplicates(ctx, rows, lay)
     accepted, rejected = _frames(ctx, rows, lay)
     issues = [ValidationIssue(0, "", "", note, "warning") for note in table.notes + _boundary_notes(district)]
+    for key, unit in ctx.header_units.items():
+        issues.append(ValidationIssue(
+            0, ctx.header(key), "", f"“{ctx.header(key)}”按{unit}填写：已换算为{ctx.canonical_units[key]}"
+            f"（× {ctx.header_factors[key]:g}）；单元格里写明单位的按其单位换算", "warning", key))
     if ctx.members_total:
         mk, pk, _ = _HEADCOUNT_KEYS
         issues.append(ValidationIssue(

@@ -62,7 +62,15 @@ FALSE_WORDS: frozenset[str] = frozenset(
 
 #: Unit words allowed after a number (after NFKC, so ㎡ is m2).
 UNIT_SUFFIXES: tuple[str, ...] = (
-    "平方米", "平米", "平方", "m2", "万元", "元", "人", "名", "个", "位", "次", "家", "户")
+    "万平方米", "万平米", "万m2", "平方米", "平米", "平方", "m2", "亿元", "万元", "千元", "元",
+    "人", "名", "个", "位", "次", "家", "户")
+
+#: For each canonical unit of a number column (``VALUE_LIMITS[key].unit``): the factor of every other unit a cell
+#: or its header may be written in (``860元`` is 0.086 万元; ``建筑面积（万平方米）`` 1.2 is 12,000 平方米).
+UNIT_FACTORS: dict[str, dict[str, float]] = {
+    "平方米": {"平方米": 1.0, "平米": 1.0, "平方": 1.0, "m2": 1.0, "万平方米": 1e4, "万平米": 1e4, "万m2": 1e4},
+    "万元": {"万元": 1.0, "元": 1e-4, "千元": 0.1, "亿元": 1e4},
+}
 
 #: Per ledger kind: id prefix and the keys hashed into a derived id.
 ID_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -90,17 +98,40 @@ def _parse_number(text: str, *, units: bool = True) -> float | None:
 
     A number too long for a float comes back as ``inf`` (the caller reports it as implausible).
     """
+    return _number_and_unit(text, units=units)[0]
+
+
+def _number_and_unit(text: str, *, units: bool = True) -> tuple[float | None, str | None]:
+    """:func:`_parse_number` and the unit word written after the number (normalised: ``m2`` for ㎡), if any."""
     t = _norm_token(text).replace(",", "")
+    unit = None
     if units:
         for u in _UNIT_NORM:
             if t.endswith(u) and len(t) > len(u):
-                t = t[: -len(u)]
+                t, unit = t[: -len(u)], u
                 break
     m = _NUMBER.fullmatch(t)
     if not m:
-        return None
+        return None, None
     value = float(m.group(2))
-    return -value if m.group(1) == "-" else value
+    return (-value if m.group(1) == "-" else value), unit
+
+
+def unit_factor(canonical: str, unit: str | None) -> float | None:
+    """The factor from ``unit`` to the ``canonical`` unit (see :data:`UNIT_FACTORS`), ``None`` when not listed."""
+    if unit is None:
+        return None
+    return {_norm_token(k): v for k, v in UNIT_FACTORS.get(canonical, {}).items()}.get(_norm_token(unit))
+
+
+def header_unit(canonical: str, header: str) -> tuple[str, float] | None:
+    """The unit a header names in brackets (``工资总额（元）``, ``建筑面积(万㎡)``) and its factor to ``canonical``."""
+    found = re.findall(r"[\(\[【]([^\(\)\[\]【】]*)[\)\]】]", unicodedata.normalize("NFKC", header))
+    for inner in found:
+        factor = unit_factor(canonical, inner)
+        if factor is not None:
+            return inner, factor
+    return None
 
 
 def _parse_coord(text: str) -> float | None:
