@@ -620,3 +620,13 @@ def test_units_in_cells_and_headers_are_converted_not_taken_as_written():
     plain = read_ledger(pd.DataFrame([["A座", "胜利街道", "1200平米"]], columns=["楼宇名称", "所属镇街", "建筑面积"]),
                         "buildings")
     assert plain.accepted["floor_area"].tolist() == [1200] and not [i for i in plain.issues if "换算" in i.reason]
+
+
+def test_center_headers_as_registers_write_them():
+    cols = ["阵地名称", "阵地级别", "所在街道", "使用面积（平方米）", "是否有党旗", "经度", "纬度"]
+    res = read_ledger(pd.DataFrame([["胜利街道党群服务中心", "街道级", "胜利街道", "600", "是", "116.65", "40.12"]],
+                                   columns=cols), "centers")
+    assert res.column_map["level"] == "阵地级别" and res.column_map["has_flag"] == "是否有党旗"
+    row = res.accepted.iloc[0]
+    assert (row["level"], row["floor_area"], bool(row["has_flag"])) == ("街道级", 600.0, True)
+    assert row["has_books"] is None or pd.isna(row["has_books"])  # not in the file: not reported, not 否

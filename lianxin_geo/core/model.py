@@ -268,14 +268,15 @@ CENTER_SCHEMA = LedgerSchema(
     anchor_keys=("name",),
     columns=(
         ColumnSpec("name", "名称", ("中心名称", "阵地名称", "服务中心名称"), "str", required=True),
-        ColumnSpec("level", "层级", ("级别", "阵地层级"), "enum", required=True, choices=CENTER_LEVELS,
+        ColumnSpec("level", "层级", ("级别", "阵地层级", "阵地级别", "中心级别", "中心层级", "服务中心级别", "等级"), "enum",
+                   required=True, choices=CENTER_LEVELS,
                    help="区级 / 镇级 / 街道级 / 园区 / 社区 / 楼宇"),
         _TOWN,
         ColumnSpec("floor_area", "建筑面积", ("面积", "使用面积", "建筑面积（平方米）", "建筑面积(㎡)"), "float",
                    help="平方米"),
         *_LOC,
         # blank = not reported (None), not 否: R16 judges only what the ledger says a center lacks
-        *(ColumnSpec(k, h, (), "bool", default=None,
+        *(ColumnSpec(k, h, (f"是否{h}",), "bool", default=None,
                      help="“六有”之一：填“是”或“否”；空白表示未填报（不据此判定达标与否）")
           for k, h in SIX_HAS.items()),
         ColumnSpec("source", "数据来源", ("来源",), "str"),
