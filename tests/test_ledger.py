@@ -630,3 +630,22 @@ def test_center_headers_as_registers_write_them():
     row = res.accepted.iloc[0]
     assert (row["level"], row["floor_area"], bool(row["has_flag"])) == ("街道级", 600.0, True)
     assert row["has_books"] is None or pd.isna(row["has_books"])  # not in the file: not reported, not 否
+
+
+def test_an_excel_97_2003_ledger_is_read(tmp_path):
+    """orgs_legacy.xls (BIFF8, written by xlwt: tests/data/make_fixtures.py): a merged title, register-style headers, a
+    town merged down two rows, 党员人数 with 其中：预备党员, numbers stored as numbers, a second sheet."""
+    res = read_ledger(DATA / "orgs_legacy.xls")
+    assert res.sheet == "两新组织" and res.header_row == 2
+    acc = res.accepted.set_index("name")
+    assert acc["town"].to_dict() == {"顺义示例科技有限公司": "胜利街道", "顺义示例物流有限公司": "仁和镇",
+                                     "顺义示例行业协会": "仁和镇", "=1+1": "仁和镇"}  # the merge fills both rows
+    assert acc["kind"].tolist() == ["非公企业", "非公企业", "社会组织", "非公企业"]
+    assert acc.loc["顺义示例科技有限公司", "members"] == 4 and acc.loc["=1+1", "employees"] == 3
+    assert acc.loc["顺义示例科技有限公司", "id"] == "91110113MA01A2B3CN"
+    same = read_ledger((DATA / "orgs_legacy.xls").read_bytes(), filename="上传.xls")  # an upload: bytes
+    assert same.accepted["name"].tolist() == res.accepted["name"].tolist()
+    web = tmp_path / "导出.xls"  # many web systems "export to Excel" as an HTML table
+    web.write_text("<html><body><table><tr><td>单位名称</td></tr></table></body></html>", encoding="utf-8")
+    with pytest.raises(LedgerError, match="网页（HTML）表格.*另存为"):
+        read_ledger(web)

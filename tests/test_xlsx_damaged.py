@@ -1,4 +1,5 @@
-"""A damaged workbook ends as a table or as a Chinese :class:`LedgerError`, never as another exception.
+"""A damaged workbook (.xlsx or .xls) ends as a table or as a Chinese :class:`LedgerError`, never as another
+exception, and never ends this process.
 
 The workbook is built part by part the way Excel/WPS write it (shared strings, a merged title row, a second
 sheet), then its parts are damaged by a seeded generator: bytes replaced, cut out, or odd cells put in. Every
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
@@ -159,3 +161,30 @@ def test_a_panic_in_the_fast_reader_falls_back_to_openpyxl(monkeypatch):
     monkeypatch.setattr(Panicking, "from_filelike", staticmethod(lambda _fh: (_ for _ in ()).throw(KeyboardInterrupt)))
     with pytest.raises(KeyboardInterrupt):  # the user's Ctrl-C still stops the read
         read_ledger(_workbook(), filename="台账.xlsx")
+
+
+def test_damaged_xls_files_end_as_a_table_or_a_chinese_error():
+    """Damaged .xls files made python-calamine panic, and one made it allocate until the kernel killed the process:
+    the child process that reads them takes that, this one gets a table or a LedgerError."""
+    src = (Path(__file__).resolve().parent / "data" / "orgs_legacy.xls").read_bytes()
+    rng = random.Random(20261130)
+    outcomes = {"table": 0, "error": 0}
+    for _ in range(60):
+        b = bytearray(src)
+        for _ in range(rng.randint(1, 8)):
+            k = rng.randrange(8, len(b))
+            op = rng.random()
+            if op < 0.6:
+                b[k] = rng.randrange(256)
+            elif op < 0.8:
+                del b[k:k + rng.randint(1, 16)]
+            else:
+                b[k:k] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        try:
+            read_ledger(bytes(b), filename="损坏.xls")
+        except LedgerError as exc:
+            assert "损坏.xls" in str(exc), str(exc)
+            outcomes["error"] += 1
+        else:
+            outcomes["table"] += 1
+    assert outcomes["error"] > 10, outcomes

@@ -26,6 +26,7 @@ import pandas as pd
 from lianxin_geo.core.errors import LedgerError
 from lianxin_geo.ingest._csv import CSV_ENCODINGS, decode_text, read_csv_text
 from lianxin_geo.ingest._raw import RawTable, _pad, cell_text
+from lianxin_geo.ingest._xls import read_xls, xls_error
 from lianxin_geo.ingest._xlsx import estimate_xlsx_rows, read_xlsx
 from lianxin_geo.ingest.limits import ReadLimits, resolve_limits
 
@@ -45,6 +46,8 @@ __all__ = [
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
+#: The start of a web page saved with an .xls name (an "Excel export" of many web systems).
+_HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|table|meta)\b", re.I)
 _MB = 1_000_000
 
 # "（必填）", "(选填)", "【必填】" ... markers; "*" anywhere.
@@ -130,13 +133,6 @@ def _read_frame(df: pd.DataFrame) -> RawTable:
     return _pad(RawTable(rows, nums, "<DataFrame>"))
 
 
-def _xls_error(source: str) -> LedgerError:
-    return LedgerError(
-        f"文件“{source}”是旧版 Excel 97-2003 格式（.xls）或已加密，暂不支持：请在 Excel/WPS 中"
-        "“另存为” .xlsx（Excel 工作簿）或 CSV 后重新导入 / .xls is not supported, save as .xlsx"
-    )
-
-
 def _too_big(source: str, size: int, limits: ReadLimits) -> LedgerError:
     return LedgerError(
         f"文件“{source}”有 {size / _MB:,.0f} MB，超过上限 {limits.max_bytes / _MB:,.0f} MB：正常台账一般只有几 MB，"
@@ -152,7 +148,7 @@ def read_table(
     preferred_sheets: Sequence[str] = (),
     limits: ReadLimits | None = None,
 ) -> RawTable:
-    """Read a .xlsx/.csv file (path, bytes, binary file object) or a DataFrame into a :class:`RawTable`.
+    """Read a .xlsx/.xls/.csv file (path, bytes, binary file object) or a DataFrame into a :class:`RawTable`.
 
     Parameters
     ----------
@@ -171,7 +167,8 @@ def read_table(
     Raises
     ------
     LedgerError
-        For .xls files, unreadable workbooks, undecodable text, and files above ``limits``.
+        For unreadable workbooks (a password-protected or damaged .xls, a web page saved as .xls), undecodable
+        text, and files above ``limits``.
     """
     label = source_label(source, filename)
     if isinstance(source, pd.DataFrame):
@@ -200,16 +197,18 @@ def read_table(
         )
     name = filename or (str(path) if path else label)
     suffix = Path(name).suffix.lower()
-    if head.startswith(_OLE_MAGIC) or suffix == ".xls":
-        raise _xls_error(label)
     size = path.stat().st_size if data is None and path is not None else len(data or b"")
     if size > lim.max_bytes:
         raise _too_big(label, size, lim)
+    if head.startswith(_OLE_MAGIC):  # Excel 97-2003 (or a password-protected workbook: the reader says so)
+        return read_xls(data if data is not None else path, label, sheet, preferred_sheets, lim)  # type: ignore[arg-type]
     if head.startswith(_ZIP_MAGIC) or suffix in (".xlsx", ".xlsm"):
         return read_xlsx(data if data is not None else path, label, sheet, preferred_sheets, lim)  # type: ignore[arg-type]
     if data is None:
         assert path is not None
         data = path.read_bytes()
+    if suffix == ".xls" and _HTML.search(data[:2048]):
+        raise xls_error(label, "这是网页（HTML）表格另存的 .xls，不是 Excel 文件")
     text, enc = decode_text(data, source=label)
     return read_csv_text(text, label, enc, lim)
 

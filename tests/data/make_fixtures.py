@@ -136,11 +136,39 @@ def title_notes_xlsx() -> None:
     wb.save(HERE / "orgs_title_notes.xlsx")
 
 
+def legacy_xls() -> None:
+    """An Excel 97-2003 ledger (.xls, BIFF8): merged title, alias headers, a town merged down two rows, numbers as
+    numbers, a formula-looking name, a second sheet. Written with xlwt, which the project does not depend on:
+    ``pip install --target /tmp/xlwt xlwt`` and run with ``PYTHONPATH=/tmp/xlwt``; without it this file is kept."""
+    try:
+        import xlwt
+    except ImportError:
+        print("xlwt 未安装：保留现有的 orgs_legacy.xls")
+        return
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("两新组织")
+    ws.write_merge(0, 0, 0, 6, f"顺义区两新组织台账（{DEMO}）")
+    for j, h in enumerate(["统一社会信用代码", "企业名称", "单位性质", "所在街道", "从业人数", "党员人数", "其中：预备党员"]):
+        ws.write(1, j, h)
+    rows = [(CODE_A, "顺义示例科技有限公司", "有限责任公司", "胜利街道", 120, 5, 1),
+            ("", "顺义示例物流有限公司", "民营企业", None, 80, 2, 0),
+            ("", "顺义示例行业协会", "社会团体", None, 12, 0, 0),
+            ("", "=1+1", "非公企业", "仁和镇", 3.0, 1, 0)]
+    for i, row in enumerate(rows, start=2):
+        for j, v in enumerate(row):
+            if v is not None:
+                ws.write(i, j, v)
+    ws.write_merge(3, 4, 3, 3, "仁和镇")
+    wb.add_sheet("说明").write(0, 0, "填表说明：合成演示数据")
+    wb.save(str(HERE / "orgs_legacy.xls"))
+
+
 def main() -> None:
     gbk_excel_csv()
     utf8_bom_buildings_csv()
     problems_csv()
     title_notes_xlsx()
+    legacy_xls()
 
 
 if __name__ == "__main__":
