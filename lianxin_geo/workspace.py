@@ -205,7 +205,7 @@ def load_workspace(
     Parameters
     ----------
     orgs, buildings, parks, centers
-        Ledger files (.xlsx/.csv). A layer not given is empty (and named in
+        Ledger files (.xlsx/.xls/.csv). A layer not given is empty (and named in
         :attr:`Workspace.data_notes`), except when the demo is in use.
     boundaries
         Official boundaries (GeoJSON/Shapefile/GeoPackage/KML); ``None`` takes the

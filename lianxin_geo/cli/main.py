@@ -147,7 +147,7 @@ class Inputs:
 #: Option of every :class:`Inputs` field: (annotation with the typer option, default).
 _INPUT_OPTIONS: dict[str, tuple[Any, Any]] = {
     "orgs": (Annotated[Optional[Path], typer.Option(
-        "--orgs", help="组织台账 .xlsx/.csv（四个台账都未提供时用演示数据）/ organization ledger")], None),
+        "--orgs", help="组织台账 .xlsx/.xls/.csv（四个台账都未提供时用演示数据）/ organization ledger")], None),
     "buildings": (Annotated[Optional[Path], typer.Option("--buildings", help="商务楼宇台账 / buildings ledger")], None),
     "parks": (Annotated[Optional[Path], typer.Option("--parks", help="园区台账 / parks ledger")], None),
     "centers": (Annotated[Optional[Path], typer.Option(
@@ -307,7 +307,7 @@ def template(out: Annotated[Path, typer.Option("--out", help="模板文件 .xlsx
 @app.command()
 @with_inputs("boundaries", "boundaries_crs")
 def validate(
-    file: Annotated[Path, typer.Argument(help="台账文件 .xlsx/.csv / ledger file")],
+    file: Annotated[Path, typer.Argument(help="台账文件 .xlsx/.xls/.csv / ledger file")],
     kind: Annotated[Optional[Kind], typer.Option("--kind", help="台账类型（缺省自动识别）/ ledger kind")] = None,
     inputs: Inputs = Inputs(),
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="工作表名称 / sheet name")] = None,

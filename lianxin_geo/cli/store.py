@@ -56,7 +56,7 @@ def _admin(store: Store, name: str | None, action: str) -> User | None:
 @round_app.command("import")
 def round_import(
     round_: Annotated[str, typer.Option("--round", help="轮次名称，如 2026-06 / round name")],
-    orgs: Annotated[_FileOpt, typer.Option("--orgs", help="组织台账 .xlsx/.csv / organization ledger")] = None,
+    orgs: Annotated[_FileOpt, typer.Option("--orgs", help="组织台账 .xlsx/.xls/.csv / organization ledger")] = None,
     buildings: Annotated[_FileOpt, typer.Option("--buildings", help="商务楼宇台账 / buildings ledger")] = None,
     parks: Annotated[_FileOpt, typer.Option("--parks", help="园区台账 / parks ledger")] = None,
     centers: Annotated[_FileOpt, typer.Option("--centers", help="党群活动服务中心台账 / service centers")] = None,

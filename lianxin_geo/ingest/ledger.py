@@ -325,7 +325,7 @@ def read_ledger(
     Parameters
     ----------
     source
-        Path to a .xlsx/.csv file, its bytes (give ``filename`` for messages), a
+        Path to a .xlsx/.xls/.csv file, its bytes (give ``filename`` for messages), a
         binary file object (an upload) or a DataFrame whose columns are headers.
     kind
         ``orgs`` (两新组织), ``buildings`` (商务楼宇), ``parks`` (园区) or
