@@ -29,16 +29,8 @@ from lianxin_geo.ingest.boundary_checks import check_points_fit
 from lianxin_geo.ingest.creditcode import check_credit_code, normalize_credit_code
 from lianxin_geo.ingest.limits import ReadLimits
 from lianxin_geo.ingest.tabular import RawTable
-from lianxin_geo.ingest.vocabulary import (
-    ID_RULES,
-    UNIT_FACTORS,
-    _match_bool,
-    _match_enum,
-    _number_and_unit,
-    _parse_coord,
-    header_unit,
-    unit_factor,
-)
+from lianxin_geo.ingest.vocabulary import ID_RULES, UNIT_FACTORS, _match_bool, _match_enum, _number_and_unit
+from lianxin_geo.ingest.vocabulary import _parse_coord, header_unit, unit_factor
 
 __all__ = ["ValidationIssue", "Layout", "derive_id", "validate_rows", "preview"]
 
