@@ -217,7 +217,27 @@ def _run_task(fn: Callable[..., Any], item: Any, shared: dict[str, Any]) -> tupl
         return False, failure_reason(exc)
 
 
-def _run_task_remote(fn: Callable[..., Any], item: Any, **shared: Any) -> tuple[bool, Any]:
+#: On a worker: the shared objects of the jobs running there, by job token (:func:`_install_shared`).
+_SHARED: dict[str, dict[str, Any]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _install_shared(token: str, shared: dict[str, Any]) -> None:
+    """Run on every worker (``Client.run``) before a job: keep the job's shared objects under its token."""
+    with _SHARED_LOCK:
+        _SHARED[token] = shared
+
+
+def _drop_shared(token: str) -> None:
+    """Run on every worker after a job: forget its shared objects."""
+    with _SHARED_LOCK:
+        _SHARED.pop(token, None)
+
+
+def _run_task_remote(fn: Callable[..., Any], item: Any, token: str | None) -> tuple[bool, Any]:
+    shared = _SHARED.get(token) if token is not None else {}
+    if shared is None:  # a worker that joined after the job started (a restarted one) never got them
+        return False, "工作进程中途重启，缺少本项所需的共享数据（WorkerRestarted）：本项未计算，请重新运行"
     return _run_task(fn, item, shared)
 
 
@@ -422,7 +442,7 @@ class Engine:
 
         client = self.client()
         limit = no_workers_s()
-        try:  # a cluster with no worker would hold the scatter below, and every task, forever
+        try:  # a cluster with no worker would hold every task of the job forever
             client.wait_for_workers(1, timeout=limit)
         except TimeoutError as exc:
             if self.scheduler == "local":
@@ -432,12 +452,14 @@ class Engine:
                 f"Dask 集群 {self.scheduler} 在 {limit:g} 秒内没有可用的计算节点（worker）：请在集群上启动 worker"
                 f"（dask worker {self.scheduler}），或改用 --scheduler local"
             ) from exc
-        # Sent to every worker once, under fresh keys (hash=False). Fresh keys: re-scattering equal data under its
-        # content key while the previous job's copy was being released left workers retrying a gather forever.
-        # To every worker: a copy held by one worker only made the others fetch it from their peer, and under
-        # load such a fetch was seen to stall with both workers idle and the job waiting (CI, test_engine).
-        remote_shared = client.scatter(shared, hash=False, broadcast=True) if shared else {}
+        # The shared objects go to every worker once, pickled once, straight from this client through the scheduler
+        # (Client.run), and each task finds them under the job's token. Not as Dask data: every way of placing
+        # data on the workers was seen to hang a job under load — a scatter to one worker (the others' fetch from
+        # it stalled), a broadcast scatter (the workers' replicate gathered from each other forever), re-scattered
+        # equal data under its content key — and nothing in the job could time it out (CI, test_engine).
         token = os.urandom(6).hex()
+        if shared:
+            client.run(_install_shared, token, shared, on_error="return")  # a worker that fails it: its tasks say so
         n = len(order)
         threads = max(1, sum(client.nthreads().values()))
         in_flight = threads if feed_one else 2 * threads
@@ -446,8 +468,8 @@ class Engine:
 
         def submit() -> Any:
             rank, i = queue.pop()
-            fut = client.submit(_run_task_remote, fn, items[i], key=f"lianxin-{token}-{i}", priority=n - rank,
-                                pure=False, **remote_shared)
+            fut = client.submit(_run_task_remote, fn, items[i], token if shared else None,
+                                key=f"lianxin-{token}-{i}", priority=n - rank, pure=False)
             futures[fut] = i
             return fut
 
@@ -477,8 +499,9 @@ class Engine:
             watchdog.stop()
             for fut in futures:
                 fut.release()
-            for fut in remote_shared.values():
-                fut.release()
+            if shared:
+                with contextlib.suppress(Exception):  # a worker gone meanwhile: its copy went with it
+                    client.run(_drop_shared, token, on_error="ignore")
         return outcomes
 
     def close(self) -> None:
