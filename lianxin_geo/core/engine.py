@@ -442,16 +442,13 @@ class Engine:
 
         client = self.client()
         limit = no_workers_s()
-        try:  # a cluster with no worker would hold every task of the job forever
-            client.wait_for_workers(1, timeout=limit)
+        # A cluster with no worker would hold every task of the job forever. The local cluster's workers are all
+        # awaited (one restarting after a crash comes back), as the shared objects go to the workers there now.
+        try:
+            client.wait_for_workers(self.workers if self.scheduler == "local" else 1, timeout=limit)
         except TimeoutError as exc:
-            if self.scheduler == "local":
-                raise LianxinError(f"本机的 Dask 工作进程在 {limit:g} 秒内未能启动：请检查可用内存，"
-                                   "或改用 --scheduler sync（单进程）") from exc
-            raise LianxinError(
-                f"Dask 集群 {self.scheduler} 在 {limit:g} 秒内没有可用的计算节点（worker）：请在集群上启动 worker"
-                f"（dask worker {self.scheduler}），或改用 --scheduler local"
-            ) from exc
+            if not client.nthreads():  # (some local workers are enough to run the job)
+                raise self._no_workers(limit) from exc
         # The shared objects go to every worker once, pickled once, straight from this client through the scheduler
         # (Client.run), and each task finds them under the job's token. Not as Dask data: every way of placing
         # data on the workers was seen to hang a job under load — a scatter to one worker (the others' fetch from
@@ -503,6 +500,13 @@ class Engine:
                 with contextlib.suppress(Exception):  # a worker gone meanwhile: its copy went with it
                     client.run(_drop_shared, token, on_error="ignore")
         return outcomes
+
+    def _no_workers(self, limit: float) -> LianxinError:
+        if self.scheduler == "local":
+            return LianxinError(f"本机的 Dask 工作进程在 {limit:g} 秒内未能启动：请检查可用内存，"
+                                "或改用 --scheduler sync（单进程）")
+        return LianxinError(f"Dask 集群 {self.scheduler} 在 {limit:g} 秒内没有可用的计算节点（worker）：请在集群上启动 "
+                            f"worker（dask worker {self.scheduler}），或改用 --scheduler local")
 
     def close(self) -> None:
         """Close the client, and the local cluster if this engine started it (an existing cluster stays up)."""
