@@ -25,7 +25,7 @@ from typing import Any
 
 from lianxin_geo.core.errors import LedgerError
 from lianxin_geo.ingest._raw import RawTable, cell_text
-from lianxin_geo.ingest._xlsx import SheetScan, _apply_merges, _choose_sheet
+from lianxin_geo.ingest._xlsx import SheetScan, _apply_merges, _check_area, _choose_sheet, column_letter
 from lianxin_geo.ingest.limits import ReadLimits
 
 __all__ = ["read_xls", "xls_error"]
@@ -110,19 +110,6 @@ def _read_in_child(data: bytes, source: str, sheet: str | int | None, preferred:
         raise xls_error(source, "读取结果无法解析") from exc
 
 
-def _check_extent(height: int, width: int, chosen: str, source: str, limits: ReadLimits) -> None:
-    where = f"文件“{source}”的工作表“{chosen}”"
-    if height > limits.max_rows:
-        raise LedgerError(f"{where}有 {height:,} 行，超过上限 {limits.max_rows:,} 行：请拆分后分别导入；"
-                          f"{limits.hint('max_rows')}")
-    if width > limits.max_columns:
-        raise LedgerError(f"{where}有 {width:,} 列，超过上限 {limits.max_columns:,} 列：请删除多余的列；"
-                          f"{limits.hint('max_columns')}")
-    if height * width > limits.max_cells:
-        raise LedgerError(f"{where}的数据区域有 {height:,} 行 × {width:,} 列，超过上限 {limits.max_cells:,} 个单元格："
-                          f"请删除多余的行列；{limits.hint('max_cells')}")
-
-
 def read_xls(data: bytes | str | os.PathLike, source: str, sheet: str | int | None,
              preferred_sheets: Sequence[str], limits: ReadLimits) -> RawTable:
     """Read one worksheet of an ``.xls`` workbook into a :class:`RawTable` within ``limits``."""
@@ -131,16 +118,17 @@ def read_xls(data: bytes | str | os.PathLike, source: str, sheet: str | int | No
     names = [str(n) for n in doc.get("names", [])]
     chosen = _choose_sheet(names, sheet, preferred_sheets, source)  # the Chinese error when there is none
     height, width = int(doc.get("height", 0)), int(doc.get("width", 0))
-    _check_extent(height, width, chosen, source, limits)
+    merges = doc.get("merges", [])
+    kept = merges[: limits.max_rows]
+    scan = SheetScan(last_row=height, last_col=width, last_row_cell=f"A{height}",
+                     last_col_cell=f"{column_letter(max(width, 1))}1", dimension=f"A1:{column_letter(max(width, 1))}{height}",
+                     merges=[(a + 1, b + 1, c + 1, d + 1) for a, b, c, d in kept], merges_dropped=len(merges) - len(kept))
+    _check_area(scan, chosen, source, limits)  # the same limits and messages as .xlsx
     grid: dict[int, list[str]] = {}
     for r, row in enumerate(doc.get("rows", []), start=1):
         texts = [cell_text(_value(v)) for v in row][:width]
         if any(texts):
             grid[r] = texts + [""] * (width - len(texts))
-    merges = doc.get("merges", [])
-    kept = merges[: limits.max_rows]
-    scan = SheetScan(last_row=height, last_col=width, merges=[(a + 1, b + 1, c + 1, d + 1) for a, b, c, d in kept],
-                     merges_dropped=len(merges) - len(kept))
     notes = _apply_merges(grid, scan, limits) if grid else []
     nums = sorted(r for r, cells in grid.items() if any(cells))
     table = RawTable([grid[r] for r in nums], nums, source, sheet=chosen, sheets=names)

@@ -38,6 +38,7 @@ __all__ = [
     "normalize_header",
     "header_lookup",
     "match_headers",
+    "of_which",
     "find_header_row",
     "read_table",
     "estimate_rows",
@@ -86,6 +87,11 @@ def header_lookup(columns: Iterable[tuple[str, str, Sequence[str]]]) -> dict[str
         for alias in aliases:
             lookup.setdefault(normalize_header(alias), key)
     return lookup
+
+
+def of_which(header: str) -> bool:
+    """True for an "of which" header of a statistical table (``其中：预备党员``): a part of the column before it."""
+    return bool(_OF_WHICH.match(normalize_header(header)))
 
 
 def match_headers(cells: Sequence[str], lookup: Mapping[str, str]) -> list[str | None]:

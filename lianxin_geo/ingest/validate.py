@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -28,7 +26,7 @@ from lianxin_geo.core.model import CRS_NAMES, MAX_TEXT_CHARS, PARTY_JOINT, VALUE
 from lianxin_geo.ingest.boundary_checks import check_points_fit
 from lianxin_geo.ingest.creditcode import check_credit_code, normalize_credit_code
 from lianxin_geo.ingest.limits import ReadLimits
-from lianxin_geo.ingest.tabular import RawTable
+from lianxin_geo.ingest.tabular import RawTable, of_which
 from lianxin_geo.ingest.vocabulary import ID_RULES, UNIT_FACTORS, _match_bool, _match_enum, _number_and_unit
 from lianxin_geo.ingest.vocabulary import _parse_coord, header_unit, unit_factor
 
@@ -151,8 +149,6 @@ class _Ctx:
         #: The datum the 经度/纬度 headers name (``经度(GCJ02)``, ``纬度（百度）``): rows with no 坐标系 use it.
         named = {normalize_crs_name(headers[k]) for k in ("lon", "lat") if headers.get(k)} - {None}
         self.header_crs: str | None = named.pop() if len(named) == 1 else None
-        #: 党员人数 followed by 其中：预备党员 (statistical tables): the members column is the total, so the
-        #: formal members are the total less the probationary ones.
         #: Number columns with a unit (平方米, 万元) and the factor of the unit their header names, if another.
         self.canonical_units = {spec.key: VALUE_LIMITS[spec.key].unit for spec in schema.columns
                                 if spec.type == "float" and spec.key in VALUE_LIMITS
@@ -163,9 +159,11 @@ class _Ctx:
             found = header_unit(canonical, headers[key]) if headers.get(key) else None
             if found is not None and found[1] != 1.0:
                 self.header_units[key], self.header_factors[key] = found
+        #: 党员人数 followed by 其中：预备党员 (statistical tables): the members column is the total, so the
+        #: formal members are the total less the probationary ones.
         mk, pk, _ = _HEADCOUNT_KEYS
         self.members_total = bool(headers.get(mk) and headers.get(pk) and "正式" not in headers[mk]
-                                  and re.match(r"^\s*其中\s*[:：]?", unicodedata.normalize("NFKC", headers[pk])))
+                                  and of_which(headers[pk]))
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or self.schema.column(key).header
@@ -680,7 +678,7 @@ def validate_rows(
         mk, pk, _ = _HEADCOUNT_KEYS
         issues.append(ValidationIssue(
             0, ctx.header(mk), "", f"“{ctx.header(pk)}”是“{ctx.header(mk)}”中的一部分：正式党员数按 "
-            f"{ctx.header(mk)} − 预备党员 计算（3 名以上正式党员才可单独组建）", "warning", mk))
+            f"{ctx.header(mk)} − 预备党员 计算（单独组建党组织看正式党员数），请核对", "warning", mk))
     if ctx.header_crs not in (None, "WGS84") and "lon" in lay.col_of:
         issues.append(ValidationIssue(
             0, ctx.header("lon"), "", f"经纬度列名“{ctx.header('lon')}”“{ctx.header('lat')}”注明了坐标系 "

@@ -91,6 +91,7 @@ def _norm_token(text: str) -> str:
 
 _NUMBER = re.compile(r"([+-]?)(\d+(?:\.\d*)?|\.\d+)")
 _UNIT_NORM = tuple(sorted({_norm_token(u) for u in UNIT_SUFFIXES}, key=len, reverse=True))
+_FACTORS_NORM = {c: {_norm_token(u): f for u, f in table.items()} for c, table in UNIT_FACTORS.items()}
 
 
 def _parse_number(text: str, *, units: bool = True) -> float | None:
@@ -121,7 +122,7 @@ def unit_factor(canonical: str, unit: str | None) -> float | None:
     """The factor from ``unit`` to the ``canonical`` unit (see :data:`UNIT_FACTORS`), ``None`` when not listed."""
     if unit is None:
         return None
-    return {_norm_token(k): v for k, v in UNIT_FACTORS.get(canonical, {}).items()}.get(_norm_token(unit))
+    return _FACTORS_NORM.get(canonical, {}).get(_norm_token(unit))
 
 
 def header_unit(canonical: str, header: str) -> tuple[str, float] | None:
